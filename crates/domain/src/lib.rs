@@ -1,0 +1,37 @@
+//! The complaint-handling domain, shared by the browser app and the server.
+//!
+//! Everything here is a pure function of its inputs: no I/O, no clock reads,
+//! no randomness, no dependency on leptos, web-sys or sqlx. It compiles
+//! natively and to wasm, so the browser and the server always compute the
+//! same answer for the same data — a rule exists once, here.
+//!
+//! - [`model`]: the complaint record and its channels, categories, statuses
+//!   and natures, each with its Chinese and English label ([`Labelled`]);
+//! - [`field`]: the record's fields, named once, with their labels;
+//! - [`form`]: the record as typed, validated into a [`Complaint`];
+//! - [`validate`], [`vin`], [`phone`], [`money`]: the rules and their messages;
+//! - [`case_number`]: human-readable numbers made offline without collisions;
+//! - [`search`]: the list's search, filters and order;
+//! - [`store`]: the storage contract, an in-memory store and its conformance suite.
+
+pub mod case_number;
+pub mod field;
+pub mod fixtures;
+pub mod form;
+pub mod lang;
+pub mod model;
+pub mod money;
+pub mod phone;
+pub mod search;
+pub mod store;
+pub mod validate;
+pub mod vin;
+
+pub use field::{Field, FieldKind};
+pub use form::{ComplaintForm, NewComplaint};
+pub use lang::{Labelled, Lang};
+pub use model::{Category, Channel, Complaint, Nature, Status};
+pub use money::Cny;
+pub use search::ListQuery;
+pub use store::{ComplaintStore, Listing, MemoryStore, StoreError, Unreadable};
+pub use validate::{Issue, IssueKind, Severity};

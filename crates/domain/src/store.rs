@@ -1,0 +1,183 @@
+//! The storage contract every place that keeps complaints on a device
+//! implements, an in-memory implementation, and the one conformance suite
+//! they all must pass (see [`conformance`] and [`store_conformance_tests!`]).
+//!
+//! The trait is what the app's views and services talk to; the IndexedDB
+//! store in the app implements it, and so does [`MemoryStore`] for native
+//! tests. Futures are not `Send`: IndexedDB lives on the browser's one thread.
+//!
+//! Records are kept as JSON values rather than typed structs so that a record
+//! which no longer deserialises (written by a buggy build, damaged on disk,
+//! or from a newer version) is *reported and skipped* by [`ComplaintStore::list`]
+//! instead of failing the whole list.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::form::ComplaintForm;
+use crate::model::Complaint;
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The stored record exists but cannot be read as a complaint.
+    #[error("record {key} is unreadable: {detail}")]
+    Corrupt { key: String, detail: String },
+    /// The value could not be written (serialisation).
+    #[error("could not encode the record: {0}")]
+    Encode(String),
+    /// The storage itself failed (quota, blocked database, private mode…).
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+/// A stored record that could not be read, reported by [`ComplaintStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub key: String,
+    pub detail: String,
+}
+
+/// Everything readable in the store, plus what was not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    pub complaints: Vec<Complaint>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Reads one stored JSON value as a complaint.
+pub fn decode_complaint(key: &str, value: serde_json::Value) -> Result<Complaint, StoreError> {
+    serde_json::from_value(value).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
+}
+
+/// Storage of complaints, drafts and device settings on one device.
+#[allow(async_fn_in_trait)] // single-threaded (wasm); no Send bound wanted
+pub trait ComplaintStore {
+    /// Writes a complaint (insert or replace by id) and, in the same atomic
+    /// step, removes the draft named `clear_draft`: after a crash either the
+    /// complaint is saved and the draft gone, or neither.
+    async fn save_complaint(&self, complaint: &Complaint, clear_draft: Option<&str>) -> Result<(), StoreError>;
+    /// The complaint with this id; `Err(Corrupt)` if it is stored but unreadable.
+    async fn get_complaint(&self, id: &str) -> Result<Option<Complaint>, StoreError>;
+    /// Every complaint, in no particular order, with unreadable records reported.
+    async fn list_complaints(&self) -> Result<Listing, StoreError>;
+    async fn delete_complaint(&self, id: &str) -> Result<(), StoreError>;
+    /// Writes any JSON value under a complaint key, bypassing the type: for
+    /// repair tools and for testing that corrupt records are survived.
+    async fn put_raw_complaint(&self, id: &str, raw: serde_json::Value) -> Result<(), StoreError>;
+
+    async fn save_draft(&self, key: &str, draft: &ComplaintForm) -> Result<(), StoreError>;
+    /// The draft under `key`; `Err(Corrupt)` if it is stored but unreadable.
+    async fn load_draft(&self, key: &str) -> Result<Option<ComplaintForm>, StoreError>;
+    async fn delete_draft(&self, key: &str) -> Result<(), StoreError>;
+
+    /// The next case sequence number for `day` on this device: 1, 2, 3…,
+    /// never the same twice, also across tabs.
+    async fn next_case_sequence(&self, day: NaiveDate) -> Result<u32, StoreError>;
+
+    /// A device setting (device id, language, remembered branch…).
+    async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+    async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+}
+
+/// The storage key of a day's case sequence counter.
+pub fn case_sequence_key(day: NaiveDate) -> String {
+    format!("case_seq:{}", day.format("%Y%m%d"))
+}
+
+/// A store in memory: for native tests and as the reference behaviour.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    complaints: RefCell<BTreeMap<String, serde_json::Value>>,
+    drafts: RefCell<BTreeMap<String, serde_json::Value>>,
+    settings: RefCell<BTreeMap<String, serde_json::Value>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::Encode(e.to_string()))
+}
+
+impl ComplaintStore for MemoryStore {
+    async fn save_complaint(&self, complaint: &Complaint, clear_draft: Option<&str>) -> Result<(), StoreError> {
+        let value = encode(complaint)?;
+        self.complaints.borrow_mut().insert(complaint.id.clone(), value);
+        if let Some(key) = clear_draft {
+            self.drafts.borrow_mut().remove(key);
+        }
+        Ok(())
+    }
+
+    async fn get_complaint(&self, id: &str) -> Result<Option<Complaint>, StoreError> {
+        let value = self.complaints.borrow().get(id).cloned();
+        value.map(|v| decode_complaint(id, v)).transpose()
+    }
+
+    async fn list_complaints(&self) -> Result<Listing, StoreError> {
+        let mut listing = Listing::default();
+        for (key, value) in self.complaints.borrow().iter() {
+            match decode_complaint(key, value.clone()) {
+                Ok(c) => listing.complaints.push(c),
+                Err(e) => listing.unreadable.push(Unreadable { key: key.clone(), detail: e.to_string() }),
+            }
+        }
+        Ok(listing)
+    }
+
+    async fn delete_complaint(&self, id: &str) -> Result<(), StoreError> {
+        self.complaints.borrow_mut().remove(id);
+        Ok(())
+    }
+
+    async fn put_raw_complaint(&self, id: &str, raw: serde_json::Value) -> Result<(), StoreError> {
+        self.complaints.borrow_mut().insert(id.to_string(), raw);
+        Ok(())
+    }
+
+    async fn save_draft(&self, key: &str, draft: &ComplaintForm) -> Result<(), StoreError> {
+        let value = encode(draft)?;
+        self.drafts.borrow_mut().insert(key.to_string(), value);
+        Ok(())
+    }
+
+    async fn load_draft(&self, key: &str) -> Result<Option<ComplaintForm>, StoreError> {
+        let value = self.drafts.borrow().get(key).cloned();
+        value
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
+            })
+            .transpose()
+    }
+
+    async fn delete_draft(&self, key: &str) -> Result<(), StoreError> {
+        self.drafts.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn next_case_sequence(&self, day: NaiveDate) -> Result<u32, StoreError> {
+        let key = case_sequence_key(day);
+        let mut settings = self.settings.borrow_mut();
+        let next = settings.get(&key).and_then(|v| v.as_u64()).unwrap_or(0) as u32 + 1;
+        settings.insert(key, next.into());
+        Ok(next)
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        Ok(self.settings.borrow().get(key).cloned())
+    }
+
+    async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+        self.settings.borrow_mut().insert(key.to_string(), value);
+        Ok(())
+    }
+}
+
+pub mod conformance;

@@ -1,0 +1,201 @@
+//! The one behaviour every [`ComplaintStore`] must have.
+//!
+//! Each case is an `async fn` taking a fresh, empty store and panicking when
+//! the store misbehaves. [`crate::store_conformance_tests!`] turns the whole
+//! list into tests: `#[test]`s for native stores, `#[wasm_bindgen_test]`s for
+//! the IndexedDB store in a real browser (a fresh database per test).
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+
+use super::{ComplaintStore, StoreError};
+use crate::fixtures;
+use crate::form::ComplaintForm;
+use crate::model::Status;
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("valid day")
+}
+
+fn example(id: &str) -> crate::model::Complaint {
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).single().expect("valid time");
+    fixtures::worked_example(id, at)
+}
+
+pub async fn empty_store_lists_nothing(store: impl ComplaintStore) {
+    let listing = store.list_complaints().await.expect("list");
+    assert!(listing.complaints.is_empty(), "{:?}", listing.complaints);
+    assert!(listing.unreadable.is_empty());
+}
+
+pub async fn saved_complaint_reads_back_identical(store: impl ComplaintStore) {
+    let c = example("a");
+    store.save_complaint(&c, None).await.expect("save");
+    let back = store.get_complaint("a").await.expect("get").expect("present");
+    assert_eq!(back, c);
+    // Chinese text and money survive exactly.
+    assert_eq!(back.customer_background, "在媒体工作，表示如不满意将公开曝光");
+}
+
+pub async fn missing_complaint_is_none(store: impl ComplaintStore) {
+    assert_eq!(store.get_complaint("nope").await.expect("get"), None);
+}
+
+pub async fn saving_same_id_replaces(store: impl ComplaintStore) {
+    let mut c = example("a");
+    store.save_complaint(&c, None).await.expect("save");
+    c.status = Status::Hold;
+    c.tracking = "顾客拒绝到店".into();
+    store.save_complaint(&c, None).await.expect("save again");
+    let listing = store.list_complaints().await.expect("list");
+    assert_eq!(listing.complaints.len(), 1);
+    assert_eq!(listing.complaints[0].status, Status::Hold);
+    assert_eq!(listing.complaints[0].tracking, "顾客拒绝到店");
+}
+
+pub async fn list_returns_every_complaint(store: impl ComplaintStore) {
+    for n in 0..25 {
+        store.save_complaint(&fixtures::generated(n, "dev"), None).await.expect("save");
+    }
+    let listing = store.list_complaints().await.expect("list");
+    let mut ids: Vec<_> = listing.complaints.iter().map(|c| c.id.clone()).collect();
+    ids.sort();
+    let mut expected: Vec<_> = (0..25).map(|n| fixtures::generated(n, "dev").id).collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+}
+
+pub async fn corrupt_record_is_reported_and_skipped(store: impl ComplaintStore) {
+    store.save_complaint(&example("good-1"), None).await.expect("save");
+    store
+        .put_raw_complaint("bad", serde_json::json!({"id": "bad", "customer_name": 42}))
+        .await
+        .expect("put raw");
+    store.save_complaint(&example("good-2"), None).await.expect("save");
+
+    let listing = store.list_complaints().await.expect("one bad record must not fail the list");
+    let mut ids: Vec<_> = listing.complaints.iter().map(|c| c.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["good-1", "good-2"]);
+    assert_eq!(listing.unreadable.len(), 1);
+    assert_eq!(listing.unreadable[0].key, "bad");
+    assert!(!listing.unreadable[0].detail.is_empty());
+
+    match store.get_complaint("bad").await {
+        Err(StoreError::Corrupt { key, .. }) => assert_eq!(key, "bad"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+pub async fn deleted_complaint_is_gone(store: impl ComplaintStore) {
+    store.save_complaint(&example("a"), None).await.expect("save");
+    store.save_complaint(&example("b"), None).await.expect("save");
+    store.delete_complaint("a").await.expect("delete");
+    assert_eq!(store.get_complaint("a").await.expect("get"), None);
+    assert_eq!(store.list_complaints().await.expect("list").complaints.len(), 1);
+    // Deleting what is not there is not an error.
+    store.delete_complaint("a").await.expect("delete again");
+}
+
+pub async fn draft_round_trips_and_deletes(store: impl ComplaintStore) {
+    assert_eq!(store.load_draft("intake").await.expect("load"), None);
+    let mut draft = ComplaintForm {
+        customer_name: "张三".into(),
+        mileage_km: "12a".into(), // invalid text is kept as typed
+        ..Default::default()
+    };
+    store.save_draft("intake", &draft).await.expect("save draft");
+    assert_eq!(store.load_draft("intake").await.expect("load"), Some(draft.clone()));
+    draft.content = "发动机异响".into();
+    store.save_draft("intake", &draft).await.expect("overwrite draft");
+    assert_eq!(store.load_draft("intake").await.expect("load").expect("present").content, "发动机异响");
+    store.delete_draft("intake").await.expect("delete");
+    assert_eq!(store.load_draft("intake").await.expect("load"), None);
+}
+
+pub async fn saving_complaint_clears_only_the_named_draft(store: impl ComplaintStore) {
+    let draft = ComplaintForm { customer_name: "李四".into(), ..Default::default() };
+    store.save_draft("intake", &draft).await.expect("draft");
+    store.save_draft("edit:x", &draft).await.expect("draft");
+    store.save_complaint(&example("a"), Some("intake")).await.expect("save");
+    assert_eq!(store.load_draft("intake").await.expect("load"), None);
+    assert_eq!(store.load_draft("edit:x").await.expect("load"), Some(draft));
+    assert!(store.get_complaint("a").await.expect("get").is_some());
+}
+
+pub async fn case_sequence_counts_per_day(store: impl ComplaintStore) {
+    assert_eq!(store.next_case_sequence(day(23)).await.expect("seq"), 1);
+    assert_eq!(store.next_case_sequence(day(23)).await.expect("seq"), 2);
+    assert_eq!(store.next_case_sequence(day(24)).await.expect("seq"), 1);
+    assert_eq!(store.next_case_sequence(day(23)).await.expect("seq"), 3);
+}
+
+pub async fn settings_round_trip(store: impl ComplaintStore) {
+    assert_eq!(store.get_setting("lang").await.expect("get"), None);
+    store.set_setting("lang", serde_json::json!("en")).await.expect("set");
+    store.set_setting("branch", serde_json::json!({"code": "BJ01", "name": "北京朝阳"})).await.expect("set");
+    assert_eq!(store.get_setting("lang").await.expect("get"), Some(serde_json::json!("en")));
+    assert_eq!(
+        store.get_setting("branch").await.expect("get"),
+        Some(serde_json::json!({"code": "BJ01", "name": "北京朝阳"}))
+    );
+}
+
+pub async fn timestamps_keep_their_instant(store: impl ComplaintStore) {
+    let mut c = example("t");
+    c.received_at = Utc.with_ymd_and_hms(2026, 2, 28, 23, 59, 59).single().expect("time");
+    c.updated_at = c.received_at + Duration::milliseconds(1);
+    store.save_complaint(&c, None).await.expect("save");
+    let back = store.get_complaint("t").await.expect("get").expect("present");
+    assert_eq!(back.received_at, c.received_at);
+    assert_eq!(back.updated_at, c.updated_at);
+}
+
+/// Generates one test per conformance case.
+///
+/// ```ignore
+/// // native: `futures` must be a dev-dependency of the calling crate
+/// complaints_domain::store_conformance_tests!(native, || async { MemoryStore::new() });
+/// // browser: `wasm_bindgen_test` must be a dev-dependency
+/// complaints_domain::store_conformance_tests!(wasm, |name: &str| ...);
+/// ```
+/// The closure receives the test's name (for a fresh database per test) and
+/// returns a future of an empty store.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($mode:ident, $new_store:expr) => {
+        $crate::store_conformance_tests!(@cases $mode, $new_store;
+            empty_store_lists_nothing,
+            saved_complaint_reads_back_identical,
+            missing_complaint_is_none,
+            saving_same_id_replaces,
+            list_returns_every_complaint,
+            corrupt_record_is_reported_and_skipped,
+            deleted_complaint_is_gone,
+            draft_round_trips_and_deletes,
+            saving_complaint_clears_only_the_named_draft,
+            case_sequence_counts_per_day,
+            settings_round_trip,
+            timestamps_keep_their_instant
+        );
+    };
+    (@cases native, $new_store:expr; $($case:ident),+) => {
+        $(
+            #[test]
+            fn $case() {
+                ::futures::executor::block_on(async {
+                    let store = ($new_store)(stringify!($case)).await;
+                    $crate::store::conformance::$case(store).await;
+                });
+            }
+        )+
+    };
+    (@cases wasm, $new_store:expr; $($case:ident),+) => {
+        $(
+            #[::wasm_bindgen_test::wasm_bindgen_test]
+            async fn $case() {
+                let store = ($new_store)(stringify!($case)).await;
+                $crate::store::conformance::$case(store).await;
+            }
+        )+
+    };
+}

@@ -1,0 +1,98 @@
+//! `complaints-server`: serves the built app (the Trunk `dist/` output) and a
+//! small JSON API, backed by SQLite.
+//!
+//! # Design
+//!
+//! The app is offline-first: the browser keeps its own copy of the data and
+//! the service worker precaches the app shell. The server therefore has two
+//! jobs, kept strictly apart in [`app`]:
+//!
+//! * **`/api/...`** — JSON only. Routes are declared in `api_routes`
+//!   (module `api`), nested under `/api`, so a later issue can nest
+//!   `/api/v1/...` sync routes there and wrap them in auth middleware without
+//!   touching the static side. Any `/api` path that matches no route answers
+//!   `404` with a JSON [`AppError`] body (`{"error":{"code":"not_found",...}}`),
+//!   never the SPA's `index.html`: a client talking to an older or newer
+//!   server must get a machine-readable error, not HTML.
+//! * **everything else** — static files from [`AppState::dist_dir`] through
+//!   `tower_http`'s `ServeDir`, plus the SPA fallback: a `GET`/`HEAD` for a
+//!   path that is no file and has no file extension (`/complaints/abc`,
+//!   `/new`) is answered with `index.html` and `200`, so client-side routes
+//!   survive a reload. A missing path *with* an extension (`/missing.js`)
+//!   stays a plain `404`, so a broken asset reference fails loudly instead of
+//!   being "served" as HTML. If `index.html` itself is missing the server
+//!   answers `503` with a short page saying the app has not been built.
+//!
+//! # Caching
+//!
+//! Trunk is configured without file hashing (`filehash = false`) so the
+//! service worker can precache stable names (`app.js`, `app_bg.wasm`, ...).
+//! Stable names must not be cached as immutable, so **every static response
+//! carries `Cache-Control: no-cache`**: browsers may store the file but must
+//! revalidate it on each use. `ServeDir` sends `Last-Modified` and answers
+//! `If-Modified-Since` with `304 Not Modified`, so revalidation is cheap.
+//! (`ServeDir` does not emit `ETag`s; revalidation relies on modification
+//! times, so a deploy must not give files an *older* mtime than the release
+//! they replace, e.g. by copying an old build with `cp -p`.) This matters
+//! most for `index.html`, `sw.js` and `manifest.webmanifest`: a stale service
+//! worker would pin users to an old release. API responses are not cached at
+//! all (`/api/health` sends `Cache-Control: no-store`).
+//!
+//! Every response carries `X-Content-Type-Options: nosniff`; responses are
+//! gzip-compressed when the client accepts it (text, JS, wasm, JSON; images
+//! and tiny bodies are left alone by the default predicate).
+//!
+//! # Errors
+//!
+//! Handlers return [`AppError`], whose `IntoResponse` maps each variant to a
+//! status and a stable `code`. Server-side failures (database, migrations,
+//! I/O) are logged with `tracing` and answered with a generic message: no
+//! SQL, path or driver detail leaks to the client.
+//!
+//! # Database
+//!
+//! [`open_db`] opens (creating if needed) `<data_dir>/complaints.sqlite3` in
+//! WAL mode with foreign keys on and a 5 s busy timeout, then applies the
+//! migrations embedded from `migrations/` at compile time. Shipped migrations
+//! are never edited; schema changes are new files.
+
+mod api;
+mod db;
+mod error;
+mod static_files;
+
+use std::path::PathBuf;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use db::{open_db, DB_FILE_NAME};
+pub use error::AppError;
+
+/// Shared state of every handler. Cheap to clone: the pool is reference
+/// counted internally.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The SQLite connection pool (see [`open_db`]).
+    pub db: sqlx::SqlitePool,
+    /// The directory holding the built app (Trunk's `dist/`).
+    pub dist_dir: PathBuf,
+}
+
+/// Builds the whole HTTP application: `/api` routes, static files with the
+/// SPA fallback, and the cross-cutting layers (nosniff, gzip, tracing).
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/api", api::api_routes())
+        .fallback(static_files::serve_static)
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,168 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/setup, scripts/run, scripts/test, scripts/lint,
+# scripts/bench. Source it; it cds to the repository root.
+#
+# Pinned tool versions (see /work/shared/toolchain.md for why each one):
+TRUNK_VERSION="0.21.14"          # 0.22 needs a newer rustc than 1.95
+WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate in Cargo.lock
+BINARYEN_VERSION="132.0.0"       # wasm-opt from npm; Debian's binaryen (108) breaks the app
+PLAYWRIGHT_MAJOR_MINOR="1.65"    # playwright-core, see e2e/package.json
+WASM_TARGET="wasm32-unknown-unknown"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+TOOLS_DIR="$ROOT/.tools"                       # git-ignored, project-local
+NPM_TOOLS="$TOOLS_DIR/npm"                     # binaryen (wasm-opt) lives here
+NPM_BIN="$NPM_TOOLS/node_modules/.bin"
+export PATH="$NPM_BIN:$CARGO_BIN:$PATH"
+
+# Trunk must never reach for the network: no update check, and every tool it
+# would otherwise download (wasm-bindgen, wasm-opt) is on PATH at the pinned
+# version (wasm_bindgen is also pinned in Trunk.toml).
+export TRUNK_SKIP_VERSION_CHECK=true
+
+# Browser for the wasm tests (wasm-bindgen-test-runner via chromedriver, with
+# webdriver.json) and the e2e tests (Playwright via playwright-core).
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# Flags that keep Chromium from reaching for the closed network (space-separated;
+# the e2e tests may split this on spaces and pass it as launch args).
+export CHROMIUM_ARGS="${CHROMIUM_ARGS:---headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage}"
+
+SERVER_BIN_PATH="$ROOT/target/release/complaints-server"
+DIST_PATH="$ROOT/dist"
+
+# ---------------------------------------------------------------- output
+log()  { printf '%s\n' "$*"; }
+ok()   { printf 'ok    %-22s %s\n' "$1" "$2"; }
+info() { printf '==>   %s\n' "$*"; }
+die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# first line of a command's output, or empty if it fails / is missing
+version_of() { "$@" 2>/dev/null | head -n1 || true; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root (or sudo) to run: $*"
+    fi
+}
+
+# ---------------------------------------------------------------- installers
+ensure_wasm_target() {
+    command -v rustup >/dev/null 2>&1 || die "rustup not found (expected in $CARGO_BIN)"
+    if ! rustup target list --installed | grep -qx "$WASM_TARGET"; then
+        info "rustup target add $WASM_TARGET"
+        rustup target add "$WASM_TARGET"
+    fi
+    rustup target list --installed | grep -qx "$WASM_TARGET" || die "rust target $WASM_TARGET missing"
+    ok "rust target" "$WASM_TARGET ($(rustc --version | cut -d' ' -f2))"
+}
+
+ensure_wasm_bindgen() {
+    local want="wasm-bindgen $WASM_BINDGEN_VERSION" have
+    have="$(version_of wasm-bindgen --version)"
+    if [ "$have" != "$want" ] || [ "$(version_of wasm-bindgen-test-runner --version)" != "wasm-bindgen-test-runner $WASM_BINDGEN_VERSION" ]; then
+        info "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (~2 min; found: ${have:-none})"
+        # No --locked: its lockfile pins a webpki-roots version the registry here lacks.
+        cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+        have="$(version_of wasm-bindgen --version)"
+    fi
+    [ "$have" = "$want" ] || die "wasm-bindgen: want '$want', have '${have:-none}'"
+    ok "wasm-bindgen" "$WASM_BINDGEN_VERSION (+ wasm-bindgen-test-runner)"
+    # The crate in Cargo.lock must match the CLI exactly.
+    if [ -f Cargo.lock ]; then
+        local locked
+        locked="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)"
+        if [ -n "$locked" ] && [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
+            die "Cargo.lock has wasm-bindgen $locked but the CLI is $WASM_BINDGEN_VERSION; pin wasm-bindgen = \"=$WASM_BINDGEN_VERSION\""
+        fi
+    fi
+}
+
+ensure_trunk() {
+    local want="trunk $TRUNK_VERSION" have
+    have="$(version_of trunk --version)"
+    if [ "$have" != "$want" ]; then
+        info "cargo install trunk $TRUNK_VERSION --locked (~6.5 min on 2 cores; found: ${have:-none})"
+        cargo install trunk --version "$TRUNK_VERSION" --locked --force
+        have="$(version_of trunk --version)"
+    fi
+    [ "$have" = "$want" ] || die "trunk: want '$want', have '${have:-none}'"
+    ok "trunk" "$TRUNK_VERSION"
+}
+
+ensure_wasm_opt() {
+    command -v npm >/dev/null 2>&1 || die "npm not found (Node.js is needed for wasm-opt and the e2e tests)"
+    local major="${BINARYEN_VERSION%%.*}" have
+    have="$(version_of "$NPM_BIN/wasm-opt" --version)"
+    if [[ "$have" != "wasm-opt version $major "* ]]; then
+        info "npm install binaryen@$BINARYEN_VERSION into .tools/npm (found: ${have:-none})"
+        mkdir -p "$NPM_TOOLS"
+        [ -f "$NPM_TOOLS/package.json" ] || printf '{ "private": true }\n' > "$NPM_TOOLS/package.json"
+        npm install --prefix "$NPM_TOOLS" --no-audit --no-fund --save-exact "binaryen@$BINARYEN_VERSION"
+        have="$(version_of "$NPM_BIN/wasm-opt" --version)"
+    fi
+    [[ "$have" == "wasm-opt version $major "* ]] || die "wasm-opt: want version $major, have '${have:-none}'"
+    [ "$(command -v wasm-opt)" = "$NPM_BIN/wasm-opt" ] || die "wasm-opt on PATH is $(command -v wasm-opt), not $NPM_BIN/wasm-opt"
+    ok "wasm-opt" "$major (npm binaryen@$BINARYEN_VERSION, .tools/npm)"
+}
+
+ensure_chromium() {
+    if [ ! -x "$CHROMIUM" ] || [ ! -x "$CHROMEDRIVER" ]; then
+        info "apt-get install chromium chromium-driver (~40 s)"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+    fi
+    [ -x "$CHROMIUM" ] || die "chromium not found at $CHROMIUM"
+    [ -x "$CHROMEDRIVER" ] || die "chromedriver not found at $CHROMEDRIVER"
+    # Debian's wrapper script prints a harmless '[: unexpected operator' on stderr.
+    ok "chromium" "$(version_of "$CHROMIUM" --version 2>/dev/null | awk '{print $2}')"
+    ok "chromedriver" "$(version_of "$CHROMEDRIVER" --version | awk '{print $2}')"
+}
+
+ensure_e2e_deps() {
+    command -v npm >/dev/null 2>&1 || die "npm not found"
+    [ -f e2e/package-lock.json ] || die "e2e/package-lock.json missing (run 'npm install' in e2e/ and commit it)"
+    local have
+    have="$(cd e2e && node -p "require('playwright-core/package.json').version" 2>/dev/null || true)"
+    if [[ "$have" != "$PLAYWRIGHT_MAJOR_MINOR".* ]] \
+        || [ ! -f e2e/node_modules/.package-lock.json ] \
+        || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
+        info "npm ci in e2e/ (playwright-core; no browser download)"
+        (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+        have="$(cd e2e && node -p "require('playwright-core/package.json').version" 2>/dev/null || true)"
+    fi
+    [[ "$have" == "$PLAYWRIGHT_MAJOR_MINOR".* ]] || die "playwright-core: want $PLAYWRIGHT_MAJOR_MINOR.x, have '${have:-none}'"
+    ok "playwright-core" "$have (e2e/node_modules)"
+}
+
+# Everything `scripts/run` needs.
+setup_run() {
+    ensure_wasm_target
+    ensure_wasm_bindgen
+    ensure_trunk
+    ensure_wasm_opt
+}
+
+# Everything `scripts/test` needs.
+setup_test() {
+    setup_run
+    ensure_chromium
+    ensure_e2e_deps
+}
+
+# ---------------------------------------------------------------- builds
+build_app_release() {
+    info "trunk build --release  ->  dist/"
+    trunk build --release
+    [ -f "$DIST_PATH/index.html" ] || die "trunk build did not produce dist/index.html"
+}
+
+build_server_release() {
+    info "cargo build --release -p complaints-server"
+    cargo build --release -p complaints-server
+    [ -x "$SERVER_BIN_PATH" ] || die "server binary missing: $SERVER_BIN_PATH"
+}

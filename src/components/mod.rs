@@ -1,0 +1,25 @@
+//! Small reusable views.
+
+mod complaint_form;
+mod draft;
+mod topbar;
+
+pub use complaint_form::{ComplaintFormView, FormSection};
+pub use draft::{DraftKeeper, DraftStatus};
+pub use topbar::TopBar;
+
+use complaints_domain::{Labelled, Status};
+use leptos::prelude::*;
+
+use crate::state::use_app_state;
+
+/// A complaint's status as a coloured badge (`badge--<code>`).
+#[component]
+pub fn StatusBadge(status: Status) -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <span class=format!("badge badge--{}", status.as_str())>
+            {move || status.label(state.lang.get())}
+        </span>
+    }
+}

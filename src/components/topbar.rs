@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::i18n::Text;
+use crate::state::use_app_state;
+
+/// The bar on every page: title, navigation, network state, language switch.
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let t = move |text: Text| text.get(lang.get());
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="topbar__title">{move || t(Text::AppName)}</A>
+            <nav class="topbar__nav">
+                <A href="/" attr:class="topbar__link" exact=true>{move || t(Text::Complaints)}</A>
+                <A href="/new" attr:class="topbar__link">{move || t(Text::NewComplaint)}</A>
+            </nav>
+            <span
+                class=move || if state.online.get() { "net-badge net-badge--online" } else { "net-badge net-badge--offline" }
+                role="status"
+                data-testid="net-status"
+            >
+                {move || if state.online.get() { t(Text::Online) } else { t(Text::Offline) }}
+            </span>
+            <button class="lang-switch" type="button" on:click=move |_| state.toggle_lang()
+                lang=move || if lang.get() == complaints_domain::Lang::Zh { "en" } else { "zh-CN" }>
+                {move || t(Text::LanguageSwitch)}
+            </button>
+        </header>
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    complaints_app::start();
+}

@@ -1,0 +1,126 @@
+//! The complaint list: newest first, with search and filters.
+
+use complaints_domain::search::filter_and_sort;
+use complaints_domain::{Category, Channel, Labelled, Lang, ListQuery, Status};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::StatusBadge;
+use crate::i18n::Text;
+use crate::platform;
+use crate::state::{use_app_state, Boot};
+
+/// A filter `<select>` over one enumeration, with an "all" option.
+#[component]
+fn FilterSelect<T>(
+    label: Text,
+    all_label: Text,
+    values: &'static [T],
+    code: fn(T) -> &'static str,
+    from_code: fn(&str) -> Option<T>,
+    selected: RwSignal<Option<T>>,
+) -> impl IntoView
+where
+    T: Labelled + Copy + PartialEq + Send + Sync + 'static,
+{
+    let lang = use_app_state().lang;
+    view! {
+        <label class="visually-hidden" for=format!("filter-{}", label as u8)>{move || label.get(lang.get())}</label>
+        <select id=format!("filter-{}", label as u8) aria-label=move || label.get(lang.get())
+            on:change=move |ev| selected.set(from_code(&event_target_value(&ev)))>
+            {move || {
+                let lang = lang.get();
+                let current = selected.get();
+                let all = view! { <option value="" selected=current.is_none()>{all_label.get(lang)}</option> };
+                let options = values.iter().map(|v| {
+                    view! { <option value=code(*v) selected=current == Some(*v)>{v.label(lang)}</option> }
+                }).collect_view();
+                view! { {all} {options} }
+            }}
+        </select>
+    }
+}
+
+fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&platform::local_offset()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[component]
+pub fn ListPage() -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let text = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<Status>);
+    let category = RwSignal::new(None::<Category>);
+    let channel = RwSignal::new(None::<Channel>);
+    let shown = Memo::new(move |_| {
+        let query = ListQuery { text: text.get(), status: status.get(), category: category.get(), channel: channel.get() };
+        state.complaints.with(|all| filter_and_sort(all, &query))
+    });
+    let flash = state.flash.get_untracked();
+    state.flash.set(None);
+
+    view! {
+        <h1>{move || Text::Complaints.get(lang.get())}</h1>
+        {flash.map(|message| view! { <p class="notice notice--ok" role="status">{message}</p> })}
+        {move || match state.boot.get() {
+            Boot::Failed(_) => Some(view! { <p class="notice notice--error" role="alert">{Text::StorageFailed.get(lang.get())}</p> }),
+            _ => None,
+        }}
+        {move || {
+            let bad = state.unreadable.with(Vec::len);
+            (bad > 0).then(|| view! {
+                <p class="notice notice--warn" role="alert" data-testid="unreadable">
+                    {format!("{bad} {}", Text::UnreadableRecords.get(lang.get()))}
+                </p>
+            })
+        }}
+        <div class="toolbar" role="search">
+            <div class="toolbar__search">
+                <label class="visually-hidden" for="search">{move || Text::Search.get(lang.get())}</label>
+                <input id="search" type="search" placeholder=move || Text::SearchPlaceholder.get(lang.get())
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+            </div>
+            <FilterSelect label=Text::AllStatuses all_label=Text::AllStatuses values=Status::ALL
+                code=Status::as_str from_code=Status::from_code selected=status/>
+            <FilterSelect label=Text::AllCategories all_label=Text::AllCategories values=Category::ALL
+                code=Category::as_str from_code=Category::from_code selected=category/>
+            <FilterSelect label=Text::AllChannels all_label=Text::AllChannels values=Channel::ALL
+                code=Channel::as_str from_code=Channel::from_code selected=channel/>
+        </div>
+        {move || {
+            let lang = lang.get();
+            if state.boot.get() == Boot::Loading {
+                return view! { <p class="empty">{Text::Loading.get(lang)}</p> }.into_any();
+            }
+            let list = shown.get();
+            if list.is_empty() {
+                let empty = if state.complaints.with(Vec::is_empty) { Text::NoComplaints } else { Text::NoMatches };
+                return view! { <p class="empty">{empty.get(lang)}</p> }.into_any();
+            }
+            let count = match lang {
+                Lang::Zh => format!("共 {} 条", list.len()),
+                Lang::En => format!("{} shown", list.len()),
+            };
+            view! {
+                <p class="list-count">{count}</p>
+                <ul class="complaint-list" data-testid="complaint-list">
+                    {list.into_iter().map(|c| view! {
+                        <li>
+                            <A href=format!("/c/{}", c.id) attr:class="complaint-card">
+                                <div class="complaint-card__top">
+                                    <span class="complaint-card__name">{c.customer_name.clone()}</span>
+                                    <span class="complaint-card__case">{c.case_number.clone()}</span>
+                                    <StatusBadge status=c.status/>
+                                    <span class="badge">{c.category.label(lang)}</span>
+                                    <span class="complaint-card__when">{short_time(c.received_at)}</span>
+                                </div>
+                                <p class="complaint-card__content">{c.content.clone()}</p>
+                            </A>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}

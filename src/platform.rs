@@ -1,0 +1,88 @@
+//! The few browser facts the app needs, behind plain functions: network
+//! state, preferred languages, the local time zone, remembered preferences,
+//! and the service worker registration.
+
+use chrono::{FixedOffset, Local, Offset};
+use complaints_domain::Lang;
+use wasm_bindgen::JsCast;
+
+const LANG_KEY: &str = "complaints.lang";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// Whether the browser believes it has a network connection.
+pub fn is_online() -> bool {
+    window().map(|w| w.navigator().on_line()).unwrap_or(true)
+}
+
+/// The device's current offset from UTC.
+pub fn local_offset() -> FixedOffset {
+    Local::now().offset().fix()
+}
+
+/// The language to start in: the remembered choice, else the browser's preference.
+pub fn initial_lang() -> Lang {
+    let remembered = window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        .and_then(|tag| Lang::from_tag(&tag));
+    remembered.unwrap_or_else(|| {
+        let prefs: Vec<String> = window()
+            .map(|w| w.navigator().languages().iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default();
+        Lang::from_preferences(prefs.iter().map(String::as_str))
+    })
+}
+
+/// Remembers the user's language choice on this device.
+pub fn remember_lang(lang: Lang) {
+    if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        // A full or disabled storage only means the choice is not remembered.
+        let _ = storage.set_item(LANG_KEY, lang.tag());
+    }
+    if let Some(html) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = html.set_attribute("lang", lang.tag());
+    }
+}
+
+/// Registers `/sw.js`, which makes the app open with no network.
+pub fn register_service_worker() {
+    let Some(w) = window() else { return };
+    let navigator = w.navigator();
+    // Browsers without service workers (or insecure origins) simply run online-only.
+    if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        let promise = navigator.service_worker().register("/sw.js");
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+                web_sys::console::warn_2(&"service worker registration failed".into(), &e);
+            }
+        });
+    }
+}
+
+/// Asks before discarding: `window.confirm`.
+pub fn confirm(message: &str) -> bool {
+    window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+}
+
+/// Milliseconds since the page started (for progress and timings).
+pub fn now_ms() -> f64 {
+    window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Logs a detail for developers; users see words, the console sees this.
+pub fn log_error(context: &str, detail: &str) {
+    web_sys::console::error_2(&context.into(), &detail.into());
+}
+
+/// Scrolls the first field marked invalid into view and focuses it.
+pub fn focus_first_invalid() {
+    let Some(doc) = window().and_then(|w| w.document()) else { return };
+    if let Ok(Some(el)) = doc.query_selector(".field--error .field__control") {
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The IndexedDB schema, versioned with one explicit upgrade step per version.
+//!
+//! A step that has shipped is never edited: a change to the schema is a new
+//! [`Version`] with its own step, so a device that skipped versions runs every
+//! step it missed, in order.
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+
+/// Object store of complaints: key = complaint id, value = the record as JSON text.
+pub const COMPLAINTS: &str = "complaints";
+/// Object store of form drafts: key = draft key, value = the form as JSON text.
+pub const DRAFTS: &str = "drafts";
+/// Object store of device settings and counters: key = name, value = JSON text.
+pub const SETTINGS: &str = "settings";
+
+/// Every schema version, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    /// Complaints, drafts and settings, each with out-of-line string keys.
+    V1 = 1,
+}
+
+impl Version {
+    pub const ALL: [Version; 1] = [Version::V1];
+    pub const CURRENT: Version = Version::V1;
+
+    pub fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// Applies this version's step to a database at the previous version.
+    fn upgrade(self, db: &Database) -> indexed_db_futures::Result<()> {
+        match self {
+            Version::V1 => {
+                db.create_object_store(COMPLAINTS).build()?;
+                db.create_object_store(DRAFTS).build()?;
+                db.create_object_store(SETTINGS).build()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs every step after `old_version`, in order (inside `upgradeneeded`).
+pub fn upgrade(db: &Database, old_version: u32) -> indexed_db_futures::Result<()> {
+    for version in Version::ALL {
+        if version.number() > old_version {
+            version.upgrade(db)?;
+        }
+    }
+    Ok(())
+}
