@@ -1,8 +1,8 @@
 // Service worker: serves the app shell from a versioned cache so the app
 // opens cold with no network once it has been loaded once.
 //
-// The build (scripts/sw-stamp, a Trunk post_build hook) replaces
-// __BUILD_VERSION__ with a hash of every built file and __PRECACHE__ with the
+// The build (scripts/sw-stamp, a Trunk post_build hook) replaces the
+// version and file-list placeholders below with a hash of every built file and the
 // list of those files, so each release is a byte-different worker: the browser
 // installs it, it precaches the new shell in a new cache, and on activation the
 // old caches are deleted. Shell files are served cache-first (consistent: the

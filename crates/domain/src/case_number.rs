@@ -23,12 +23,21 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// six Crockford base-32 characters.
 pub fn device_tag(device_id: &uuid::Uuid) -> String {
     let bits = u32::from_be_bytes(device_id.as_bytes()[..4].try_into().unwrap_or([0; 4])) >> 2;
-    (0..6).rev().map(|i| CROCKFORD[((bits >> (i * 5)) & 31) as usize] as char).collect()
+    (0..6)
+        .rev()
+        .map(|i| CROCKFORD[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect()
 }
 
 /// The case number for a branch, a day, a device tag and a sequence number.
 pub fn format(branch_code: &str, day: NaiveDate, device_tag: &str, seq: u32) -> String {
-    format!("{}-{}-{}-{:04}", branch_code, day.format("%Y%m%d"), device_tag, seq)
+    format!(
+        "{}-{}-{}-{:04}",
+        branch_code,
+        day.format("%Y%m%d"),
+        device_tag,
+        seq
+    )
 }
 
 /// The parts of a case number made by [`format`].
@@ -42,11 +51,19 @@ pub struct CaseNumber {
 
 /// Reads a case number made by [`format`].
 pub fn parse(text: &str) -> Option<CaseNumber> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let mut parts = text.rsplitn(4, '-');
-    let seq = parts.next()?.parse().ok()?;
+    let seq = parts.next().filter(|s| digits(s))?.parse().ok()?;
     let device_tag = parts.next()?.to_string();
-    let day = NaiveDate::parse_from_str(parts.next()?, "%Y%m%d").ok()?;
+    // Exactly eight digits: chrono alone would read `2026112` as 2026-11-02.
+    let day = parts.next().filter(|s| s.len() == 8 && digits(s))?;
+    let day = NaiveDate::parse_from_str(day, "%Y%m%d").ok()?;
     let branch_code = parts.next()?.to_string();
     let valid_tag = device_tag.len() == 6 && device_tag.bytes().all(|b| CROCKFORD.contains(&b));
-    (valid_tag && !branch_code.is_empty()).then_some(CaseNumber { branch_code, day, device_tag, seq })
+    (valid_tag && !branch_code.is_empty()).then_some(CaseNumber {
+        branch_code,
+        day,
+        device_tag,
+        seq,
+    })
 }

@@ -36,7 +36,8 @@ pub fn worked_example(id: &str, received_at: DateTime<Utc>) -> Complaint {
         compensation_agreed: Some(Cny::from_yuan(0)),
         tracking: "已更换制动盘、制动片及相关零件，故障排除".into(),
         final_result: "车辆完全修复，顾客对处理过程和结果满意".into(),
-        root_cause: "首次维修只做光盘处理，未查明根本原因；整改：制动抖动一律检测盘跳动并更换".into(),
+        root_cause: "首次维修只做光盘处理，未查明根本原因；整改：制动抖动一律检测盘跳动并更换"
+            .into(),
         customer_satisfied: Some(true),
         status: Status::Closed,
         created_at: received_at,
@@ -45,7 +46,9 @@ pub fn worked_example(id: &str, received_at: DateTime<Utc>) -> Complaint {
     }
 }
 
-const NAMES: [&str; 8] = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强"];
+const NAMES: [&str; 8] = [
+    "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强",
+];
 const MODELS: [&str; 5] = ["帕萨特", "途观L", "朗逸", "迈腾", "速腾"];
 const FAULTS: [&str; 6] = [
     "冷车启动时发动机异响，怠速抖动明显，已在本站检查两次未能解决。",
@@ -59,22 +62,38 @@ const FAULTS: [&str; 6] = [
 /// A generated complaint number `n` (deterministic), with about 1.2 KB of
 /// JSON including Chinese text: for benchmarks and list tests.
 pub fn generated(n: u32, device_id: &str) -> Complaint {
-    let base = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).single().unwrap_or_default();
+    let base = Utc
+        .with_ymd_and_hms(2026, 1, 1, 8, 0, 0)
+        .single()
+        .unwrap_or_default();
     let received_at = base + Duration::minutes(i64::from(n) * 37);
     let channel = Channel::ALL[n as usize % Channel::ALL.len()];
     let category = Category::ALL[n as usize % Category::ALL.len()];
     let status = Status::ALL[n as usize % Status::ALL.len()];
     Complaint {
         id: format!("00000000-0000-4000-8000-{n:012}"),
-        case_number: format!("GZ{:02}-{}-0G7K2M-{:04}", n % 7, received_at.format("%Y%m%d"), n % 10_000),
-        oem_case_number: if n % 4 == 0 { format!("CAC-{n:08}") } else { String::new() },
+        case_number: format!(
+            "GZ{:02}-{}-0G7K2M-{:04}",
+            n % 7,
+            received_at.format("%Y%m%d"),
+            n % 10_000
+        ),
+        oem_case_number: if n % 4 == 0 {
+            format!("CAC-{n:08}")
+        } else {
+            String::new()
+        },
         branch_code: format!("GZ{:02}", n % 7),
         branch_name: format!("广州第{}特约售后服务中心", n % 7 + 1),
         received_at,
         handler: NAMES[(n as usize + 3) % NAMES.len()].into(),
         customer_name: format!("{}{}", NAMES[n as usize % NAMES.len()], n),
         phone: format!("139{:08}", n),
-        customer_background: if n % 9 == 0 { "自媒体从业者".into() } else { String::new() },
+        customer_background: if n % 9 == 0 {
+            "自媒体从业者".into()
+        } else {
+            String::new()
+        },
         vin: String::new(),
         plate: format!("粤A{:05}", n % 100_000),
         vehicle_model: MODELS[n as usize % MODELS.len()].into(),

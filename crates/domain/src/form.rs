@@ -91,7 +91,9 @@ pub struct NewComplaint {
 }
 
 fn local_input(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset).format(DATETIME_INPUT_FORMAT).to_string()
+    at.with_timezone(&offset)
+        .format(DATETIME_INPUT_FORMAT)
+        .to_string()
 }
 
 fn yes_no(value: Option<bool>) -> String {
@@ -105,7 +107,13 @@ fn yes_no(value: Option<bool>) -> String {
 impl ComplaintForm {
     /// A blank form for a new complaint received `now`, with the device's
     /// remembered branch and handler filled in.
-    pub fn new_intake(now: DateTime<Utc>, offset: FixedOffset, branch_code: &str, branch_name: &str, handler: &str) -> Self {
+    pub fn new_intake(
+        now: DateTime<Utc>,
+        offset: FixedOffset,
+        branch_code: &str,
+        branch_name: &str,
+        handler: &str,
+    ) -> Self {
         ComplaintForm {
             received_at: local_input(now, offset),
             branch_code: branch_code.to_string(),
@@ -140,7 +148,10 @@ impl ComplaintForm {
             nature: c.nature.as_str().to_string(),
             demand: c.demand.clone(),
             repeat_repairs: c.repeat_repairs.map(|n| n.to_string()).unwrap_or_default(),
-            compensation_requested: c.compensation_requested.map(Cny::to_input).unwrap_or_default(),
+            compensation_requested: c
+                .compensation_requested
+                .map(Cny::to_input)
+                .unwrap_or_default(),
             compensation_agreed: c.compensation_agreed.map(Cny::to_input).unwrap_or_default(),
             tracking: c.tracking.clone(),
             final_result: c.final_result.clone(),
@@ -188,8 +199,14 @@ pub const MAX_MILEAGE_KM: u64 = 3_000_000;
 pub const MAX_REPEAT_REPAIRS: u64 = 99;
 
 fn parse_count(field: Field, text: &str, max: u64, issues: &mut Vec<Issue>) -> Option<u32> {
-    let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '，' | ' ' | '_')).collect();
-    let cleaned = cleaned.trim_end_matches("km").trim_end_matches("公里").trim_end_matches('次');
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' ' | '_'))
+        .collect();
+    let cleaned = cleaned
+        .trim_end_matches("km")
+        .trim_end_matches("公里")
+        .trim_end_matches('次');
     if cleaned.is_empty() {
         return None;
     }
@@ -203,7 +220,8 @@ fn parse_count(field: Field, text: &str, max: u64, issues: &mut Vec<Issue>) -> O
         issues.push(Issue::error(field, IssueKind::NotANumber));
         return None;
     }
-    if negative && (!whole.trim_start_matches('0').is_empty() || !frac.trim_matches('0').is_empty()) {
+    if negative && (!whole.trim_start_matches('0').is_empty() || !frac.trim_matches('0').is_empty())
+    {
         issues.push(Issue::error(field, IssueKind::Negative));
         return None;
     }
@@ -231,7 +249,9 @@ fn parse_money(field: Field, text: &str, issues: &mut Vec<Issue>) -> Option<Cny>
                 MoneyError::Invalid => IssueKind::NotANumber,
                 MoneyError::Negative => IssueKind::Negative,
                 MoneyError::TooPrecise => IssueKind::MoneyTooPrecise,
-                MoneyError::TooLarge => IssueKind::TooLarge { max: Cny::MAX_YUAN as u64 },
+                MoneyError::TooLarge => IssueKind::TooLarge {
+                    max: Cny::MAX_YUAN as u64,
+                },
             };
             issues.push(Issue::error(field, kind));
             None
@@ -239,7 +259,12 @@ fn parse_money(field: Field, text: &str, issues: &mut Vec<Issue>) -> Option<Cny>
     }
 }
 
-fn parse_choice<T>(field: Field, text: &str, from_code: fn(&str) -> Option<T>, issues: &mut Vec<Issue>) -> Option<T> {
+fn parse_choice<T>(
+    field: Field,
+    text: &str,
+    from_code: fn(&str) -> Option<T>,
+    issues: &mut Vec<Issue>,
+) -> Option<T> {
     if text.is_empty() {
         return None;
     }
@@ -256,12 +281,18 @@ pub fn parse_local_datetime(text: &str, offset: FixedOffset) -> Option<DateTime<
     let naive = NaiveDateTime::parse_from_str(&text, DATETIME_INPUT_FORMAT)
         .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
-    offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    offset
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Whether a branch code (already upper-cased) is 2–10 ASCII letters or digits.
 pub fn is_valid_branch_code(code: &str) -> bool {
-    (2..=10).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    (2..=10).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 impl ComplaintForm {
@@ -277,7 +308,12 @@ impl ComplaintForm {
         let typed = Field::ALL.iter().filter(|f| {
             !matches!(
                 f,
-                Field::ReceivedAt | Field::BranchCode | Field::BranchName | Field::Handler | Field::Nature | Field::Status
+                Field::ReceivedAt
+                    | Field::BranchCode
+                    | Field::BranchName
+                    | Field::Handler
+                    | Field::Nature
+                    | Field::Status
             )
         });
         typed.into_iter().all(|f| self.get(*f).trim().is_empty())
@@ -300,7 +336,10 @@ impl ComplaintForm {
 
         p.branch_code = self.branch_code.trim().to_ascii_uppercase();
         if !p.branch_code.is_empty() && !is_valid_branch_code(&p.branch_code) {
-            issues.push(Issue::error(Field::BranchCode, IssueKind::BranchCodeInvalid));
+            issues.push(Issue::error(
+                Field::BranchCode,
+                IssueKind::BranchCodeInvalid,
+            ));
         }
 
         if !self.received_at.trim().is_empty() {
@@ -317,47 +356,92 @@ impl ComplaintForm {
         p.vin = vin::normalize(&self.vin);
         if !p.vin.is_empty() {
             match vin::check_format(&p.vin) {
-                Err(vin::VinProblem::Length(len)) => issues.push(Issue::error(Field::Vin, IssueKind::VinLength { len })),
-                Err(vin::VinProblem::ForbiddenLetter(letter)) => {
-                    issues.push(Issue::error(Field::Vin, IssueKind::VinForbiddenLetter { letter }))
+                Err(vin::VinProblem::Length(len)) => {
+                    issues.push(Issue::error(Field::Vin, IssueKind::VinLength { len }))
                 }
-                Err(vin::VinProblem::InvalidChar(found)) => {
-                    issues.push(Issue::error(Field::Vin, IssueKind::VinInvalidChar { found }))
-                }
+                Err(vin::VinProblem::ForbiddenLetter(letter)) => issues.push(Issue::error(
+                    Field::Vin,
+                    IssueKind::VinForbiddenLetter { letter },
+                )),
+                Err(vin::VinProblem::InvalidChar(found)) => issues.push(Issue::error(
+                    Field::Vin,
+                    IssueKind::VinInvalidChar { found },
+                )),
                 Ok(()) => {
                     if let Some((expected, found)) = vin::check_digit_mismatch(&p.vin) {
-                        issues.push(Issue::warning(Field::Vin, IssueKind::VinCheckDigit { expected, found }));
+                        issues.push(Issue::warning(
+                            Field::Vin,
+                            IssueKind::VinCheckDigit { expected, found },
+                        ));
                     }
                 }
             }
         }
 
-        p.mileage_km = parse_count(Field::MileageKm, &self.mileage_km, MAX_MILEAGE_KM, &mut issues);
-        p.repeat_repairs = parse_count(Field::RepeatRepairs, &self.repeat_repairs, MAX_REPEAT_REPAIRS, &mut issues);
-        p.compensation_requested = parse_money(Field::CompensationRequested, &self.compensation_requested, &mut issues);
-        p.compensation_agreed = parse_money(Field::CompensationAgreed, &self.compensation_agreed, &mut issues);
+        p.mileage_km = parse_count(
+            Field::MileageKm,
+            &self.mileage_km,
+            MAX_MILEAGE_KM,
+            &mut issues,
+        );
+        p.repeat_repairs = parse_count(
+            Field::RepeatRepairs,
+            &self.repeat_repairs,
+            MAX_REPEAT_REPAIRS,
+            &mut issues,
+        );
+        p.compensation_requested = parse_money(
+            Field::CompensationRequested,
+            &self.compensation_requested,
+            &mut issues,
+        );
+        p.compensation_agreed = parse_money(
+            Field::CompensationAgreed,
+            &self.compensation_agreed,
+            &mut issues,
+        );
 
         if !self.purchase_date.trim().is_empty() {
             p.purchase_date = NaiveDate::parse_from_str(self.purchase_date.trim(), "%Y-%m-%d").ok();
             match (p.purchase_date, p.received_at) {
                 (None, _) => issues.push(Issue::error(Field::PurchaseDate, IssueKind::DateInvalid)),
-                (Some(bought), Some(received)) if bought > received.with_timezone(&offset).date_naive() => {
-                    issues.push(Issue::error(Field::PurchaseDate, IssueKind::PurchaseAfterReceipt))
+                (Some(bought), Some(received))
+                    if bought > received.with_timezone(&offset).date_naive() =>
+                {
+                    issues.push(Issue::error(
+                        Field::PurchaseDate,
+                        IssueKind::PurchaseAfterReceipt,
+                    ))
                 }
                 _ => {}
             }
         }
 
-        p.channel = parse_choice(Field::Channel, &self.channel, Channel::from_code, &mut issues);
-        p.category = parse_choice(Field::Category, &self.category, Category::from_code, &mut issues);
-        p.nature = parse_choice(Field::Nature, &self.nature, Nature::from_code, &mut issues).unwrap_or_default();
-        p.status = parse_choice(Field::Status, &self.status, Status::from_code, &mut issues).unwrap_or_default();
+        p.channel = parse_choice(
+            Field::Channel,
+            &self.channel,
+            Channel::from_code,
+            &mut issues,
+        );
+        p.category = parse_choice(
+            Field::Category,
+            &self.category,
+            Category::from_code,
+            &mut issues,
+        );
+        p.nature = parse_choice(Field::Nature, &self.nature, Nature::from_code, &mut issues)
+            .unwrap_or_default();
+        p.status = parse_choice(Field::Status, &self.status, Status::from_code, &mut issues)
+            .unwrap_or_default();
         p.customer_satisfied = match self.customer_satisfied.as_str() {
             "yes" => Some(true),
             "no" => Some(false),
             "" => None,
             _ => {
-                issues.push(Issue::error(Field::CustomerSatisfied, IssueKind::UnknownChoice));
+                issues.push(Issue::error(
+                    Field::CustomerSatisfied,
+                    IssueKind::UnknownChoice,
+                ));
                 None
             }
         };
@@ -367,12 +451,18 @@ impl ComplaintForm {
 
     /// A new complaint from this form; `Err` with every issue when any is an
     /// error, otherwise the complaint and the warnings.
-    pub fn to_new_complaint(&self, offset: FixedOffset, new: NewComplaint) -> Result<(Complaint, Vec<Issue>), Vec<Issue>> {
+    pub fn to_new_complaint(
+        &self,
+        offset: FixedOffset,
+        new: NewComplaint,
+    ) -> Result<(Complaint, Vec<Issue>), Vec<Issue>> {
         let (p, issues) = self.parse(offset);
         if has_errors(&issues) {
             return Err(issues);
         }
-        let (Some(received_at), Some(channel), Some(category)) = (p.received_at, p.channel, p.category) else {
+        let (Some(received_at), Some(channel), Some(category)) =
+            (p.received_at, p.channel, p.category)
+        else {
             // Unreachable while the required-field check covers them; never panic on it.
             return Err(issues);
         };
@@ -416,7 +506,12 @@ impl ComplaintForm {
     /// The complaint `base` with this form's values written over it (identity,
     /// case number and creation facts kept); same result shape as
     /// [`Self::to_new_complaint`].
-    pub fn apply_to(&self, base: &Complaint, offset: FixedOffset, now: DateTime<Utc>) -> Result<(Complaint, Vec<Issue>), Vec<Issue>> {
+    pub fn apply_to(
+        &self,
+        base: &Complaint,
+        offset: FixedOffset,
+        now: DateTime<Utc>,
+    ) -> Result<(Complaint, Vec<Issue>), Vec<Issue>> {
         let new = NewComplaint {
             id: base.id.clone(),
             case_number: base.case_number.clone(),

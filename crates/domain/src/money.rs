@@ -78,7 +78,11 @@ impl Cny {
         if whole_digits.len() > 12 {
             return Err(MoneyError::TooLarge);
         }
-        let yuan: i64 = if whole_digits.is_empty() { 0 } else { whole_digits.parse().map_err(|_| MoneyError::Invalid)? };
+        let yuan: i64 = if whole_digits.is_empty() {
+            0
+        } else {
+            whole_digits.parse().map_err(|_| MoneyError::Invalid)?
+        };
         let fen_part: i64 = match frac.len() {
             0 => 0,
             1 => frac.parse::<i64>().map_err(|_| MoneyError::Invalid)? * 10,

@@ -36,7 +36,9 @@ pub fn is_valid(input: &str) -> bool {
         }
     }
     // After +86 a landline drops its trunk 0: `+86 10 1234 5678`, `+86 755 1234567`.
-    if had_country_code && (d.starts_with("10") || d.starts_with(|c: char| ('2'..='9').contains(&c))) {
+    if had_country_code
+        && (d.starts_with("10") || d.starts_with(|c: char| ('2'..='9').contains(&c)))
+    {
         d.insert(0, '0');
     }
     let bytes = d.as_bytes();

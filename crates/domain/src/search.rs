@@ -20,7 +20,10 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty() && self.status.is_none() && self.category.is_none() && self.channel.is_none()
+        self.text.trim().is_empty()
+            && self.status.is_none()
+            && self.category.is_none()
+            && self.channel.is_none()
     }
 
     /// Whether a complaint belongs in the list for this query.
@@ -31,13 +34,22 @@ impl ListQuery {
         {
             return false;
         }
-        let haystacks = [&c.case_number, &c.customer_name, &c.vin, &c.plate, &c.content, &c.phone];
+        let haystacks = [
+            &c.case_number,
+            &c.customer_name,
+            &c.vin,
+            &c.plate,
+            &c.content,
+            &c.phone,
+        ];
         let phone_digits = phone::search_key(&c.phone);
         self.text.split_whitespace().all(|word| {
             let word = word.to_lowercase();
             let digits = phone::search_key(&word);
             haystacks.iter().any(|h| h.to_lowercase().contains(&word))
-                || (digits.len() >= 3 && digits.len() == word.chars().filter(|ch| !matches!(ch, '-' | ' ')).count() && phone_digits.contains(&digits))
+                || (digits.len() >= 3
+                    && digits.len() == word.chars().filter(|ch| !matches!(ch, '-' | ' ')).count()
+                    && phone_digits.contains(&digits))
         })
     }
 }

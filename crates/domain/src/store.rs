@@ -50,7 +50,10 @@ pub struct Listing {
 
 /// Reads one stored JSON value as a complaint.
 pub fn decode_complaint(key: &str, value: serde_json::Value) -> Result<Complaint, StoreError> {
-    serde_json::from_value(value).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
+    serde_json::from_value(value).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        detail: e.to_string(),
+    })
 }
 
 /// Storage of complaints, drafts and device settings on one device.
@@ -59,7 +62,11 @@ pub trait ComplaintStore {
     /// Writes a complaint (insert or replace by id) and, in the same atomic
     /// step, removes the draft named `clear_draft`: after a crash either the
     /// complaint is saved and the draft gone, or neither.
-    async fn save_complaint(&self, complaint: &Complaint, clear_draft: Option<&str>) -> Result<(), StoreError>;
+    async fn save_complaint(
+        &self,
+        complaint: &Complaint,
+        clear_draft: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// The complaint with this id; `Err(Corrupt)` if it is stored but unreadable.
     async fn get_complaint(&self, id: &str) -> Result<Option<Complaint>, StoreError>;
     /// Every complaint, in no particular order, with unreadable records reported.
@@ -107,9 +114,15 @@ fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
 }
 
 impl ComplaintStore for MemoryStore {
-    async fn save_complaint(&self, complaint: &Complaint, clear_draft: Option<&str>) -> Result<(), StoreError> {
+    async fn save_complaint(
+        &self,
+        complaint: &Complaint,
+        clear_draft: Option<&str>,
+    ) -> Result<(), StoreError> {
         let value = encode(complaint)?;
-        self.complaints.borrow_mut().insert(complaint.id.clone(), value);
+        self.complaints
+            .borrow_mut()
+            .insert(complaint.id.clone(), value);
         if let Some(key) = clear_draft {
             self.drafts.borrow_mut().remove(key);
         }
@@ -126,7 +139,10 @@ impl ComplaintStore for MemoryStore {
         for (key, value) in self.complaints.borrow().iter() {
             match decode_complaint(key, value.clone()) {
                 Ok(c) => listing.complaints.push(c),
-                Err(e) => listing.unreadable.push(Unreadable { key: key.clone(), detail: e.to_string() }),
+                Err(e) => listing.unreadable.push(Unreadable {
+                    key: key.clone(),
+                    detail: e.to_string(),
+                }),
             }
         }
         Ok(listing)
@@ -152,7 +168,10 @@ impl ComplaintStore for MemoryStore {
         let value = self.drafts.borrow().get(key).cloned();
         value
             .map(|v| {
-                serde_json::from_value(v).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
+                serde_json::from_value(v).map_err(|e| StoreError::Corrupt {
+                    key: key.to_string(),
+                    detail: e.to_string(),
+                })
             })
             .transpose()
     }

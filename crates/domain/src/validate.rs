@@ -51,11 +51,19 @@ pub struct Issue {
 
 impl Issue {
     pub fn error(field: Field, kind: IssueKind) -> Issue {
-        Issue { field, severity: Severity::Error, kind }
+        Issue {
+            field,
+            severity: Severity::Error,
+            kind,
+        }
     }
 
     pub fn warning(field: Field, kind: IssueKind) -> Issue {
-        Issue { field, severity: Severity::Warning, kind }
+        Issue {
+            field,
+            severity: Severity::Warning,
+            kind,
+        }
     }
 
     pub fn is_error(&self) -> bool {
@@ -75,7 +83,11 @@ impl Issue {
                 }
             }
             TooLong { max } => {
-                if zh { format!("最多 {max} 个字") } else { format!("At most {max} characters") }
+                if zh {
+                    format!("最多 {max} 个字")
+                } else {
+                    format!("At most {max} characters")
+                }
             }
             VinLength { len } => {
                 if zh {
@@ -88,7 +100,9 @@ impl Issue {
                 if zh {
                     format!("VIN 中不能有字母 {letter}（I、O、Q 不用于 VIN，请核对是否为 1 或 0）")
                 } else {
-                    format!("A VIN never contains {letter} (I, O and Q are not used; check for 1 or 0)")
+                    format!(
+                        "A VIN never contains {letter} (I, O and Q are not used; check for 1 or 0)"
+                    )
                 }
             }
             VinInvalidChar { found } => {
@@ -112,23 +126,39 @@ impl Issue {
                 )
                 .to_string(),
             BranchCodeInvalid => lang
-                .pick("维修站代码为 2–10 位字母或数字", "A branch code is 2–10 letters or digits")
+                .pick(
+                    "维修站代码为 2–10 位字母或数字",
+                    "A branch code is 2–10 letters or digits",
+                )
                 .to_string(),
             NotANumber => lang.pick("请输入数字", "Enter a number").to_string(),
             Negative => lang.pick("不能为负数", "Cannot be negative").to_string(),
             NotWhole => lang.pick("请输入整数", "Enter a whole number").to_string(),
             TooLarge { max } => {
-                if zh { format!("不能超过 {max}") } else { format!("At most {max}") }
+                if zh {
+                    format!("不能超过 {max}")
+                } else {
+                    format!("At most {max}")
+                }
             }
             MoneyTooPrecise => lang
                 .pick("金额最多两位小数（元.角分）", "At most two decimal places")
                 .to_string(),
-            DateInvalid => lang.pick("日期格式应为 年-月-日", "Enter a date as year-month-day").to_string(),
-            DateTimeInvalid => lang.pick("请输入日期和时间", "Enter a date and time").to_string(),
-            PurchaseAfterReceipt => lang
-                .pick("购车日期不能晚于受理日期", "The purchase date cannot be after the complaint was received")
+            DateInvalid => lang
+                .pick("日期格式应为 年-月-日", "Enter a date as year-month-day")
                 .to_string(),
-            UnknownChoice => lang.pick("请选择一项", "Choose one of the options").to_string(),
+            DateTimeInvalid => lang
+                .pick("请输入日期和时间", "Enter a date and time")
+                .to_string(),
+            PurchaseAfterReceipt => lang
+                .pick(
+                    "购车日期不能晚于受理日期",
+                    "The purchase date cannot be after the complaint was received",
+                )
+                .to_string(),
+            UnknownChoice => lang
+                .pick("请选择一项", "Choose one of the options")
+                .to_string(),
         }
     }
 }

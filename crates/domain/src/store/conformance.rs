@@ -17,7 +17,10 @@ fn day(d: u32) -> NaiveDate {
 }
 
 fn example(id: &str) -> crate::model::Complaint {
-    let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).single().expect("valid time");
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 9, 30, 0)
+        .single()
+        .expect("valid time");
     fixtures::worked_example(id, at)
 }
 
@@ -30,10 +33,17 @@ pub async fn empty_store_lists_nothing(store: impl ComplaintStore) {
 pub async fn saved_complaint_reads_back_identical(store: impl ComplaintStore) {
     let c = example("a");
     store.save_complaint(&c, None).await.expect("save");
-    let back = store.get_complaint("a").await.expect("get").expect("present");
+    let back = store
+        .get_complaint("a")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!(back, c);
     // Chinese text and money survive exactly.
-    assert_eq!(back.customer_background, "在媒体工作，表示如不满意将公开曝光");
+    assert_eq!(
+        back.customer_background,
+        "在媒体工作，表示如不满意将公开曝光"
+    );
 }
 
 pub async fn missing_complaint_is_none(store: impl ComplaintStore) {
@@ -54,7 +64,10 @@ pub async fn saving_same_id_replaces(store: impl ComplaintStore) {
 
 pub async fn list_returns_every_complaint(store: impl ComplaintStore) {
     for n in 0..25 {
-        store.save_complaint(&fixtures::generated(n, "dev"), None).await.expect("save");
+        store
+            .save_complaint(&fixtures::generated(n, "dev"), None)
+            .await
+            .expect("save");
     }
     let listing = store.list_complaints().await.expect("list");
     let mut ids: Vec<_> = listing.complaints.iter().map(|c| c.id.clone()).collect();
@@ -65,14 +78,23 @@ pub async fn list_returns_every_complaint(store: impl ComplaintStore) {
 }
 
 pub async fn corrupt_record_is_reported_and_skipped(store: impl ComplaintStore) {
-    store.save_complaint(&example("good-1"), None).await.expect("save");
+    store
+        .save_complaint(&example("good-1"), None)
+        .await
+        .expect("save");
     store
         .put_raw_complaint("bad", serde_json::json!({"id": "bad", "customer_name": 42}))
         .await
         .expect("put raw");
-    store.save_complaint(&example("good-2"), None).await.expect("save");
+    store
+        .save_complaint(&example("good-2"), None)
+        .await
+        .expect("save");
 
-    let listing = store.list_complaints().await.expect("one bad record must not fail the list");
+    let listing = store
+        .list_complaints()
+        .await
+        .expect("one bad record must not fail the list");
     let mut ids: Vec<_> = listing.complaints.iter().map(|c| c.id.as_str()).collect();
     ids.sort();
     assert_eq!(ids, ["good-1", "good-2"]);
@@ -87,11 +109,25 @@ pub async fn corrupt_record_is_reported_and_skipped(store: impl ComplaintStore) 
 }
 
 pub async fn deleted_complaint_is_gone(store: impl ComplaintStore) {
-    store.save_complaint(&example("a"), None).await.expect("save");
-    store.save_complaint(&example("b"), None).await.expect("save");
+    store
+        .save_complaint(&example("a"), None)
+        .await
+        .expect("save");
+    store
+        .save_complaint(&example("b"), None)
+        .await
+        .expect("save");
     store.delete_complaint("a").await.expect("delete");
     assert_eq!(store.get_complaint("a").await.expect("get"), None);
-    assert_eq!(store.list_complaints().await.expect("list").complaints.len(), 1);
+    assert_eq!(
+        store
+            .list_complaints()
+            .await
+            .expect("list")
+            .complaints
+            .len(),
+        1
+    );
     // Deleting what is not there is not an error.
     store.delete_complaint("a").await.expect("delete again");
 }
@@ -103,20 +139,43 @@ pub async fn draft_round_trips_and_deletes(store: impl ComplaintStore) {
         mileage_km: "12a".into(), // invalid text is kept as typed
         ..Default::default()
     };
-    store.save_draft("intake", &draft).await.expect("save draft");
-    assert_eq!(store.load_draft("intake").await.expect("load"), Some(draft.clone()));
+    store
+        .save_draft("intake", &draft)
+        .await
+        .expect("save draft");
+    assert_eq!(
+        store.load_draft("intake").await.expect("load"),
+        Some(draft.clone())
+    );
     draft.content = "发动机异响".into();
-    store.save_draft("intake", &draft).await.expect("overwrite draft");
-    assert_eq!(store.load_draft("intake").await.expect("load").expect("present").content, "发动机异响");
+    store
+        .save_draft("intake", &draft)
+        .await
+        .expect("overwrite draft");
+    assert_eq!(
+        store
+            .load_draft("intake")
+            .await
+            .expect("load")
+            .expect("present")
+            .content,
+        "发动机异响"
+    );
     store.delete_draft("intake").await.expect("delete");
     assert_eq!(store.load_draft("intake").await.expect("load"), None);
 }
 
 pub async fn saving_complaint_clears_only_the_named_draft(store: impl ComplaintStore) {
-    let draft = ComplaintForm { customer_name: "李四".into(), ..Default::default() };
+    let draft = ComplaintForm {
+        customer_name: "李四".into(),
+        ..Default::default()
+    };
     store.save_draft("intake", &draft).await.expect("draft");
     store.save_draft("edit:x", &draft).await.expect("draft");
-    store.save_complaint(&example("a"), Some("intake")).await.expect("save");
+    store
+        .save_complaint(&example("a"), Some("intake"))
+        .await
+        .expect("save");
     assert_eq!(store.load_draft("intake").await.expect("load"), None);
     assert_eq!(store.load_draft("edit:x").await.expect("load"), Some(draft));
     assert!(store.get_complaint("a").await.expect("get").is_some());
@@ -131,9 +190,21 @@ pub async fn case_sequence_counts_per_day(store: impl ComplaintStore) {
 
 pub async fn settings_round_trip(store: impl ComplaintStore) {
     assert_eq!(store.get_setting("lang").await.expect("get"), None);
-    store.set_setting("lang", serde_json::json!("en")).await.expect("set");
-    store.set_setting("branch", serde_json::json!({"code": "BJ01", "name": "北京朝阳"})).await.expect("set");
-    assert_eq!(store.get_setting("lang").await.expect("get"), Some(serde_json::json!("en")));
+    store
+        .set_setting("lang", serde_json::json!("en"))
+        .await
+        .expect("set");
+    store
+        .set_setting(
+            "branch",
+            serde_json::json!({"code": "BJ01", "name": "北京朝阳"}),
+        )
+        .await
+        .expect("set");
+    assert_eq!(
+        store.get_setting("lang").await.expect("get"),
+        Some(serde_json::json!("en"))
+    );
     assert_eq!(
         store.get_setting("branch").await.expect("get"),
         Some(serde_json::json!({"code": "BJ01", "name": "北京朝阳"}))
@@ -142,10 +213,17 @@ pub async fn settings_round_trip(store: impl ComplaintStore) {
 
 pub async fn timestamps_keep_their_instant(store: impl ComplaintStore) {
     let mut c = example("t");
-    c.received_at = Utc.with_ymd_and_hms(2026, 2, 28, 23, 59, 59).single().expect("time");
+    c.received_at = Utc
+        .with_ymd_and_hms(2026, 2, 28, 23, 59, 59)
+        .single()
+        .expect("time");
     c.updated_at = c.received_at + Duration::milliseconds(1);
     store.save_complaint(&c, None).await.expect("save");
-    let back = store.get_complaint("t").await.expect("get").expect("present");
+    let back = store
+        .get_complaint("t")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!(back.received_at, c.received_at);
     assert_eq!(back.updated_at, c.updated_at);
 }
