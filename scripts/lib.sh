@@ -110,17 +110,21 @@ ensure_wasm_opt() {
     ok "wasm-opt" "$major (npm binaryen@$BINARYEN_VERSION, .tools/npm)"
 }
 
+# A CJK font, so Chinese renders as text (not boxes) in screenshots.
+CJK_FONT_PACKAGE="fonts-wqy-zenhei"
+
 ensure_chromium() {
-    if [ ! -x "$CHROMIUM" ] || [ ! -x "$CHROMEDRIVER" ]; then
-        info "apt-get install chromium chromium-driver (~40 s)"
+    if [ ! -x "$CHROMIUM" ] || [ ! -x "$CHROMEDRIVER" ] || ! dpkg -s "$CJK_FONT_PACKAGE" >/dev/null 2>&1; then
+        info "apt-get install chromium chromium-driver $CJK_FONT_PACKAGE (~1 min)"
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver "$CJK_FONT_PACKAGE"
     fi
     [ -x "$CHROMIUM" ] || die "chromium not found at $CHROMIUM"
     [ -x "$CHROMEDRIVER" ] || die "chromedriver not found at $CHROMEDRIVER"
     # Debian's wrapper script prints a harmless '[: unexpected operator' on stderr.
     ok "chromium" "$(version_of "$CHROMIUM" --version 2>/dev/null | awk '{print $2}')"
     ok "chromedriver" "$(version_of "$CHROMEDRIVER" --version | awk '{print $2}')"
+    ok "$CJK_FONT_PACKAGE" "installed"
 }
 
 ensure_e2e_deps() {

@@ -19,16 +19,24 @@ pub fn DetailPage() -> impl IntoView {
     let lang = state.lang;
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let complaint = Memo::new(move |_| {
+    // The editor is made again only when another complaint is shown (or this
+    // one appears or goes), not when its own save updates the list.
+    let found = Memo::new(move |_| {
         let id = id();
-        state.complaints.with(|all| all.iter().find(|c| c.id == id).cloned())
+        state.complaints.with(|all| all.iter().any(|c| c.id == id))
     });
     view! {
         <p><A href="/">{move || format!("← {}", Text::Back.get(lang.get()))}</A></p>
-        {move || match (state.boot.get(), complaint.get()) {
-            (_, Some(c)) => view! { <Editor complaint=c/> }.into_any(),
-            (Boot::Loading, None) => view! { <p class="empty">{Text::Loading.get(lang.get())}</p> }.into_any(),
-            (_, None) => view! { <p class="notice notice--error" role="alert">{Text::NotFound.get(lang.get())}</p> }.into_any(),
+        {move || {
+            let id = id();
+            match (state.boot.get(), found.get()) {
+                (_, true) => {
+                    let c = state.complaints.with_untracked(|all| all.iter().find(|c| c.id == id).cloned());
+                    c.map(|complaint| view! { <Editor complaint/> }).into_any()
+                }
+                (Boot::Loading, false) => view! { <p class="empty">{Text::Loading.get(lang.get())}</p> }.into_any(),
+                (_, false) => view! { <p class="notice notice--error" role="alert">{Text::NotFound.get(lang.get())}</p> }.into_any(),
+            }
         }}
     }
 }
@@ -40,7 +48,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     let lang = state.lang;
     let offset = platform::local_offset();
     let draft_key = edit_draft_key(&complaint.id);
-    let base = StoredValue::new(complaint.clone());
+    let base = RwSignal::new(complaint.clone());
     let form = RwSignal::new(ComplaintForm::from_complaint(&complaint, offset));
     let issues = Memo::new(move |_| form.with(|f| f.issues(offset)));
     let submitted = RwSignal::new(false);
@@ -85,11 +93,11 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         let current = keeper.get_value();
         let draft_key = draft_key.clone();
         spawn_local(async move {
-            let result = current.finish(state.save_edit(&base.get_value(), &value)).await;
+            let result = current.finish(state.save_edit(&base.get_untracked(), &value)).await;
             saving.set(false);
             match result {
                 Ok(saved) => {
-                    base.set_value(saved);
+                    base.set(saved);
                     // Further edits get a fresh draft.
                     keeper.set_value(DraftKeeper::new(state, &draft_key));
                     submitted.set(false);
@@ -107,8 +115,8 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     let received = complaint.received_at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string();
     view! {
         <div class="detail-head">
-            <h1>{complaint.customer_name.clone()}</h1>
-            <StatusBadge status=complaint.status/>
+            <h1>{move || base.with(|c| c.customer_name.clone())}</h1>
+            {move || view! { <StatusBadge status=base.with(|c| c.status)/> }}
             <span class="complaint-card__case">{complaint.case_number.clone()}</span>
             <span class="complaint-card__when">{move || format!("{} {}", Text::Received.get(lang.get()), received)}</span>
         </div>

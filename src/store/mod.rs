@@ -62,6 +62,11 @@ impl IdbStore {
         Database::delete_by_name(name).map_err(backend)?.await.map_err(backend)
     }
 
+    /// Closes the connection (a database cannot be deleted while one is open).
+    pub fn close(self) {
+        self.db.close();
+    }
+
     /// The schema version of the open database.
     pub fn version(&self) -> u32 {
         self.db.version() as u32
