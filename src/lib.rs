@@ -30,16 +30,25 @@ pub async fn bench_idb_saves(n: u32) -> Result<js_sys::Array, wasm_bindgen::JsVa
     use complaints_domain::store::ComplaintStore;
     const SCRATCH: &str = "bench-scratch";
     let to_js = |e: complaints_domain::StoreError| wasm_bindgen::JsValue::from_str(&e.to_string());
-    store::IdbStore::delete_database(SCRATCH).await.map_err(to_js)?;
+    store::IdbStore::delete_database(SCRATCH)
+        .await
+        .map_err(to_js)?;
     let store = store::IdbStore::open(SCRATCH).await.map_err(to_js)?;
     let timings = js_sys::Array::new();
     for i in 0..n {
         let complaint = complaints_domain::fixtures::generated(i, "bench");
         let started = platform::now_ms();
-        store.save_complaint(&complaint, Some(state::INTAKE_DRAFT)).await.map_err(to_js)?;
-        timings.push(&wasm_bindgen::JsValue::from_f64(platform::now_ms() - started));
+        store
+            .save_complaint(&complaint, Some(state::INTAKE_DRAFT))
+            .await
+            .map_err(to_js)?;
+        timings.push(&wasm_bindgen::JsValue::from_f64(
+            platform::now_ms() - started,
+        ));
     }
     store.close();
-    store::IdbStore::delete_database(SCRATCH).await.map_err(to_js)?;
+    store::IdbStore::delete_database(SCRATCH)
+        .await
+        .map_err(to_js)?;
     Ok(timings)
 }

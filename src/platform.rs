@@ -30,7 +30,13 @@ pub fn initial_lang() -> Lang {
         .and_then(|tag| Lang::from_tag(&tag));
     remembered.unwrap_or_else(|| {
         let prefs: Vec<String> = window()
-            .map(|w| w.navigator().languages().iter().filter_map(|v| v.as_string()).collect())
+            .map(|w| {
+                w.navigator()
+                    .languages()
+                    .iter()
+                    .filter_map(|v| v.as_string())
+                    .collect()
+            })
             .unwrap_or_default();
         Lang::from_preferences(prefs.iter().map(String::as_str))
     })
@@ -42,7 +48,10 @@ pub fn remember_lang(lang: Lang) {
         // A full or disabled storage only means the choice is not remembered.
         let _ = storage.set_item(LANG_KEY, lang.tag());
     }
-    if let Some(html) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    if let Some(html) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
         let _ = html.set_attribute("lang", lang.tag());
     }
 }
@@ -64,12 +73,17 @@ pub fn register_service_worker() {
 
 /// Asks before discarding: `window.confirm`.
 pub fn confirm(message: &str) -> bool {
-    window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+    window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
 }
 
 /// Milliseconds since the page started (for progress and timings).
 pub fn now_ms() -> f64 {
-    window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// Logs a detail for developers; users see words, the console sees this.
@@ -79,7 +93,9 @@ pub fn log_error(context: &str, detail: &str) {
 
 /// Scrolls the first field marked invalid into view and focuses it.
 pub fn focus_first_invalid() {
-    let Some(doc) = window().and_then(|w| w.document()) else { return };
+    let Some(doc) = window().and_then(|w| w.document()) else {
+        return;
+    };
     if let Ok(Some(el)) = doc.query_selector(".field--error .field__control") {
         if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
             let _ = el.focus();

@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use chrono::Utc;
 use complaints_domain::store::ComplaintStore;
-use complaints_domain::{case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, StoreError, Unreadable};
+use complaints_domain::{
+    case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, StoreError, Unreadable,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -132,9 +134,15 @@ impl AppState {
             Some(d) => d,
             None => {
                 let id = uuid::Uuid::new_v4();
-                let d = Device { id: id.to_string(), tag: case_number::device_tag(&id) };
+                let d = Device {
+                    id: id.to_string(),
+                    tag: case_number::device_tag(&id),
+                };
                 store
-                    .set_setting(DEVICE_SETTING, serde_json::to_value(&d).map_err(|e| StoreError::Encode(e.to_string()))?)
+                    .set_setting(
+                        DEVICE_SETTING,
+                        serde_json::to_value(&d).map_err(|e| StoreError::Encode(e.to_string()))?,
+                    )
                     .await?;
                 d
             }
@@ -155,10 +163,15 @@ impl AppState {
 
     /// Re-reads every complaint from storage into [`Self::complaints`].
     pub async fn reload(&self) -> Result<(), StoreError> {
-        let Some(store) = self.store.get_value() else { return Ok(()) };
+        let Some(store) = self.store.get_value() else {
+            return Ok(());
+        };
         let listing = store.list_complaints().await?;
         for bad in &listing.unreadable {
-            platform::log_error("skipped an unreadable complaint record", &format!("{}: {}", bad.key, bad.detail));
+            platform::log_error(
+                "skipped an unreadable complaint record",
+                &format!("{}: {}", bad.key, bad.detail),
+            );
         }
         self.complaints.set(listing.complaints);
         self.unreadable.set(listing.unreadable);
@@ -185,9 +198,13 @@ impl AppState {
         let store = self.store()?;
         let device = self.device.get_value().ok_or(SaveError::NotReady)?;
         let now = Utc::now();
-        let received = complaints_domain::form::parse_local_datetime(&form.received_at, offset).unwrap_or(now);
+        let received =
+            complaints_domain::form::parse_local_datetime(&form.received_at, offset).unwrap_or(now);
         let day = received.with_timezone(&offset).date_naive();
-        let seq = store.next_case_sequence(day).await.map_err(SaveError::Storage)?;
+        let seq = store
+            .next_case_sequence(day)
+            .await
+            .map_err(SaveError::Storage)?;
         let branch = form.branch_code.trim().to_ascii_uppercase();
         let new = NewComplaint {
             id: uuid::Uuid::new_v4().to_string(),
@@ -195,26 +212,38 @@ impl AppState {
             device_id: device.id.clone(),
             now,
         };
-        let (complaint, _warnings) = form.to_new_complaint(offset, new).map_err(SaveError::Invalid)?;
-        store.save_complaint(&complaint, Some(INTAKE_DRAFT)).await.map_err(SaveError::Storage)?;
+        let (complaint, _warnings) = form
+            .to_new_complaint(offset, new)
+            .map_err(SaveError::Invalid)?;
+        store
+            .save_complaint(&complaint, Some(INTAKE_DRAFT))
+            .await
+            .map_err(SaveError::Storage)?;
         self.remember_defaults(&store, &complaint).await;
         self.complaints.update(|list| list.push(complaint.clone()));
         Ok(complaint)
     }
 
     /// Saves edits to an existing complaint and removes its edit draft.
-    pub async fn save_edit(&self, base: &Complaint, form: &ComplaintForm) -> Result<Complaint, SaveError> {
+    pub async fn save_edit(
+        &self,
+        base: &Complaint,
+        form: &ComplaintForm,
+    ) -> Result<Complaint, SaveError> {
         let store = self.store()?;
-        let (complaint, _warnings) =
-            form.apply_to(base, platform::local_offset(), Utc::now()).map_err(SaveError::Invalid)?;
+        let (complaint, _warnings) = form
+            .apply_to(base, platform::local_offset(), Utc::now())
+            .map_err(SaveError::Invalid)?;
         store
             .save_complaint(&complaint, Some(&edit_draft_key(&complaint.id)))
             .await
             .map_err(SaveError::Storage)?;
-        self.complaints.update(|list| match list.iter_mut().find(|c| c.id == complaint.id) {
-            Some(slot) => *slot = complaint.clone(),
-            None => list.push(complaint.clone()),
-        });
+        self.complaints.update(
+            |list| match list.iter_mut().find(|c| c.id == complaint.id) {
+                Some(slot) => *slot = complaint.clone(),
+                None => list.push(complaint.clone()),
+            },
+        );
         Ok(complaint)
     }
 
@@ -234,18 +263,30 @@ impl AppState {
 
     /// The complaint with this id, read from storage.
     pub async fn complaint(&self, id: &str) -> Result<Option<Complaint>, SaveError> {
-        self.store()?.get_complaint(id).await.map_err(SaveError::Storage)
+        self.store()?
+            .get_complaint(id)
+            .await
+            .map_err(SaveError::Storage)
     }
 
     pub async fn load_draft(&self, key: &str) -> Result<Option<ComplaintForm>, SaveError> {
-        self.store()?.load_draft(key).await.map_err(SaveError::Storage)
+        self.store()?
+            .load_draft(key)
+            .await
+            .map_err(SaveError::Storage)
     }
 
     pub async fn save_draft(&self, key: &str, form: &ComplaintForm) -> Result<(), SaveError> {
-        self.store()?.save_draft(key, form).await.map_err(SaveError::Storage)
+        self.store()?
+            .save_draft(key, form)
+            .await
+            .map_err(SaveError::Storage)
     }
 
     pub async fn delete_draft(&self, key: &str) -> Result<(), SaveError> {
-        self.store()?.delete_draft(key).await.map_err(SaveError::Storage)
+        self.store()?
+            .delete_draft(key)
+            .await
+            .map_err(SaveError::Storage)
     }
 }

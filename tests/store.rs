@@ -11,7 +11,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 async fn fresh_store(name: &str) -> IdbStore {
     let db = format!("test-{name}");
-    IdbStore::delete_database(&db).await.expect("delete old test database");
+    IdbStore::delete_database(&db)
+        .await
+        .expect("delete old test database");
     IdbStore::open(&db).await.expect("open test database")
 }
 
@@ -51,7 +53,10 @@ mod schema {
     async fn a_value_that_is_not_json_text_is_reported_not_fatal() {
         // A record written by something else entirely (a JS object, not our text).
         let store = fresh_store("schema-foreign").await;
-        store.save_complaint(&fixtures::generated(1, "dev"), None).await.expect("save");
+        store
+            .save_complaint(&fixtures::generated(1, "dev"), None)
+            .await
+            .expect("save");
         complaints_app::store::put_foreign_value_for_test(&store, "foreign").await;
         let listing = store.list_complaints().await.expect("list");
         assert_eq!(listing.complaints.len(), 1);

@@ -2,7 +2,10 @@
 //! form, each with a visible label, its required mark, and its problems
 //! (from the shared validation) right beside it.
 
-use complaints_domain::{Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Severity, Status};
+use complaints_domain::{
+    Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Severity,
+    Status,
+};
 use leptos::prelude::*;
 
 use crate::i18n::Text;
@@ -19,8 +22,13 @@ pub enum FormSection {
 }
 
 impl FormSection {
-    pub const ALL: [FormSection; 5] =
-        [FormSection::Case, FormSection::Customer, FormSection::Vehicle, FormSection::Complaint, FormSection::Result];
+    pub const ALL: [FormSection; 5] = [
+        FormSection::Case,
+        FormSection::Customer,
+        FormSection::Vehicle,
+        FormSection::Complaint,
+        FormSection::Result,
+    ];
 
     fn title(self) -> Text {
         match self {
@@ -35,18 +43,45 @@ impl FormSection {
     fn fields(self) -> &'static [Field] {
         use Field::*;
         match self {
-            FormSection::Case => &[CaseNumber, ReceivedAt, Channel, BranchCode, BranchName, Handler, OemCaseNumber, Location],
+            FormSection::Case => &[
+                CaseNumber,
+                ReceivedAt,
+                Channel,
+                BranchCode,
+                BranchName,
+                Handler,
+                OemCaseNumber,
+                Location,
+            ],
             FormSection::Customer => &[CustomerName, Phone, CustomerBackground],
             FormSection::Vehicle => &[Vin, Plate, VehicleModel, MileageKm, PurchaseDate],
-            FormSection::Complaint => &[Category, Nature, Content, Demand, RepeatRepairs, CompensationRequested],
-            FormSection::Result => &[Status, Tracking, CompensationAgreed, FinalResult, RootCause, CustomerSatisfied],
+            FormSection::Complaint => &[
+                Category,
+                Nature,
+                Content,
+                Demand,
+                RepeatRepairs,
+                CompensationRequested,
+            ],
+            FormSection::Result => &[
+                Status,
+                Tracking,
+                CompensationAgreed,
+                FinalResult,
+                RootCause,
+                CustomerSatisfied,
+            ],
         }
     }
 }
 
 /// The options of a choice field: (code, label).
 fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
-    fn all<T: Labelled + Copy>(values: &[T], code: fn(T) -> &'static str, lang: Lang) -> Vec<(&'static str, &'static str)> {
+    fn all<T: Labelled + Copy>(
+        values: &[T],
+        code: fn(T) -> &'static str,
+        lang: Lang,
+    ) -> Vec<(&'static str, &'static str)> {
         values.iter().map(|v| (code(*v), v.label(lang))).collect()
     }
     match field {
@@ -55,7 +90,11 @@ fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
         Field::Nature => all(Nature::ALL, Nature::as_str, lang),
         Field::Status => all(Status::ALL, Status::as_str, lang),
         Field::CustomerSatisfied => {
-            vec![("", Text::Unknown.get(lang)), ("yes", Text::Yes.get(lang)), ("no", Text::No.get(lang))]
+            vec![
+                ("", Text::Unknown.get(lang)),
+                ("yes", Text::Yes.get(lang)),
+                ("no", Text::No.get(lang)),
+            ]
         }
         _ => Vec::new(),
     }
@@ -112,7 +151,12 @@ fn FieldRow(
     let msg_id = format!("{id}-msg");
     let shown = Memo::new(move |_| {
         if reveal_all.get() || touched.with(|t| t.contains(&field)) {
-            issues.with(|all| all.iter().filter(|i| i.field == field).cloned().collect::<Vec<_>>())
+            issues.with(|all| {
+                all.iter()
+                    .filter(|i| i.field == field)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
         } else {
             Vec::new()
         }
@@ -137,7 +181,13 @@ fn FieldRow(
     };
     let value = move || form.with(|f| f.get(field).to_string());
     let set = move |v: String| form.update(|f| f.set(field, v));
-    let invalid = move || if has(Severity::Error) { "true" } else { "false" };
+    let invalid = move || {
+        if has(Severity::Error) {
+            "true"
+        } else {
+            "false"
+        }
+    };
 
     let control = match field.kind() {
         FieldKind::Generated => view! {

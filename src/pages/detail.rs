@@ -66,7 +66,10 @@ fn Editor(complaint: Complaint) -> impl IntoView {
                     notice.set(Some(("info", Text::EditsRestored)));
                 }
                 Ok(None) => {}
-                Err(e) => platform::log_error("edit draft unreadable; showing the saved record", &format!("{e:?}")),
+                Err(e) => platform::log_error(
+                    "edit draft unreadable; showing the saved record",
+                    &format!("{e:?}"),
+                ),
             }
             baseline.set_value(Some(form.get_untracked()));
         });
@@ -74,7 +77,9 @@ fn Editor(complaint: Complaint) -> impl IntoView {
 
     Effect::new(move |_| {
         let current = form.get();
-        let Some(before) = baseline.get_value() else { return };
+        let Some(before) = baseline.get_value() else {
+            return;
+        };
         if before != current {
             keeper.with_value(|k| k.keep(current.clone()));
             baseline.set_value(Some(current));
@@ -93,7 +98,9 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         let current = keeper.get_value();
         let draft_key = draft_key.clone();
         spawn_local(async move {
-            let result = current.finish(state.save_edit(&base.get_untracked(), &value)).await;
+            let result = current
+                .finish(state.save_edit(&base.get_untracked(), &value))
+                .await;
             saving.set(false);
             match result {
                 Ok(saved) => {
@@ -112,7 +119,11 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         });
     };
 
-    let received = complaint.received_at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string();
+    let received = complaint
+        .received_at
+        .with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
     view! {
         <div class="detail-head">
             <h1>{move || base.with(|c| c.customer_name.clone())}</h1>

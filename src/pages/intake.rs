@@ -19,7 +19,13 @@ pub fn IntakePage() -> impl IntoView {
     let lang = state.lang;
     let blank = move || {
         let d = state.defaults.get_untracked();
-        ComplaintForm::new_intake(Utc::now(), platform::local_offset(), &d.branch_code, &d.branch_name, &d.handler)
+        ComplaintForm::new_intake(
+            Utc::now(),
+            platform::local_offset(),
+            &d.branch_code,
+            &d.branch_name,
+            &d.handler,
+        )
     };
     let form = RwSignal::new(blank());
     let offset = platform::local_offset();
@@ -45,7 +51,10 @@ pub fn IntakePage() -> impl IntoView {
                 }
                 Ok(None) => form.set(blank()),
                 Err(e) => {
-                    platform::log_error("draft unreadable; starting a blank form", &format!("{e:?}"));
+                    platform::log_error(
+                        "draft unreadable; starting a blank form",
+                        &format!("{e:?}"),
+                    );
                 }
             }
             baseline.set_value(Some(form.get_untracked()));
@@ -56,7 +65,9 @@ pub fn IntakePage() -> impl IntoView {
     // Persist every change (an Effect only pushes state out).
     Effect::new(move |_| {
         let current = form.get();
-        let Some(base) = baseline.get_value() else { return };
+        let Some(base) = baseline.get_value() else {
+            return;
+        };
         if base != current {
             keeper.with_value(|k| k.keep(current.clone()));
             baseline.set_value(Some(current));
@@ -82,7 +93,9 @@ pub fn IntakePage() -> impl IntoView {
                 Ok(c) => {
                     let message = match lang.get_untracked() {
                         Lang::Zh => format!("已保存投诉 {}（{}）", c.case_number, c.customer_name),
-                        Lang::En => format!("Saved complaint {} ({})", c.case_number, c.customer_name),
+                        Lang::En => {
+                            format!("Saved complaint {} ({})", c.case_number, c.customer_name)
+                        }
                     };
                     state.flash.set(Some(message));
                     navigate("/", Default::default());

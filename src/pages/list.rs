@@ -42,7 +42,9 @@ where
 }
 
 fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&platform::local_offset()).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&platform::local_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[component]
@@ -54,7 +56,12 @@ pub fn ListPage() -> impl IntoView {
     let category = RwSignal::new(None::<Category>);
     let channel = RwSignal::new(None::<Channel>);
     let shown = Memo::new(move |_| {
-        let query = ListQuery { text: text.get(), status: status.get(), category: category.get(), channel: channel.get() };
+        let query = ListQuery {
+            text: text.get(),
+            status: status.get(),
+            category: category.get(),
+            channel: channel.get(),
+        };
         state.complaints.with(|all| filter_and_sort(all, &query))
     });
     let flash = state.flash.get_untracked();

@@ -11,7 +11,9 @@ mod schema;
 pub use schema::Version;
 
 use chrono::NaiveDate;
-use complaints_domain::store::{case_sequence_key, decode_complaint, ComplaintStore, Listing, StoreError, Unreadable};
+use complaints_domain::store::{
+    case_sequence_key, decode_complaint, ComplaintStore, Listing, StoreError, Unreadable,
+};
 use complaints_domain::{Complaint, ComplaintForm};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -31,19 +33,25 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
-    serde_json::to_string(value).map(|s| JsValue::from_str(&s)).map_err(|e| StoreError::Encode(e.to_string()))
+    serde_json::to_string(value)
+        .map(|s| JsValue::from_str(&s))
+        .map_err(|e| StoreError::Encode(e.to_string()))
 }
 
 /// The JSON text of a stored value, or why it is not one.
 fn stored_text(key: &str, value: &JsValue) -> Result<String, StoreError> {
-    value
-        .as_string()
-        .ok_or_else(|| StoreError::Corrupt { key: key.to_string(), detail: "stored value is not JSON text".into() })
+    value.as_string().ok_or_else(|| StoreError::Corrupt {
+        key: key.to_string(),
+        detail: "stored value is not JSON text".into(),
+    })
 }
 
 fn parse_json(key: &str, value: &JsValue) -> Result<serde_json::Value, StoreError> {
     let text = stored_text(key, value)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        detail: e.to_string(),
+    })
 }
 
 impl IdbStore {
@@ -59,7 +67,10 @@ impl IdbStore {
 
     /// Deletes the database `name` (tests start from a fresh one).
     pub async fn delete_database(name: &str) -> Result<(), StoreError> {
-        Database::delete_by_name(name).map_err(backend)?.await.map_err(backend)
+        Database::delete_by_name(name)
+            .map_err(backend)?
+            .await
+            .map_err(backend)
     }
 
     /// Closes the connection (a database cannot be deleted while one is open).
@@ -75,27 +86,55 @@ impl IdbStore {
     async fn get_value(&self, store: &str, key: &str) -> Result<Option<JsValue>, StoreError> {
         let tx = self.db.transaction(store).build().map_err(backend)?;
         let os = tx.object_store(store).map_err(backend)?;
-        let value: Option<JsValue> = os.get(key).primitive().map_err(backend)?.await.map_err(backend)?;
+        let value: Option<JsValue> = os
+            .get(key)
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
         Ok(value.filter(|v| !v.is_undefined()))
     }
 
     async fn put_value(&self, store: &str, key: &str, value: JsValue) -> Result<(), StoreError> {
-        let tx = self.db.transaction(store).with_mode(TransactionMode::Readwrite).build().map_err(backend)?;
+        let tx = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(backend)?;
         let os = tx.object_store(store).map_err(backend)?;
-        os.put(value).with_key(key).primitive().map_err(backend)?.await.map_err(backend)?;
+        os.put(value)
+            .with_key(key)
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
     async fn delete_value(&self, store: &str, key: &str) -> Result<(), StoreError> {
-        let tx = self.db.transaction(store).with_mode(TransactionMode::Readwrite).build().map_err(backend)?;
+        let tx = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(backend)?;
         let os = tx.object_store(store).map_err(backend)?;
-        os.delete(key).primitive().map_err(backend)?.await.map_err(backend)?;
+        os.delete(key)
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 }
 
 impl ComplaintStore for IdbStore {
-    async fn save_complaint(&self, complaint: &Complaint, clear_draft: Option<&str>) -> Result<(), StoreError> {
+    async fn save_complaint(
+        &self,
+        complaint: &Complaint,
+        clear_draft: Option<&str>,
+    ) -> Result<(), StoreError> {
         let value = to_json(complaint)?;
         let tx = self
             .db
@@ -104,10 +143,21 @@ impl ComplaintStore for IdbStore {
             .build()
             .map_err(backend)?;
         let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
-        complaints.put(value).with_key(complaint.id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+        complaints
+            .put(value)
+            .with_key(complaint.id.as_str())
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
         if let Some(key) = clear_draft {
             let drafts = tx.object_store(DRAFTS).map_err(backend)?;
-            drafts.delete(key).primitive().map_err(backend)?.await.map_err(backend)?;
+            drafts
+                .delete(key)
+                .primitive()
+                .map_err(backend)?
+                .await
+                .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
     }
@@ -122,18 +172,37 @@ impl ComplaintStore for IdbStore {
     async fn list_complaints(&self) -> Result<Listing, StoreError> {
         let tx = self.db.transaction(COMPLAINTS).build().map_err(backend)?;
         let os = tx.object_store(COMPLAINTS).map_err(backend)?;
-        let keys: Vec<JsValue> = os.get_all_keys::<JsValue>().primitive().map_err(backend)?.await.map_err(backend)?.collect::<Result<_, _>>().map_err(backend)?;
-        let values: Vec<JsValue> = os.get_all::<JsValue>().primitive().map_err(backend)?.await.map_err(backend)?.collect::<Result<_, _>>().map_err(backend)?;
+        let keys: Vec<JsValue> = os
+            .get_all_keys::<JsValue>()
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        let values: Vec<JsValue> = os
+            .get_all::<JsValue>()
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
         let mut listing = Listing::default();
         for (key, value) in keys.iter().zip(values.iter()) {
             let key = key.as_string().unwrap_or_else(|| format!("{key:?}"));
             let decoded = stored_text(&key, value).and_then(|text| {
-                serde_json::from_str::<Complaint>(&text)
-                    .map_err(|e| StoreError::Corrupt { key: key.clone(), detail: e.to_string() })
+                serde_json::from_str::<Complaint>(&text).map_err(|e| StoreError::Corrupt {
+                    key: key.clone(),
+                    detail: e.to_string(),
+                })
             });
             match decoded {
                 Ok(c) => listing.complaints.push(c),
-                Err(e) => listing.unreadable.push(Unreadable { key, detail: e.to_string() }),
+                Err(e) => listing.unreadable.push(Unreadable {
+                    key,
+                    detail: e.to_string(),
+                }),
             }
         }
         Ok(listing)
@@ -144,7 +213,8 @@ impl ComplaintStore for IdbStore {
     }
 
     async fn put_raw_complaint(&self, id: &str, raw: serde_json::Value) -> Result<(), StoreError> {
-        self.put_value(COMPLAINTS, id, JsValue::from_str(&raw.to_string())).await
+        self.put_value(COMPLAINTS, id, JsValue::from_str(&raw.to_string()))
+            .await
     }
 
     async fn save_draft(&self, key: &str, draft: &ComplaintForm) -> Result<(), StoreError> {
@@ -155,7 +225,10 @@ impl ComplaintStore for IdbStore {
         match self.get_value(DRAFTS, key).await? {
             Some(v) => serde_json::from_value(parse_json(key, &v)?)
                 .map(Some)
-                .map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() }),
+                .map_err(|e| StoreError::Corrupt {
+                    key: key.to_string(),
+                    detail: e.to_string(),
+                }),
             None => Ok(None),
         }
     }
@@ -168,15 +241,30 @@ impl ComplaintStore for IdbStore {
         // Read and increment in one readwrite transaction: IndexedDB runs
         // overlapping readwrite transactions one after another, also across tabs.
         let key = case_sequence_key(day);
-        let tx = self.db.transaction(SETTINGS).with_mode(TransactionMode::Readwrite).build().map_err(backend)?;
+        let tx = self
+            .db
+            .transaction(SETTINGS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(backend)?;
         let os = tx.object_store(SETTINGS).map_err(backend)?;
-        let current: Option<JsValue> = os.get(key.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+        let current: Option<JsValue> = os
+            .get(key.as_str())
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
         let last = match current.filter(|v| !v.is_undefined()) {
             Some(v) => parse_json(&key, &v)?.as_u64().unwrap_or(0) as u32,
             None => 0,
         };
         let next = last + 1;
-        os.put(JsValue::from_str(&next.to_string())).with_key(key.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+        os.put(JsValue::from_str(&next.to_string()))
+            .with_key(key.as_str())
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(next)
     }
@@ -189,7 +277,8 @@ impl ComplaintStore for IdbStore {
     }
 
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
-        self.put_value(SETTINGS, key, JsValue::from_str(&value.to_string())).await
+        self.put_value(SETTINGS, key, JsValue::from_str(&value.to_string()))
+            .await
     }
 }
 
