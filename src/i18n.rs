@@ -31,14 +31,12 @@ pub enum Text {
     DraftSaved,
     DraftSaveFailed,
     Required,
-    Optional,
     Back,
     Loading,
     NotFound,
     UnreadableRecords,
     StorageFailed,
     EditsRestored,
-    Edit,
     SectionCase,
     SectionCustomer,
     SectionVehicle,
@@ -49,8 +47,6 @@ pub enum Text {
     No,
     Unknown,
     LanguageSwitch,
-    Shown,
-    LastUpdated,
     Received,
 }
 
@@ -96,7 +92,6 @@ impl Text {
                 "The draft could not be saved on this device",
             ),
             Required => ("必填", "required"),
-            Optional => ("选填", "optional"),
             Back => ("返回列表", "Back to list"),
             Loading => ("正在加载…", "Loading…"),
             NotFound => ("找不到这条投诉", "This complaint was not found"),
@@ -109,7 +104,6 @@ impl Text {
                 "已恢复上次未保存的修改",
                 "Your unsaved changes were restored",
             ),
-            Edit => ("编辑", "Edit"),
             SectionCase => ("受理信息", "Case"),
             SectionCustomer => ("顾客信息", "Customer"),
             SectionVehicle => ("车辆信息", "Vehicle"),
@@ -120,8 +114,6 @@ impl Text {
             No => ("不满意", "Not satisfied"),
             Unknown => ("尚未回访", "Not asked yet"),
             LanguageSwitch => ("English", "中文"),
-            Shown => ("条", "shown"),
-            LastUpdated => ("最后修改", "Last updated"),
             Received => ("受理", "Received"),
         };
         lang.pick(zh, en)

@@ -5,7 +5,7 @@ mod draft;
 mod topbar;
 
 pub use complaint_form::{ComplaintFormView, FormSection};
-pub use draft::{DraftKeeper, DraftStatus};
+pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
 pub use topbar::TopBar;
 
 use complaints_domain::{Labelled, Status};

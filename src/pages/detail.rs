@@ -1,17 +1,18 @@
 //! One complaint: its record, editable. Unsaved edits are kept as a draft
 //! per complaint and come back after a reload.
 
-use complaints_domain::validate::has_errors;
 use complaints_domain::{Complaint, ComplaintForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ComplaintFormView, DraftKeeper, StatusBadge};
+use crate::components::{
+    ComplaintFormView, FormDraft, FormNotice, NoticeKind, SaveButton, StatusBadge,
+};
 use crate::i18n::Text;
 use crate::platform;
-use crate::state::{edit_draft_key, use_app_state, Boot, SaveError};
+use crate::state::{edit_draft_key, use_app_state, Boot};
 
 #[component]
 pub fn DetailPage() -> impl IntoView {
@@ -47,74 +48,23 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let offset = platform::local_offset();
-    let draft_key = edit_draft_key(&complaint.id);
-    let base = RwSignal::new(complaint.clone());
-    let form = RwSignal::new(ComplaintForm::from_complaint(&complaint, offset));
-    let issues = Memo::new(move |_| form.with(|f| f.issues(offset)));
-    let submitted = RwSignal::new(false);
-    let saving = RwSignal::new(false);
-    let notice = RwSignal::new(None::<(&'static str, Text)>);
-    let keeper = StoredValue::new_local(DraftKeeper::new(state, &draft_key));
-    let baseline = StoredValue::new(None::<ComplaintForm>);
+    let saved = RwSignal::new(complaint.clone());
+    let draft = FormDraft::new(
+        state,
+        &edit_draft_key(&complaint.id),
+        ComplaintForm::from_complaint(&complaint, offset),
+    );
+    draft.restore(Text::EditsRestored);
 
-    {
-        let draft_key = draft_key.clone();
+    let save = move || {
         spawn_local(async move {
-            match state.load_draft(&draft_key).await {
-                Ok(Some(draft)) => {
-                    form.set(draft);
-                    notice.set(Some(("info", Text::EditsRestored)));
-                }
-                Ok(None) => {}
-                Err(e) => platform::log_error(
-                    "edit draft unreadable; showing the saved record",
-                    &format!("{e:?}"),
-                ),
-            }
-            baseline.set_value(Some(form.get_untracked()));
-        });
-    }
-
-    Effect::new(move |_| {
-        let current = form.get();
-        let Some(before) = baseline.get_value() else {
-            return;
-        };
-        if before != current {
-            keeper.with_value(|k| k.keep(current.clone()));
-            baseline.set_value(Some(current));
-        }
-    });
-
-    let save = move |_| {
-        submitted.set(true);
-        if has_errors(&issues.get_untracked()) {
-            notice.set(Some(("error", Text::FixErrors)));
-            platform::focus_first_invalid();
-            return;
-        }
-        saving.set(true);
-        let value = form.get_untracked();
-        let current = keeper.get_value();
-        let draft_key = draft_key.clone();
-        spawn_local(async move {
-            let result = current
-                .finish(state.save_edit(&base.get_untracked(), &value))
-                .await;
-            saving.set(false);
-            match result {
-                Ok(saved) => {
-                    base.set(saved);
-                    // Further edits get a fresh draft.
-                    keeper.set_value(DraftKeeper::new(state, &draft_key));
-                    submitted.set(false);
-                    notice.set(Some(("ok", Text::Saved)));
-                }
-                Err(SaveError::Invalid(_)) => notice.set(Some(("error", Text::FixErrors))),
-                Err(e) => {
-                    platform::log_error("saving edits failed", &format!("{e:?}"));
-                    notice.set(Some(("error", Text::SaveFailed)));
-                }
+            let base = saved.get_untracked();
+            if let Some(c) = draft
+                .save(|form| async move { state.save_edit(&base, &form).await })
+                .await
+            {
+                saved.set(c);
+                draft.notice.set(Some((NoticeKind::Ok, Text::Saved)));
             }
         });
     };
@@ -126,20 +76,17 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         .to_string();
     view! {
         <div class="detail-head">
-            <h1>{move || base.with(|c| c.customer_name.clone())}</h1>
-            {move || view! { <StatusBadge status=base.with(|c| c.status)/> }}
+            <h1>{move || saved.with(|c| c.customer_name.clone())}</h1>
+            {move || view! { <StatusBadge status=saved.with(|c| c.status)/> }}
             <span class="complaint-card__case">{complaint.case_number.clone()}</span>
             <span class="complaint-card__when">{move || format!("{} {}", Text::Received.get(lang.get()), received)}</span>
         </div>
-        {move || notice.get().map(|(kind, text)| view! {
-            <p class=format!("notice notice--{kind}") role="status">{text.get(lang.get())}</p>
-        })}
+        <FormNotice draft/>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
-            <ComplaintFormView form issues reveal_all=submitted.into() case_number=complaint.case_number.clone()/>
+            <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()
+                case_number=complaint.case_number.clone()/>
             <div class="actionbar">
-                <button type="submit" class="btn btn--primary" on:click=save disabled=move || saving.get()>
-                    {move || if saving.get() { Text::Saving.get(lang.get()) } else { Text::Save.get(lang.get()) }}
-                </button>
+                <SaveButton draft on_save=save/>
             </div>
         </form>
     }

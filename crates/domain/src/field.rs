@@ -94,7 +94,7 @@ fields! {
     CompensationAgreed = ("compensation_agreed", "商定赔偿金额 (元)", "Compensation agreed (CNY)", Money),
     Tracking = ("tracking", "情况跟踪和目前维修状态", "Tracking and current repair status", LongText),
     FinalResult = ("final_result", "最终结果", "Final result", LongText),
-    RootCause = ("root_cause", "投诉原因分析及整改措施", "Root cause and corrective action", LongText),
+    RootCause = ("root_cause", "投诉原因分析及投诉整改措施", "Root cause and corrective action", LongText),
     CustomerSatisfied = ("customer_satisfied", "顾客是否满意", "Customer satisfied", YesNo),
     Status = ("status", "状态", "Status", Choice),
 }

@@ -520,6 +520,11 @@ impl ComplaintForm {
         };
         let (mut c, warnings) = self.to_new_complaint(offset, new)?;
         c.created_at = base.created_at;
+        // The input shows minutes only: an untouched received time keeps its
+        // seconds instead of being silently truncated by an unrelated edit.
+        if self.received_at == local_input(base.received_at, offset) {
+            c.received_at = base.received_at;
+        }
         Ok((c, warnings))
     }
 }

@@ -1647,6 +1647,32 @@ mod form {
         }
     }
 
+    /// Regression: the input shows minutes only, so an unrelated edit used to
+    /// truncate a received time that had seconds (e.g. one made on another device).
+    #[test]
+    fn apply_to_keeps_the_seconds_of_an_untouched_received_time() {
+        let mut base = example();
+        base.received_at += chrono::Duration::seconds(42);
+        let mut form = ComplaintForm::from_complaint(&base, cst());
+        form.set(Field::Tracking, "已电话联系顾客");
+        let (edited, _) = form
+            .apply_to(&base, cst(), utc(2026, 12, 1, 0, 0))
+            .expect("valid");
+        assert_eq!(edited.received_at, base.received_at);
+    }
+
+    #[test]
+    fn apply_to_takes_a_changed_received_time_to_the_minute() {
+        let mut base = example();
+        base.received_at += chrono::Duration::seconds(42);
+        let mut form = ComplaintForm::from_complaint(&base, cst());
+        form.set(Field::ReceivedAt, "2026-11-20T08:15");
+        let (edited, _) = form
+            .apply_to(&base, cst(), utc(2026, 12, 1, 0, 0))
+            .expect("valid");
+        assert_eq!(edited.received_at, utc(2026, 11, 20, 0, 15));
+    }
+
     #[test]
     fn apply_to_refuses_a_form_with_errors() {
         let base = example();
