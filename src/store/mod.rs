@@ -16,8 +16,9 @@ use complaints_domain::store::{
 };
 use complaints_domain::{Complaint, ComplaintForm};
 use indexed_db_futures::database::Database;
+use indexed_db_futures::database::ObjectStoreName;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -83,6 +84,16 @@ impl IdbStore {
         self.db.version() as u32
     }
 
+    /// A read-write transaction over `stores` (committed explicitly: dropping
+    /// an indexed_db_futures transaction rolls it back).
+    fn writing<S: ObjectStoreName>(&self, stores: S) -> Result<Transaction<'_>, StoreError> {
+        self.db
+            .transaction(stores)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(backend)
+    }
+
     async fn get_value(&self, store: &str, key: &str) -> Result<Option<JsValue>, StoreError> {
         let tx = self.db.transaction(store).build().map_err(backend)?;
         let os = tx.object_store(store).map_err(backend)?;
@@ -96,12 +107,7 @@ impl IdbStore {
     }
 
     async fn put_value(&self, store: &str, key: &str, value: JsValue) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(store)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(backend)?;
+        let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(backend)?;
         os.put(value)
             .with_key(key)
@@ -113,12 +119,7 @@ impl IdbStore {
     }
 
     async fn delete_value(&self, store: &str, key: &str) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(store)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(backend)?;
+        let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(backend)?;
         os.delete(key)
             .primitive()
@@ -136,12 +137,7 @@ impl ComplaintStore for IdbStore {
         clear_draft: Option<&str>,
     ) -> Result<(), StoreError> {
         let value = to_json(complaint)?;
-        let tx = self
-            .db
-            .transaction([COMPLAINTS, DRAFTS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(backend)?;
+        let tx = self.writing([COMPLAINTS, DRAFTS])?;
         let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
         complaints
             .put(value)
@@ -241,12 +237,7 @@ impl ComplaintStore for IdbStore {
         // Read and increment in one readwrite transaction: IndexedDB runs
         // overlapping readwrite transactions one after another, also across tabs.
         let key = case_sequence_key(day);
-        let tx = self
-            .db
-            .transaction(SETTINGS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(backend)?;
+        let tx = self.writing(SETTINGS)?;
         let os = tx.object_store(SETTINGS).map_err(backend)?;
         let current: Option<JsValue> = os
             .get(key.as_str())
