@@ -12,8 +12,10 @@ pub use schema::Version;
 
 use chrono::NaiveDate;
 use complaints_domain::store::{
-    case_sequence_key, decode_complaint, ComplaintStore, Listing, StoreError, Unreadable,
+    case_sequence_key, decode_complaint, sort_outbox, ComplaintStore, Listing, OutboxEntry, PulledRecord, StoreError,
+    Unreadable, SYNC_CURSOR_SETTING,
 };
+use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::database::ObjectStoreName;
@@ -22,7 +24,7 @@ use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-use schema::{COMPLAINTS, DRAFTS, SETTINGS};
+use schema::{COMPLAINTS, DRAFTS, OUTBOX, RECORD_STATES, SETTINGS};
 
 /// A [`ComplaintStore`] in one IndexedDB database.
 pub struct IdbStore {
@@ -53,6 +55,11 @@ fn parse_json(key: &str, value: &JsValue) -> Result<serde_json::Value, StoreErro
         key: key.to_string(),
         detail: e.to_string(),
     })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &str, value: &JsValue) -> Result<T, StoreError> {
+    let text = stored_text(key, value)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
 }
 
 impl IdbStore {
@@ -258,6 +265,144 @@ impl ComplaintStore for IdbStore {
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(next)
+    }
+
+    async fn save_change(
+        &self,
+        complaint: &Complaint,
+        state: &RecordState,
+        op: &Op,
+        clear_draft: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let entry = OutboxEntry { op: op.clone(), rejection: None };
+        let (c, s, e) = (to_json(complaint)?, to_json(state)?, to_json(&entry)?);
+        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS])?;
+        let put = |store: &str, key: &str, value: JsValue| -> Result<_, StoreError> {
+            tx.object_store(store).map_err(backend)?.put(value).with_key(key.to_string()).without_key_type().primitive().map_err(backend)
+        };
+        let requests = [
+            put(COMPLAINTS, &complaint.id, c)?,
+            put(RECORD_STATES, &state.id, s)?,
+            put(OUTBOX, &op.id, e)?,
+        ];
+        if let Some(key) = clear_draft {
+            tx.object_store(DRAFTS).map_err(backend)?.delete(key).primitive().map_err(backend)?.await.map_err(backend)?;
+        }
+        for request in requests {
+            request.await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError> {
+        match self.get_value(RECORD_STATES, id).await? {
+            Some(v) => decode(id, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let tx = self.db.transaction(OUTBOX).build().map_err(backend)?;
+        let os = tx.object_store(OUTBOX).map_err(backend)?;
+        let values: Vec<JsValue> = os
+            .get_all::<JsValue>()
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        let mut entries = Vec::with_capacity(values.len());
+        for value in &values {
+            match decode::<OutboxEntry>("outbox", value) {
+                Ok(entry) => entries.push(entry),
+                // A damaged entry cannot be sent; it must not stop the others.
+                Err(e) => crate::platform::log_error("skipped an unreadable outbox entry", &e.to_string()),
+            }
+        }
+        sort_outbox(&mut entries);
+        Ok(entries)
+    }
+
+    async fn settle_outbox(&self, accepted: &[String], rejected: &[(String, Rejection)]) -> Result<(), StoreError> {
+        let tx = self.writing(OUTBOX)?;
+        let os = tx.object_store(OUTBOX).map_err(backend)?;
+        for id in accepted {
+            os.delete(id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+        }
+        for (id, reason) in rejected {
+            let current: Option<JsValue> = os.get(id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+            if let Some(value) = current.filter(|v| !v.is_undefined()) {
+                let mut entry: OutboxEntry = decode(id, &value)?;
+                entry.rejection = Some(reason.clone());
+                os.put(to_json(&entry)?).with_key(id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn discard_op(&self, op_id: &str, state: &RecordState, complaint: Option<&Complaint>) -> Result<(), StoreError> {
+        let s = to_json(state)?;
+        let c = complaint.map(to_json).transpose()?;
+        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX])?;
+        tx.object_store(OUTBOX).map_err(backend)?.delete(op_id).primitive().map_err(backend)?.await.map_err(backend)?;
+        tx.object_store(RECORD_STATES)
+            .map_err(backend)?
+            .put(s)
+            .with_key(state.id.as_str())
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
+        let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
+        match c {
+            Some(c) => {
+                complaints.put(c).with_key(state.id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+            }
+            None => complaints.delete(state.id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?,
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn apply_pulled(&self, records: &[PulledRecord], cursor: &str) -> Result<(), StoreError> {
+        let mut encoded = Vec::with_capacity(records.len());
+        for r in records {
+            encoded.push((r.state.id.as_str(), to_json(&r.state)?, r.complaint.as_ref().map(to_json).transpose()?));
+        }
+        let cursor_text = JsValue::from_str(&serde_json::Value::from(cursor).to_string());
+        let tx = self.writing([COMPLAINTS, RECORD_STATES, SETTINGS])?;
+        let states = tx.object_store(RECORD_STATES).map_err(backend)?;
+        let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
+        // Issue every request before awaiting any: one round of the event loop
+        // for the whole page instead of one per record.
+        let mut pending = Vec::with_capacity(encoded.len() * 2 + 1);
+        for (id, state, complaint) in encoded {
+            pending.push(states.put(state).with_key(id.to_string()).without_key_type().primitive().map_err(backend)?);
+            if let Some(c) = complaint {
+                pending.push(complaints.put(c).with_key(id.to_string()).without_key_type().primitive().map_err(backend)?);
+            }
+        }
+        pending.push(
+            tx.object_store(SETTINGS)
+                .map_err(backend)?
+                .put(cursor_text)
+                .with_key(SYNC_CURSOR_SETTING.to_string())
+                .without_key_type()
+                .primitive()
+                .map_err(backend)?,
+        );
+        for request in pending {
+            request.await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn sync_cursor(&self) -> Result<String, StoreError> {
+        Ok(self
+            .get_setting(SYNC_CURSOR_SETTING)
+            .await?
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {

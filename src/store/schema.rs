@@ -13,17 +13,24 @@ pub const COMPLAINTS: &str = "complaints";
 pub const DRAFTS: &str = "drafts";
 /// Object store of device settings and counters: key = name, value = JSON text.
 pub const SETTINGS: &str = "settings";
+/// Object store of records' sync states: key = complaint id, value = JSON text.
+pub const RECORD_STATES: &str = "record_states";
+/// Object store of local operations not yet accepted by the server:
+/// key = op id, value = the outbox entry as JSON text.
+pub const OUTBOX: &str = "outbox";
 
 /// Every schema version, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {
     /// Complaints, drafts and settings, each with out-of-line string keys.
     V1 = 1,
+    /// Sync: records' sync states and the outbox.
+    V2 = 2,
 }
 
 impl Version {
-    pub const ALL: [Version; 1] = [Version::V1];
-    pub const CURRENT: Version = Version::V1;
+    pub const ALL: [Version; 2] = [Version::V1, Version::V2];
+    pub const CURRENT: Version = Version::V2;
 
     pub fn number(self) -> u32 {
         self as u32
@@ -36,6 +43,10 @@ impl Version {
                 db.create_object_store(COMPLAINTS).build()?;
                 db.create_object_store(DRAFTS).build()?;
                 db.create_object_store(SETTINGS).build()?;
+            }
+            Version::V2 => {
+                db.create_object_store(RECORD_STATES).build()?;
+                db.create_object_store(OUTBOX).build()?;
             }
         }
         Ok(())

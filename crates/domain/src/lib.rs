@@ -24,6 +24,7 @@ pub mod money;
 pub mod phone;
 pub mod search;
 pub mod store;
+pub mod sync;
 pub mod validate;
 pub mod vin;
 
@@ -33,5 +34,5 @@ pub use lang::{Labelled, Lang};
 pub use model::{Category, Channel, Complaint, Nature, Status};
 pub use money::Cny;
 pub use search::ListQuery;
-pub use store::{ComplaintStore, Listing, MemoryStore, StoreError, Unreadable};
+pub use store::{ComplaintStore, Listing, MemoryStore, OutboxEntry, PulledRecord, StoreError, Unreadable};
 pub use validate::{Issue, IssueKind, Severity};

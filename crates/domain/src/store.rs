@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::form::ComplaintForm;
 use crate::model::Complaint;
+use crate::sync::{Op, RecordState, Rejection};
 
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +47,23 @@ pub struct Unreadable {
 pub struct Listing {
     pub complaints: Vec<Complaint>,
     pub unreadable: Vec<Unreadable>,
+}
+
+/// A local operation waiting to reach the server, or refused by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub op: Op,
+    /// Why the server refused it; `None` while it waits to be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Rejection>,
+}
+
+/// A record received from the server: its sync state, and the complaint it
+/// makes (`None` while the state does not make a whole complaint yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PulledRecord {
+    pub state: RecordState,
+    pub complaint: Option<Complaint>,
 }
 
 /// Reads one stored JSON value as a complaint.
@@ -85,9 +103,42 @@ pub trait ComplaintStore {
     /// never the same twice, also across tabs.
     async fn next_case_sequence(&self, day: NaiveDate) -> Result<u32, StoreError>;
 
+    /// Writes a local change in one atomic step: the complaint, its sync state
+    /// and the operation in the outbox (and removes the draft `clear_draft`).
+    /// After a crash either all of it is there or none of it.
+    async fn save_change(
+        &self,
+        complaint: &Complaint,
+        state: &RecordState,
+        op: &Op,
+        clear_draft: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// A record's sync state; `Err(Corrupt)` if it is stored but unreadable.
+    async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError>;
+    /// Every outbox entry, oldest first (by HLC: the device's own stamps only grow).
+    async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Records the server's answers: accepted operations leave the outbox,
+    /// rejected ones stay, marked with the reason, until the user acts.
+    async fn settle_outbox(&self, accepted: &[String], rejected: &[(String, Rejection)]) -> Result<(), StoreError>;
+    /// Removes an operation from the outbox and writes the record as it is
+    /// without it (the user discarded a refused change), in one atomic step.
+    async fn discard_op(&self, op_id: &str, state: &RecordState, complaint: Option<&Complaint>) -> Result<(), StoreError>;
+    /// Writes one page of pulled records and the new cursor in one atomic step.
+    async fn apply_pulled(&self, records: &[PulledRecord], cursor: &str) -> Result<(), StoreError>;
+    /// Where the last pull ended ("" before the first).
+    async fn sync_cursor(&self) -> Result<String, StoreError>;
+
     /// A device setting (device id, language, remembered branch…).
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+}
+
+/// The setting key of the pull cursor.
+pub const SYNC_CURSOR_SETTING: &str = "sync_cursor";
+
+/// Sorts outbox entries oldest first.
+pub fn sort_outbox(entries: &mut [OutboxEntry]) {
+    entries.sort_by(|a, b| (a.op.hlc, &a.op.id).cmp(&(b.op.hlc, &b.op.id)));
 }
 
 /// The storage key of a day's case sequence counter.
@@ -101,6 +152,8 @@ pub struct MemoryStore {
     complaints: RefCell<BTreeMap<String, serde_json::Value>>,
     drafts: RefCell<BTreeMap<String, serde_json::Value>>,
     settings: RefCell<BTreeMap<String, serde_json::Value>>,
+    record_states: RefCell<BTreeMap<String, serde_json::Value>>,
+    outbox: RefCell<BTreeMap<String, OutboxEntry>>,
 }
 
 impl MemoryStore {
@@ -187,6 +240,86 @@ impl ComplaintStore for MemoryStore {
         let next = settings.get(&key).and_then(|v| v.as_u64()).unwrap_or(0) as u32 + 1;
         settings.insert(key, next.into());
         Ok(next)
+    }
+
+    async fn save_change(
+        &self,
+        complaint: &Complaint,
+        state: &RecordState,
+        op: &Op,
+        clear_draft: Option<&str>,
+    ) -> Result<(), StoreError> {
+        // Encode everything first: nothing is written unless all of it can be.
+        let (c, s) = (encode(complaint)?, encode(state)?);
+        self.complaints.borrow_mut().insert(complaint.id.clone(), c);
+        self.record_states.borrow_mut().insert(state.id.clone(), s);
+        self.outbox.borrow_mut().insert(op.id.clone(), OutboxEntry { op: op.clone(), rejection: None });
+        if let Some(key) = clear_draft {
+            self.drafts.borrow_mut().remove(key);
+        }
+        Ok(())
+    }
+
+    async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError> {
+        let value = self.record_states.borrow().get(id).cloned();
+        value
+            .map(|v| serde_json::from_value(v).map_err(|e| StoreError::Corrupt { key: id.to_string(), detail: e.to_string() }))
+            .transpose()
+    }
+
+    async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut entries: Vec<OutboxEntry> = self.outbox.borrow().values().cloned().collect();
+        sort_outbox(&mut entries);
+        Ok(entries)
+    }
+
+    async fn settle_outbox(&self, accepted: &[String], rejected: &[(String, Rejection)]) -> Result<(), StoreError> {
+        let mut outbox = self.outbox.borrow_mut();
+        for id in accepted {
+            outbox.remove(id);
+        }
+        for (id, reason) in rejected {
+            if let Some(entry) = outbox.get_mut(id) {
+                entry.rejection = Some(reason.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn discard_op(&self, op_id: &str, state: &RecordState, complaint: Option<&Complaint>) -> Result<(), StoreError> {
+        let s = encode(state)?;
+        let c = complaint.map(encode).transpose()?;
+        self.outbox.borrow_mut().remove(op_id);
+        self.record_states.borrow_mut().insert(state.id.clone(), s);
+        match c {
+            Some(c) => self.complaints.borrow_mut().insert(state.id.clone(), c),
+            None => self.complaints.borrow_mut().remove(&state.id),
+        };
+        Ok(())
+    }
+
+    async fn apply_pulled(&self, records: &[PulledRecord], cursor: &str) -> Result<(), StoreError> {
+        let mut encoded = Vec::with_capacity(records.len());
+        for r in records {
+            encoded.push((r.state.id.clone(), encode(&r.state)?, r.complaint.as_ref().map(encode).transpose()?));
+        }
+        for (id, state, complaint) in encoded {
+            self.record_states.borrow_mut().insert(id.clone(), state);
+            if let Some(c) = complaint {
+                self.complaints.borrow_mut().insert(id, c);
+            }
+        }
+        self.settings.borrow_mut().insert(SYNC_CURSOR_SETTING.into(), cursor.into());
+        Ok(())
+    }
+
+    async fn sync_cursor(&self) -> Result<String, StoreError> {
+        Ok(self
+            .settings
+            .borrow()
+            .get(SYNC_CURSOR_SETTING)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {

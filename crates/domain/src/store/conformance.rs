@@ -7,10 +7,20 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use super::{ComplaintStore, StoreError};
+use super::{ComplaintStore, PulledRecord, StoreError};
 use crate::fixtures;
 use crate::form::ComplaintForm;
 use crate::model::Status;
+use crate::sync::{local_change, Hlc, LocalChange, RejectCode, Rejection, Stamp};
+
+fn stamp(op: &str, wall_ms: u64) -> Stamp {
+    Stamp { op_id: op.to_string(), hlc: Hlc::new(wall_ms, 0), device: "dev-a".into() }
+}
+
+/// A creation of complaint `id` as a local change.
+fn created(id: &str, op: &str, wall_ms: u64) -> LocalChange {
+    local_change(None, None, &example(id), stamp(op, wall_ms)).expect("valid").expect("a change")
+}
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).expect("valid day")
@@ -228,6 +238,76 @@ pub async fn timestamps_keep_their_instant(store: impl ComplaintStore) {
     assert_eq!(back.updated_at, c.updated_at);
 }
 
+pub async fn local_change_writes_complaint_state_and_outbox_together(store: impl ComplaintStore) {
+    let draft = ComplaintForm { customer_name: "李先生".into(), ..Default::default() };
+    store.save_draft("intake", &draft).await.expect("draft");
+    let change = created("a", "op-1", 1_000);
+    store.save_change(&change.complaint, &change.state, &change.op, Some("intake")).await.expect("save change");
+    assert_eq!(store.get_complaint("a").await.expect("get"), Some(change.complaint.clone()));
+    assert_eq!(store.get_record_state("a").await.expect("state"), Some(change.state.clone()));
+    let outbox = store.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].op, change.op);
+    assert_eq!(outbox[0].rejection, None);
+    assert_eq!(store.load_draft("intake").await.expect("draft"), None);
+}
+
+pub async fn outbox_lists_oldest_first(store: impl ComplaintStore) {
+    for (id, op, wall) in [("c", "op-c", 3_000), ("a", "op-a", 1_000), ("b", "op-b", 2_000)] {
+        let change = created(id, op, wall);
+        store.save_change(&change.complaint, &change.state, &change.op, None).await.expect("save");
+    }
+    let ids: Vec<String> = store.outbox().await.expect("outbox").into_iter().map(|e| e.op.id).collect();
+    assert_eq!(ids, ["op-a", "op-b", "op-c"]);
+}
+
+pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(store: impl ComplaintStore) {
+    for (id, op, wall) in [("a", "op-a", 1_000), ("b", "op-b", 2_000), ("c", "op-c", 3_000)] {
+        let change = created(id, op, wall);
+        store.save_change(&change.complaint, &change.state, &change.op, None).await.expect("save");
+    }
+    let reason = Rejection::new(RejectCode::ClockAhead, None, "3600 s ahead");
+    store
+        .settle_outbox(&["op-a".to_string(), "op-c".to_string()], &[("op-b".to_string(), reason.clone())])
+        .await
+        .expect("settle");
+    let outbox = store.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].op.id, "op-b");
+    assert_eq!(outbox[0].rejection, Some(reason));
+    // Settling an id twice, or one not there, is harmless.
+    store.settle_outbox(&["op-a".to_string(), "nope".to_string()], &[]).await.expect("settle again");
+    assert_eq!(store.outbox().await.expect("outbox").len(), 1);
+}
+
+pub async fn discarded_op_leaves_outbox_and_rewrites_record(store: impl ComplaintStore) {
+    let change = created("a", "op-a", 1_000);
+    store.save_change(&change.complaint, &change.state, &change.op, None).await.expect("save");
+    let mut state = change.state.clone();
+    state.remove_op("op-a");
+    store.discard_op("op-a", &state, None).await.expect("discard");
+    assert!(store.outbox().await.expect("outbox").is_empty());
+    assert_eq!(store.get_complaint("a").await.expect("get"), None);
+    assert_eq!(store.get_record_state("a").await.expect("state"), Some(state));
+}
+
+pub async fn pulled_page_and_cursor_are_written_together(store: impl ComplaintStore) {
+    assert_eq!(store.sync_cursor().await.expect("cursor"), "");
+    let a = created("a", "op-a", 1_000);
+    let b = created("b", "op-b", 2_000);
+    let page = [
+        PulledRecord { state: a.state.clone(), complaint: Some(a.complaint.clone()) },
+        PulledRecord { state: b.state.clone(), complaint: None },
+    ];
+    store.apply_pulled(&page, "42").await.expect("apply");
+    assert_eq!(store.sync_cursor().await.expect("cursor"), "42");
+    assert_eq!(store.get_complaint("a").await.expect("get"), Some(a.complaint));
+    assert_eq!(store.get_complaint("b").await.expect("get"), None);
+    assert_eq!(store.get_record_state("b").await.expect("state"), Some(b.state));
+    // Pulled records are not local changes: nothing to send.
+    assert!(store.outbox().await.expect("outbox").is_empty());
+}
+
 /// Generates one test per conformance case.
 ///
 /// ```ignore
@@ -253,7 +333,12 @@ macro_rules! store_conformance_tests {
             saving_complaint_clears_only_the_named_draft,
             case_sequence_counts_per_day,
             settings_round_trip,
-            timestamps_keep_their_instant
+            timestamps_keep_their_instant,
+            local_change_writes_complaint_state_and_outbox_together,
+            outbox_lists_oldest_first,
+            settled_outbox_drops_accepted_and_keeps_rejected_with_reason,
+            discarded_op_leaves_outbox_and_rewrites_record,
+            pulled_page_and_cursor_are_written_together
         );
     };
     (@cases native, $new_store:expr; $($case:ident),+) => {

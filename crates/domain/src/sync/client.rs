@@ -1,0 +1,77 @@
+//! What a device does with its own edits, as pure functions: turn a save
+//! into one operation (only the fields that changed, with the heads the user
+//! saw as its base), and turn a choice between conflicting values into one.
+
+use serde_json::Value;
+
+use super::hlc::Hlc;
+use super::op::{changed_fields, complaint_fields, Op};
+use super::record::RecordState;
+use crate::model::Complaint;
+
+/// A local change ready to be stored: the operation for the outbox, the
+/// record's new sync state and the complaint as it now reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalChange {
+    pub op: Op,
+    pub state: RecordState,
+    pub complaint: Complaint,
+}
+
+/// Who makes an operation, and its identity: supplied by the caller (this
+/// crate reads no clock and draws no random numbers).
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub op_id: String,
+    pub hlc: Hlc,
+    pub device: String,
+}
+
+fn finish(state: Option<&RecordState>, record: &str, op: Op) -> Result<LocalChange, String> {
+    let mut next = state.cloned().unwrap_or_else(|| RecordState::new(record));
+    next.apply(&op);
+    let complaint = next.materialize()?;
+    Ok(LocalChange { op, state: next, complaint })
+}
+
+/// The operation for saving `after`: a creation when `before` is `None`,
+/// otherwise only the fields that differ. `Ok(None)` when nothing changed.
+pub fn local_change(
+    state: Option<&RecordState>,
+    before: Option<&Complaint>,
+    after: &Complaint,
+    stamp: Stamp,
+) -> Result<Option<LocalChange>, String> {
+    let set = match before {
+        Some(before) => changed_fields(before, after),
+        None => complaint_fields(after),
+    };
+    if set.is_empty() {
+        return Ok(None);
+    }
+    let base = set
+        .keys()
+        .filter_map(|key| {
+            let heads = state?.fields.get(key)?.head_ids();
+            (!heads.is_empty()).then(|| (key.clone(), heads))
+        })
+        .collect();
+    let op = Op { id: stamp.op_id, record: after.id.clone(), hlc: stamp.hlc, device: stamp.device, set, base };
+    finish(state, &after.id, op).map(Some)
+}
+
+/// The operation that settles a field on `value` (one of its conflicting
+/// values, or an older one from its history): it has seen every head, so it
+/// resolves the conflict everywhere it arrives.
+pub fn choose_value(state: &RecordState, field: &str, value: Value, stamp: Stamp) -> Result<LocalChange, String> {
+    let heads = state.fields.get(field).map(|f| f.head_ids()).unwrap_or_default();
+    let op = Op {
+        id: stamp.op_id,
+        record: state.id.clone(),
+        hlc: stamp.hlc,
+        device: stamp.device,
+        set: [(field.to_string(), value)].into_iter().collect(),
+        base: [(field.to_string(), heads)].into_iter().collect(),
+    };
+    finish(Some(state), &state.id, op)
+}

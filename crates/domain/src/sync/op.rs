@@ -1,0 +1,70 @@
+//! Operations: what one device changed in one complaint, field by field.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::hlc::Hlc;
+use crate::field::Field;
+use crate::model::Complaint;
+
+/// Fields a sync operation may set: every [`Field`] plus the creation facts.
+/// (`id` is the record itself; `updated_at` is derived from the stamps.)
+pub const CREATED_AT: &str = "created_at";
+pub const CREATED_ON_DEVICE: &str = "created_on_device";
+
+/// Whether `key` names a field an operation may set.
+pub fn is_syncable_field(key: &str) -> bool {
+    key == CREATED_AT || key == CREATED_ON_DEVICE || Field::from_key(key).is_some()
+}
+
+/// One device's change to one complaint, made in one save: the new value of
+/// each changed field, all stamped with one HLC.
+///
+/// `base` says, for each changed field, which versions the device had seen
+/// (the field's heads when the user edited it): that is how a later edit is
+/// told apart from a concurrent one, independently of clocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    /// Unique id of the operation (16 characters, 80 random bits).
+    pub id: String,
+    /// The complaint's id.
+    #[serde(rename = "rec")]
+    pub record: String,
+    pub hlc: Hlc,
+    #[serde(rename = "dev")]
+    pub device: String,
+    /// Field key → new value, as the field appears in a complaint's JSON.
+    pub set: BTreeMap<String, serde_json::Value>,
+    /// Field key → ids of the versions the device had seen.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub base: BTreeMap<String, Vec<String>>,
+}
+
+const OP_ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// An operation id from 10 random bytes (the caller supplies the randomness:
+/// this crate does no I/O).
+pub fn op_id_from_bytes(bytes: [u8; 10]) -> String {
+    let mut bits: u128 = 0;
+    for b in bytes {
+        bits = (bits << 8) | u128::from(b);
+    }
+    (0..16).rev().map(|i| OP_ID_ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect()
+}
+
+/// Every field of a complaint as an operation sets it when the complaint is
+/// created (all but `id` and the derived `updated_at`).
+pub fn complaint_fields(c: &Complaint) -> BTreeMap<String, serde_json::Value> {
+    let serde_json::Value::Object(map) = serde_json::to_value(c).unwrap_or_default() else {
+        return BTreeMap::new();
+    };
+    map.into_iter().filter(|(k, _)| k != "id" && k != "updated_at").collect()
+}
+
+/// The fields whose values differ between two versions of a complaint, with
+/// their new values.
+pub fn changed_fields(before: &Complaint, after: &Complaint) -> BTreeMap<String, serde_json::Value> {
+    let old = complaint_fields(before);
+    complaint_fields(after).into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect()
+}

@@ -1,0 +1,189 @@
+//! The one merge rule, used by every device and by the server.
+//!
+//! A record's sync state is, per field, the set of versions (operation id,
+//! value, and the versions that operation had seen). From that set:
+//! - the **heads** are the versions no other version has seen;
+//! - the field's value is the head with the greatest (HLC, device, op id);
+//! - more than one head means two devices changed the field concurrently: a
+//!   **conflict**, whose other values are kept and shown, never dropped;
+//! - every other version is **history**.
+//!
+//! All of this is a function of the *set* of operations received, so it does
+//! not matter in which order, or how many times, operations arrive: merging
+//! is commutative, associative and idempotent, and every replica that has
+//! received the same operations holds the same record. Because a device's
+//! HLC observes every stamp it receives, an edit made after seeing another
+//! always carries the greater stamp, so the newest head is also the newest
+//! causally — a wrong tablet clock cannot make an old value win over a newer
+//! edit that saw it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::hlc::Hlc;
+use super::op::Op;
+use crate::model::Complaint;
+
+/// Who made an operation, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpMeta {
+    pub hlc: Hlc,
+    #[serde(rename = "dev")]
+    pub device: String,
+}
+
+/// One value a field has had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    pub op: String,
+    #[serde(rename = "v")]
+    pub value: serde_json::Value,
+    /// The versions (op ids) the operation had seen for this field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base: Vec<String>,
+}
+
+/// The versions of one field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldState {
+    /// Versions no other version has seen, newest first: the first is the value.
+    pub heads: Vec<Version>,
+    /// Every other version, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Version>,
+}
+
+impl FieldState {
+    /// The field's current value.
+    pub fn value(&self) -> Option<&serde_json::Value> {
+        self.heads.first().map(|v| &v.value)
+    }
+
+    /// Whether concurrent edits left more than one head.
+    pub fn in_conflict(&self) -> bool {
+        self.heads.len() > 1
+    }
+
+    /// The ids of the heads: the `base` of an edit made now.
+    pub fn head_ids(&self) -> Vec<String> {
+        self.heads.iter().map(|v| v.op.clone()).collect()
+    }
+}
+
+/// What applying an operation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The operation was new and is now part of the record.
+    New,
+    /// The operation had been applied before; nothing changed.
+    Duplicate,
+}
+
+/// A record's sync state: every operation applied to it and its fields' versions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordState {
+    pub id: String,
+    /// Every operation applied, by id.
+    pub ops: BTreeMap<String, OpMeta>,
+    pub fields: BTreeMap<String, FieldState>,
+}
+
+impl RecordState {
+    pub fn new(id: &str) -> RecordState {
+        RecordState { id: id.to_string(), ..Default::default() }
+    }
+
+    /// Merges one operation into the record (the one merge rule).
+    pub fn apply(&mut self, op: &Op) -> Applied {
+        if self.ops.contains_key(&op.id) {
+            return Applied::Duplicate;
+        }
+        self.ops.insert(op.id.clone(), OpMeta { hlc: op.hlc, device: op.device.clone() });
+        for (key, value) in &op.set {
+            let version = Version {
+                op: op.id.clone(),
+                value: value.clone(),
+                base: op.base.get(key).cloned().unwrap_or_default(),
+            };
+            let field = self.fields.entry(key.clone()).or_default();
+            field.heads.push(version);
+            self.settle(key);
+        }
+        Applied::New
+    }
+
+    /// Recomputes a field's heads and history from its versions.
+    fn settle(&mut self, key: &str) {
+        let Some(field) = self.fields.get_mut(key) else { return };
+        let mut all: Vec<Version> = field.heads.drain(..).chain(field.history.drain(..)).collect();
+        let seen: Vec<String> = all.iter().flat_map(|v| v.base.iter().cloned()).collect();
+        let (mut heads, mut history): (Vec<Version>, Vec<Version>) =
+            all.drain(..).partition(|v| !seen.contains(&v.op));
+        let ops = &self.ops;
+        let rank = |v: &Version| match ops.get(&v.op) {
+            Some(meta) => (meta.hlc, meta.device.clone(), v.op.clone()),
+            None => (Hlc::default(), String::new(), v.op.clone()),
+        };
+        heads.sort_by_key(|v| std::cmp::Reverse(rank(v)));
+        history.sort_by_key(rank);
+        let field = self.fields.get_mut(key).expect("field exists");
+        field.heads = heads;
+        field.history = history;
+    }
+
+    /// Takes an operation back out (a change the server refused, discarded by
+    /// the user): as if it had never been applied.
+    pub fn remove_op(&mut self, op_id: &str) {
+        if self.ops.remove(op_id).is_none() {
+            return;
+        }
+        let keys: Vec<String> = self.fields.keys().cloned().collect();
+        for key in keys {
+            if let Some(field) = self.fields.get_mut(&key) {
+                field.heads.retain(|v| v.op != op_id);
+                field.history.retain(|v| v.op != op_id);
+                if field.heads.is_empty() && field.history.is_empty() {
+                    self.fields.remove(&key);
+                    continue;
+                }
+            }
+            self.settle(&key);
+        }
+    }
+
+    /// Who made a version, and when (by its HLC wall time).
+    pub fn author(&self, v: &Version) -> Option<&OpMeta> {
+        self.ops.get(&v.op)
+    }
+
+    /// The fields in conflict.
+    pub fn conflicts(&self) -> impl Iterator<Item = (&String, &FieldState)> {
+        self.fields.iter().filter(|(_, f)| f.in_conflict())
+    }
+
+    /// The newest stamp of any operation applied.
+    pub fn latest(&self) -> Option<Hlc> {
+        self.ops.values().map(|m| m.hlc).max()
+    }
+
+    /// The complaint as the merged fields describe it; `updated_at` is the
+    /// wall time of the newest operation. `Err` when the fields do not make a
+    /// complaint (a required field never set, a value of the wrong type).
+    pub fn materialize(&self) -> Result<Complaint, String> {
+        let mut object = serde_json::Map::new();
+        for (key, field) in &self.fields {
+            if let Some(value) = field.value() {
+                object.insert(key.clone(), value.clone());
+            }
+        }
+        object.insert("id".into(), self.id.clone().into());
+        let updated = self
+            .latest()
+            .and_then(|h| DateTime::<Utc>::from_timestamp_millis(h.wall_ms as i64))
+            .unwrap_or_default();
+        object.insert("updated_at".into(), serde_json::to_value(updated).map_err(|e| e.to_string())?);
+        serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,173 @@
+//! The sync protocol's messages (`/api/v1/sync/...`), and the check every
+//! pushed operation passes on the server — defined here so the browser can
+//! run the same check before it ever sends.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::op::{is_syncable_field, Op, CREATED_AT};
+use super::record::RecordState;
+use crate::field::Field;
+use crate::lang::{Labelled, Lang};
+use crate::form::ComplaintForm;
+
+/// The protocol version, in the URL path.
+pub const PROTOCOL: &str = "v1";
+
+/// How far ahead of the server's clock an operation's stamp may be. Further
+/// ahead, it is refused: a tablet whose clock runs hours fast must not write
+/// values that win over every later edit.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// The most operations one push may carry.
+pub const MAX_PUSH_OPS: usize = 1000;
+/// The most operations one pull page carries.
+pub const MAX_PULL_LIMIT: u32 = 2000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device: String,
+    pub ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One result per operation, in the order sent.
+    pub results: Vec<OpResult>,
+    pub server_time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub id: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What the server did with one pushed operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied now, or applied before (a retry): either way it is in.
+    Accepted,
+    /// Refused; the reason says why. Other operations are not affected.
+    Rejected { reason: Rejection },
+}
+
+/// Why an operation was refused, in machine-readable form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub code: RejectCode,
+    /// The field concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Detail for developers (English); users see [`Rejection::message`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// Stamped further ahead of the server's clock than allowed.
+    ClockAhead,
+    /// Sets a field that complaints do not have.
+    UnknownField,
+    /// A value the field does not accept.
+    InvalidValue,
+    /// Changes a complaint the server has never seen created.
+    UnknownRecord,
+    /// Creates a complaint without its required fields.
+    IncompleteRecord,
+    /// The operation is malformed (no fields, ids missing…).
+    Malformed,
+    /// Not allowed for this user (sign-in comes in a later version).
+    Forbidden,
+}
+
+impl Rejection {
+    pub fn new(code: RejectCode, field: Option<&str>, detail: impl Into<String>) -> Rejection {
+        Rejection { code, field: field.map(str::to_string), detail: detail.into() }
+    }
+
+    /// The reason in the user's words.
+    pub fn message(&self, lang: Lang) -> String {
+        let field = self
+            .field
+            .as_deref()
+            .and_then(Field::from_key)
+            .map(|f| f.label(lang).to_string())
+            .or_else(|| self.field.clone())
+            .unwrap_or_default();
+        match (self.code, lang) {
+            (RejectCode::ClockAhead, Lang::Zh) => "本机时间比服务器快太多，此修改未被接受：请校准平板时间后重新提交".into(),
+            (RejectCode::ClockAhead, Lang::En) => "This device's clock is too far ahead of the server; correct the tablet's time and apply the change again".into(),
+            (RejectCode::UnknownField, Lang::Zh) => format!("服务器不认识字段“{field}”（应用版本可能过旧）"),
+            (RejectCode::UnknownField, Lang::En) => format!("The server does not know the field “{field}” (the app may be out of date)"),
+            (RejectCode::InvalidValue, Lang::Zh) => format!("“{field}”的值不被接受：{}", self.detail),
+            (RejectCode::InvalidValue, Lang::En) => format!("The value of “{field}” was refused: {}", self.detail),
+            (RejectCode::UnknownRecord, Lang::Zh) => "服务器上没有这条投诉的登记记录".into(),
+            (RejectCode::UnknownRecord, Lang::En) => "The server has no record of this complaint being created".into(),
+            (RejectCode::IncompleteRecord, Lang::Zh) => format!("新投诉缺少必填项“{field}”"),
+            (RejectCode::IncompleteRecord, Lang::En) => format!("The new complaint lacks the required field “{field}”"),
+            (RejectCode::Malformed, Lang::Zh) => "修改数据格式错误".into(),
+            (RejectCode::Malformed, Lang::En) => "The change is malformed".into(),
+            (RejectCode::Forbidden, Lang::Zh) => "无权修改这条投诉".into(),
+            (RejectCode::Forbidden, Lang::En) => "You may not change this complaint".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Operations after the cursor, in the order the server committed them.
+    pub ops: Vec<Op>,
+    /// Pass as `after` next time.
+    pub cursor: String,
+    /// Whether more operations are waiting after this page.
+    pub more: bool,
+    /// How many operations are waiting after this page (for progress).
+    pub remaining: u64,
+    pub server_time: DateTime<Utc>,
+}
+
+/// The check every pushed operation passes before the server applies it:
+/// returns the record as it would be after the operation, or why it is refused.
+/// `before` is the record's current state (`None` if the server has never seen it).
+pub fn check_op(before: Option<&RecordState>, op: &Op, server_now_ms: u64) -> Result<RecordState, Rejection> {
+    if op.id.is_empty() || op.record.is_empty() || op.device.is_empty() || op.set.is_empty() {
+        return Err(Rejection::new(RejectCode::Malformed, None, "id, rec, dev and a non-empty set are required"));
+    }
+    if op.hlc.wall_ms > server_now_ms + MAX_CLOCK_AHEAD_MS {
+        let ahead_s = (op.hlc.wall_ms - server_now_ms) / 1000;
+        return Err(Rejection::new(RejectCode::ClockAhead, None, format!("stamp is {ahead_s} s ahead of the server")));
+    }
+    if let Some(key) = op.set.keys().find(|k| !is_syncable_field(k)) {
+        return Err(Rejection::new(RejectCode::UnknownField, Some(key), ""));
+    }
+    let creating = before.is_none();
+    if creating && !op.set.contains_key(CREATED_AT) {
+        return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
+    }
+    let mut after = before.cloned().unwrap_or_else(|| RecordState::new(&op.record));
+    after.apply(op);
+    let complaint = match after.materialize() {
+        Ok(c) => c,
+        Err(detail) => {
+            let missing = detail.split('`').nth(1).map(str::to_string);
+            let code = if detail.starts_with("missing field") { RejectCode::IncompleteRecord } else { RejectCode::InvalidValue };
+            let field = missing.or_else(|| op.set.keys().next().cloned());
+            return Err(Rejection { code, field, detail });
+        }
+    };
+    // The same rules as the form, for the fields this operation sets.
+    let issues = ComplaintForm::from_complaint(&complaint, utc()).issues(utc());
+    if let Some(issue) = issues.iter().find(|i| i.is_error() && op.set.contains_key(i.field.key())) {
+        return Err(Rejection::new(RejectCode::InvalidValue, Some(issue.field.key()), issue.message(Lang::En)));
+    }
+    Ok(after)
+}
+
+fn utc() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(0).expect("zero offset")
+}
