@@ -5,6 +5,7 @@
 //! app shell offline. Views never touch storage: they call the services in
 //! [`state`], provided as context.
 
+pub mod api;
 pub mod app;
 pub mod components;
 pub mod i18n;

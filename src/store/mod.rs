@@ -11,9 +11,11 @@ mod schema;
 pub use schema::Version;
 
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
 use complaints_domain::store::{
-    case_sequence_key, decode_complaint, sort_outbox, ComplaintStore, Listing, OutboxEntry, PulledRecord, StoreError,
-    Unreadable, SYNC_CURSOR_SETTING,
+    case_sequence_key, decode_complaint, merge_ops, records_of, sort_outbox, ComplaintStore,
+    Listing, OutboxEntry, StoreError, Unreadable, SYNC_CURSOR_SETTING,
 };
 use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
@@ -57,9 +59,30 @@ fn parse_json(key: &str, value: &JsValue) -> Result<serde_json::Value, StoreErro
     })
 }
 
+/// Puts `value` under `key` in `store` within `tx`.
+async fn put(
+    tx: &Transaction<'_>,
+    store: &str,
+    key: &str,
+    value: JsValue,
+) -> Result<(), StoreError> {
+    tx.object_store(store)
+        .map_err(backend)?
+        .put(value)
+        .with_key(key)
+        .primitive()
+        .map_err(backend)?
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
 fn decode<T: serde::de::DeserializeOwned>(key: &str, value: &JsValue) -> Result<T, StoreError> {
     let text = stored_text(key, value)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { key: key.to_string(), detail: e.to_string() })
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        detail: e.to_string(),
+    })
 }
 
 impl IdbStore {
@@ -269,29 +292,43 @@ impl ComplaintStore for IdbStore {
 
     async fn save_change(
         &self,
-        complaint: &Complaint,
-        state: &RecordState,
         op: &Op,
         clear_draft: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let entry = OutboxEntry { op: op.clone(), rejection: None };
-        let (c, s, e) = (to_json(complaint)?, to_json(state)?, to_json(&entry)?);
+    ) -> Result<Complaint, StoreError> {
+        let entry = to_json(&OutboxEntry {
+            op: op.clone(),
+            rejection: None,
+        })?;
         let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS])?;
-        let put = |store: &str, key: &str, value: JsValue| -> Result<_, StoreError> {
-            tx.object_store(store).map_err(backend)?.put(value).with_key(key.to_string()).without_key_type().primitive().map_err(backend)
+        let states = tx.object_store(RECORD_STATES).map_err(backend)?;
+        // Read, merge and write the state in this one transaction: a pull
+        // landing meanwhile is either before it (and merged) or after it.
+        let current: Option<JsValue> = states
+            .get(op.record.as_str())
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
+        let mut state = match current.filter(|v| !v.is_undefined()) {
+            Some(v) => decode(&op.record, &v)?,
+            None => RecordState::new(&op.record),
         };
-        let requests = [
-            put(COMPLAINTS, &complaint.id, c)?,
-            put(RECORD_STATES, &state.id, s)?,
-            put(OUTBOX, &op.id, e)?,
-        ];
+        state.apply(op);
+        let complaint = state.materialize().map_err(StoreError::Invalid)?;
+        put(&tx, COMPLAINTS, &complaint.id, to_json(&complaint)?).await?;
+        put(&tx, RECORD_STATES, &state.id, to_json(&state)?).await?;
+        put(&tx, OUTBOX, &op.id, entry).await?;
         if let Some(key) = clear_draft {
-            tx.object_store(DRAFTS).map_err(backend)?.delete(key).primitive().map_err(backend)?.await.map_err(backend)?;
+            tx.object_store(DRAFTS)
+                .map_err(backend)?
+                .delete(key)
+                .primitive()
+                .map_err(backend)?
+                .await
+                .map_err(backend)?;
         }
-        for request in requests {
-            request.await.map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        Ok(complaint)
     }
 
     async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError> {
@@ -317,72 +354,157 @@ impl ComplaintStore for IdbStore {
             match decode::<OutboxEntry>("outbox", value) {
                 Ok(entry) => entries.push(entry),
                 // A damaged entry cannot be sent; it must not stop the others.
-                Err(e) => crate::platform::log_error("skipped an unreadable outbox entry", &e.to_string()),
+                Err(e) => {
+                    crate::platform::log_error("skipped an unreadable outbox entry", &e.to_string())
+                }
             }
         }
         sort_outbox(&mut entries);
         Ok(entries)
     }
 
-    async fn settle_outbox(&self, accepted: &[String], rejected: &[(String, Rejection)]) -> Result<(), StoreError> {
+    async fn settle_outbox(
+        &self,
+        accepted: &[String],
+        rejected: &[(String, Rejection)],
+    ) -> Result<(), StoreError> {
         let tx = self.writing(OUTBOX)?;
         let os = tx.object_store(OUTBOX).map_err(backend)?;
         for id in accepted {
-            os.delete(id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+            os.delete(id.as_str())
+                .primitive()
+                .map_err(backend)?
+                .await
+                .map_err(backend)?;
         }
         for (id, reason) in rejected {
-            let current: Option<JsValue> = os.get(id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+            let current: Option<JsValue> = os
+                .get(id.as_str())
+                .primitive()
+                .map_err(backend)?
+                .await
+                .map_err(backend)?;
             if let Some(value) = current.filter(|v| !v.is_undefined()) {
                 let mut entry: OutboxEntry = decode(id, &value)?;
                 entry.rejection = Some(reason.clone());
-                os.put(to_json(&entry)?).with_key(id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
+                os.put(to_json(&entry)?)
+                    .with_key(id.as_str())
+                    .primitive()
+                    .map_err(backend)?
+                    .await
+                    .map_err(backend)?;
             }
         }
         tx.commit().await.map_err(backend)
     }
 
-    async fn discard_op(&self, op_id: &str, state: &RecordState, complaint: Option<&Complaint>) -> Result<(), StoreError> {
-        let s = to_json(state)?;
-        let c = complaint.map(to_json).transpose()?;
+    async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError> {
         let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX])?;
-        tx.object_store(OUTBOX).map_err(backend)?.delete(op_id).primitive().map_err(backend)?.await.map_err(backend)?;
-        tx.object_store(RECORD_STATES)
-            .map_err(backend)?
-            .put(s)
-            .with_key(state.id.as_str())
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
+        let found: Option<JsValue> = outbox
+            .get(op_id)
             .primitive()
             .map_err(backend)?
             .await
             .map_err(backend)?;
-        let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
-        match c {
-            Some(c) => {
-                complaints.put(c).with_key(state.id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?;
-            }
-            None => complaints.delete(state.id.as_str()).primitive().map_err(backend)?.await.map_err(backend)?,
+        let Some(found) = found.filter(|v| !v.is_undefined()) else {
+            return Ok(None);
+        };
+        let entry: OutboxEntry = decode(op_id, &found)?;
+        let record = entry.op.record.as_str();
+        let states = tx.object_store(RECORD_STATES).map_err(backend)?;
+        let current: Option<JsValue> = states
+            .get(record)
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
+        let mut state = match current.filter(|v| !v.is_undefined()) {
+            Some(v) => decode(record, &v)?,
+            None => RecordState::new(record),
+        };
+        state.remove_op(op_id);
+        let complaint = state.materialize().ok();
+        outbox
+            .delete(op_id)
+            .primitive()
+            .map_err(backend)?
+            .await
+            .map_err(backend)?;
+        put(&tx, RECORD_STATES, record, to_json(&state)?).await?;
+        match &complaint {
+            Some(c) => put(&tx, COMPLAINTS, record, to_json(c)?).await?,
+            None => tx
+                .object_store(COMPLAINTS)
+                .map_err(backend)?
+                .delete(record)
+                .primitive()
+                .map_err(backend)?
+                .await
+                .map_err(backend)?,
         }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        Ok(complaint)
     }
 
-    async fn apply_pulled(&self, records: &[PulledRecord], cursor: &str) -> Result<(), StoreError> {
-        let mut encoded = Vec::with_capacity(records.len());
-        for r in records {
-            encoded.push((r.state.id.as_str(), to_json(&r.state)?, r.complaint.as_ref().map(to_json).transpose()?));
-        }
-        let cursor_text = JsValue::from_str(&serde_json::Value::from(cursor).to_string());
+    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError> {
+        let ids = records_of(ops);
         let tx = self.writing([COMPLAINTS, RECORD_STATES, SETTINGS])?;
-        let states = tx.object_store(RECORD_STATES).map_err(backend)?;
-        let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
-        // Issue every request before awaiting any: one round of the event loop
-        // for the whole page instead of one per record.
-        let mut pending = Vec::with_capacity(encoded.len() * 2 + 1);
-        for (id, state, complaint) in encoded {
-            pending.push(states.put(state).with_key(id.to_string()).without_key_type().primitive().map_err(backend)?);
-            if let Some(c) = complaint {
-                pending.push(complaints.put(c).with_key(id.to_string()).without_key_type().primitive().map_err(backend)?);
+        let states_os = tx.object_store(RECORD_STATES).map_err(backend)?;
+        // Read every state the page concerns (all requests issued before any
+        // is awaited), merge, and write back, in this one transaction.
+        let mut reads = Vec::with_capacity(ids.len());
+        for id in &ids {
+            reads.push(
+                states_os
+                    .get::<JsValue, _, _>(id.as_str())
+                    .primitive()
+                    .map_err(backend)?,
+            );
+        }
+        let mut states = BTreeMap::new();
+        for (id, read) in ids.iter().zip(reads) {
+            let value: Option<JsValue> = read.await.map_err(backend)?;
+            if let Some(v) = value.filter(|v| !v.is_undefined()) {
+                match decode::<RecordState>(id, &v) {
+                    Ok(state) => {
+                        states.insert(id.clone(), state);
+                    }
+                    // Rebuilt from the operations that follow; reported, not fatal.
+                    Err(e) => crate::platform::log_error(
+                        "unreadable sync state; rebuilding it",
+                        &e.to_string(),
+                    ),
+                }
             }
         }
-        pending.push(
+        let merged = merge_ops(states, ops);
+        let complaints_os = tx.object_store(COMPLAINTS).map_err(backend)?;
+        let mut writes = Vec::with_capacity(merged.len() * 2 + 1);
+        let mut changed = Vec::with_capacity(merged.len());
+        for (state, complaint) in &merged {
+            writes.push(
+                states_os
+                    .put(to_json(state)?)
+                    .with_key(state.id.clone())
+                    .without_key_type()
+                    .primitive()
+                    .map_err(backend)?,
+            );
+            if let Some(c) = complaint {
+                writes.push(
+                    complaints_os
+                        .put(to_json(c)?)
+                        .with_key(c.id.clone())
+                        .without_key_type()
+                        .primitive()
+                        .map_err(backend)?,
+                );
+            }
+            changed.push(state.id.clone());
+        }
+        let cursor_text = JsValue::from_str(&serde_json::Value::from(cursor).to_string());
+        writes.push(
             tx.object_store(SETTINGS)
                 .map_err(backend)?
                 .put(cursor_text)
@@ -391,10 +513,11 @@ impl ComplaintStore for IdbStore {
                 .primitive()
                 .map_err(backend)?,
         );
-        for request in pending {
-            request.await.map_err(backend)?;
+        for write in writes {
+            write.await.map_err(backend)?;
         }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        Ok(changed)
     }
 
     async fn sync_cursor(&self) -> Result<String, StoreError> {

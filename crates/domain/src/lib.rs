@@ -34,5 +34,5 @@ pub use lang::{Labelled, Lang};
 pub use model::{Category, Channel, Complaint, Nature, Status};
 pub use money::Cny;
 pub use search::ListQuery;
-pub use store::{ComplaintStore, Listing, MemoryStore, OutboxEntry, PulledRecord, StoreError, Unreadable};
+pub use store::{ComplaintStore, Listing, MemoryStore, OutboxEntry, StoreError, Unreadable};
 pub use validate::{Issue, IssueKind, Severity};

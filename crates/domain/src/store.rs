@@ -19,11 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::form::ComplaintForm;
 use crate::model::Complaint;
-use crate::sync::{Op, RecordState, Rejection};
+use crate::sync::{Applied, Op, RecordState, Rejection};
 
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
+    /// A change that would leave the record unreadable (a bug upstream).
+    #[error("change refused by the store: {0}")]
+    Invalid(String),
     /// The stored record exists but cannot be read as a complaint.
     #[error("record {key} is unreadable: {detail}")]
     Corrupt { key: String, detail: String },
@@ -56,14 +59,6 @@ pub struct OutboxEntry {
     /// Why the server refused it; `None` while it waits to be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
-}
-
-/// A record received from the server: its sync state, and the complaint it
-/// makes (`None` while the state does not make a whole complaint yet).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PulledRecord {
-    pub state: RecordState,
-    pub complaint: Option<Complaint>,
 }
 
 /// Reads one stored JSON value as a complaint.
@@ -103,34 +98,77 @@ pub trait ComplaintStore {
     /// never the same twice, also across tabs.
     async fn next_case_sequence(&self, day: NaiveDate) -> Result<u32, StoreError>;
 
-    /// Writes a local change in one atomic step: the complaint, its sync state
-    /// and the operation in the outbox (and removes the draft `clear_draft`).
-    /// After a crash either all of it is there or none of it.
+    /// Applies a local operation in one atomic step: merges it into the
+    /// record's sync state (read and written in the same transaction, so a
+    /// pull running at the same time cannot be lost), writes the complaint as
+    /// it now reads, puts the operation in the outbox and removes the draft
+    /// `clear_draft`. After a crash either all of it is there or none of it.
     async fn save_change(
         &self,
-        complaint: &Complaint,
-        state: &RecordState,
         op: &Op,
         clear_draft: Option<&str>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Complaint, StoreError>;
     /// A record's sync state; `Err(Corrupt)` if it is stored but unreadable.
     async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError>;
     /// Every outbox entry, oldest first (by HLC: the device's own stamps only grow).
     async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Records the server's answers: accepted operations leave the outbox,
     /// rejected ones stay, marked with the reason, until the user acts.
-    async fn settle_outbox(&self, accepted: &[String], rejected: &[(String, Rejection)]) -> Result<(), StoreError>;
-    /// Removes an operation from the outbox and writes the record as it is
-    /// without it (the user discarded a refused change), in one atomic step.
-    async fn discard_op(&self, op_id: &str, state: &RecordState, complaint: Option<&Complaint>) -> Result<(), StoreError>;
-    /// Writes one page of pulled records and the new cursor in one atomic step.
-    async fn apply_pulled(&self, records: &[PulledRecord], cursor: &str) -> Result<(), StoreError>;
+    async fn settle_outbox(
+        &self,
+        accepted: &[String],
+        rejected: &[(String, Rejection)],
+    ) -> Result<(), StoreError>;
+    /// Takes a refused operation back (the user discarded it): removes it from
+    /// the outbox and from its record, in one atomic step. Returns the record
+    /// as it now reads (`None` if it was never more than that operation).
+    async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError>;
+    /// Merges one page of pulled operations into the records they concern and
+    /// stores the new cursor, in one atomic step. Returns the ids of the
+    /// records that changed.
+    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError>;
     /// Where the last pull ended ("" before the first).
     async fn sync_cursor(&self) -> Result<String, StoreError>;
 
     /// A device setting (device id, language, remembered branch…).
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+}
+
+/// Merges `ops` into the records they concern. `states` holds the stored
+/// state of every record the ops name (absent: a new record). Returns every
+/// touched record with the complaint it now makes (`None` while it does not
+/// make a whole complaint), in record-id order.
+pub fn merge_ops(
+    mut states: BTreeMap<String, RecordState>,
+    ops: &[Op],
+) -> Vec<(RecordState, Option<Complaint>)> {
+    let mut touched = std::collections::BTreeSet::new();
+    for op in ops {
+        let state = states
+            .entry(op.record.clone())
+            .or_insert_with(|| RecordState::new(&op.record));
+        if state.apply(op) == Applied::New {
+            touched.insert(op.record.clone());
+        }
+    }
+    touched
+        .into_iter()
+        .filter_map(|id| states.remove(&id))
+        .map(|state| {
+            let complaint = state.materialize().ok();
+            (state, complaint)
+        })
+        .collect()
+}
+
+/// The distinct record ids named by `ops`, in order of first appearance.
+pub fn records_of(ops: &[Op]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    ops.iter()
+        .filter(|op| seen.insert(op.record.as_str()))
+        .map(|op| op.record.clone())
+        .collect()
 }
 
 /// The setting key of the pull cursor.
@@ -159,6 +197,17 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn stored_states(&self, ids: &[String]) -> Vec<Option<RecordState>> {
+        let states = self.record_states.borrow();
+        ids.iter()
+            .map(|id| {
+                states
+                    .get(id)
+                    .and_then(|v| serde_json::from_value(v.clone()).ok())
+            })
+            .collect()
     }
 }
 
@@ -244,26 +293,41 @@ impl ComplaintStore for MemoryStore {
 
     async fn save_change(
         &self,
-        complaint: &Complaint,
-        state: &RecordState,
         op: &Op,
         clear_draft: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Complaint, StoreError> {
+        let mut state = self
+            .get_record_state(&op.record)
+            .await?
+            .unwrap_or_else(|| RecordState::new(&op.record));
+        state.apply(op);
+        let complaint = state.materialize().map_err(StoreError::Invalid)?;
         // Encode everything first: nothing is written unless all of it can be.
-        let (c, s) = (encode(complaint)?, encode(state)?);
+        let (c, s) = (encode(&complaint)?, encode(&state)?);
         self.complaints.borrow_mut().insert(complaint.id.clone(), c);
         self.record_states.borrow_mut().insert(state.id.clone(), s);
-        self.outbox.borrow_mut().insert(op.id.clone(), OutboxEntry { op: op.clone(), rejection: None });
+        self.outbox.borrow_mut().insert(
+            op.id.clone(),
+            OutboxEntry {
+                op: op.clone(),
+                rejection: None,
+            },
+        );
         if let Some(key) = clear_draft {
             self.drafts.borrow_mut().remove(key);
         }
-        Ok(())
+        Ok(complaint)
     }
 
     async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError> {
         let value = self.record_states.borrow().get(id).cloned();
         value
-            .map(|v| serde_json::from_value(v).map_err(|e| StoreError::Corrupt { key: id.to_string(), detail: e.to_string() }))
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| StoreError::Corrupt {
+                    key: id.to_string(),
+                    detail: e.to_string(),
+                })
+            })
             .transpose()
     }
 
@@ -273,7 +337,11 @@ impl ComplaintStore for MemoryStore {
         Ok(entries)
     }
 
-    async fn settle_outbox(&self, accepted: &[String], rejected: &[(String, Rejection)]) -> Result<(), StoreError> {
+    async fn settle_outbox(
+        &self,
+        accepted: &[String],
+        rejected: &[(String, Rejection)],
+    ) -> Result<(), StoreError> {
         let mut outbox = self.outbox.borrow_mut();
         for id in accepted {
             outbox.remove(id);
@@ -286,31 +354,56 @@ impl ComplaintStore for MemoryStore {
         Ok(())
     }
 
-    async fn discard_op(&self, op_id: &str, state: &RecordState, complaint: Option<&Complaint>) -> Result<(), StoreError> {
-        let s = encode(state)?;
-        let c = complaint.map(encode).transpose()?;
+    async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError> {
+        let Some(entry) = self.outbox.borrow().get(op_id).cloned() else {
+            return Ok(None);
+        };
+        let mut state = self
+            .get_record_state(&entry.op.record)
+            .await?
+            .unwrap_or_else(|| RecordState::new(&entry.op.record));
+        state.remove_op(op_id);
+        let complaint = state.materialize().ok();
+        let s = encode(&state)?;
+        let c = complaint.as_ref().map(encode).transpose()?;
         self.outbox.borrow_mut().remove(op_id);
         self.record_states.borrow_mut().insert(state.id.clone(), s);
         match c {
             Some(c) => self.complaints.borrow_mut().insert(state.id.clone(), c),
             None => self.complaints.borrow_mut().remove(&state.id),
         };
-        Ok(())
+        Ok(complaint)
     }
 
-    async fn apply_pulled(&self, records: &[PulledRecord], cursor: &str) -> Result<(), StoreError> {
-        let mut encoded = Vec::with_capacity(records.len());
-        for r in records {
-            encoded.push((r.state.id.clone(), encode(&r.state)?, r.complaint.as_ref().map(encode).transpose()?));
+    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError> {
+        let ids = records_of(ops);
+        let states: BTreeMap<String, RecordState> = self
+            .stored_states(&ids)
+            .into_iter()
+            .flatten()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let merged = merge_ops(states, ops);
+        let mut encoded = Vec::with_capacity(merged.len());
+        for (state, complaint) in &merged {
+            encoded.push((
+                state.id.clone(),
+                encode(state)?,
+                complaint.as_ref().map(encode).transpose()?,
+            ));
         }
+        let mut changed = Vec::with_capacity(encoded.len());
         for (id, state, complaint) in encoded {
             self.record_states.borrow_mut().insert(id.clone(), state);
             if let Some(c) = complaint {
-                self.complaints.borrow_mut().insert(id, c);
+                self.complaints.borrow_mut().insert(id.clone(), c);
             }
+            changed.push(id);
         }
-        self.settings.borrow_mut().insert(SYNC_CURSOR_SETTING.into(), cursor.into());
-        Ok(())
+        self.settings
+            .borrow_mut()
+            .insert(SYNC_CURSOR_SETTING.into(), cursor.into());
+        Ok(changed)
     }
 
     async fn sync_cursor(&self) -> Result<String, StoreError> {

@@ -10,9 +10,12 @@ mod wire;
 
 pub use client::{choose_value, local_change, LocalChange, Stamp};
 pub use hlc::{Hlc, HlcClock};
-pub use op::{changed_fields, complaint_fields, is_syncable_field, op_id_from_bytes, Op, CREATED_AT, CREATED_ON_DEVICE};
+pub use op::{
+    changed_fields, complaint_fields, is_syncable_field, op_id_from_bytes, Op, CREATED_AT,
+    CREATED_ON_DEVICE,
+};
 pub use record::{Applied, FieldState, OpMeta, RecordState, Version};
 pub use wire::{
-    check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, RejectCode, Rejection, MAX_CLOCK_AHEAD_MS,
-    MAX_PULL_LIMIT, MAX_PUSH_OPS, PROTOCOL,
+    check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, RejectCode, Rejection,
+    MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS, PROTOCOL,
 };

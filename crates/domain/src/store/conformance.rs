@@ -7,19 +7,25 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use super::{ComplaintStore, PulledRecord, StoreError};
+use super::{ComplaintStore, StoreError};
 use crate::fixtures;
 use crate::form::ComplaintForm;
 use crate::model::Status;
 use crate::sync::{local_change, Hlc, LocalChange, RejectCode, Rejection, Stamp};
 
 fn stamp(op: &str, wall_ms: u64) -> Stamp {
-    Stamp { op_id: op.to_string(), hlc: Hlc::new(wall_ms, 0), device: "dev-a".into() }
+    Stamp {
+        op_id: op.to_string(),
+        hlc: Hlc::new(wall_ms, 0),
+        device: "dev-a".into(),
+    }
 }
 
 /// A creation of complaint `id` as a local change.
 fn created(id: &str, op: &str, wall_ms: u64) -> LocalChange {
-    local_change(None, None, &example(id), stamp(op, wall_ms)).expect("valid").expect("a change")
+    local_change(None, None, &example(id), stamp(op, wall_ms))
+        .expect("valid")
+        .expect("a change")
 }
 
 fn day(d: u32) -> NaiveDate {
@@ -239,12 +245,25 @@ pub async fn timestamps_keep_their_instant(store: impl ComplaintStore) {
 }
 
 pub async fn local_change_writes_complaint_state_and_outbox_together(store: impl ComplaintStore) {
-    let draft = ComplaintForm { customer_name: "李先生".into(), ..Default::default() };
+    let draft = ComplaintForm {
+        customer_name: "李先生".into(),
+        ..Default::default()
+    };
     store.save_draft("intake", &draft).await.expect("draft");
     let change = created("a", "op-1", 1_000);
-    store.save_change(&change.complaint, &change.state, &change.op, Some("intake")).await.expect("save change");
-    assert_eq!(store.get_complaint("a").await.expect("get"), Some(change.complaint.clone()));
-    assert_eq!(store.get_record_state("a").await.expect("state"), Some(change.state.clone()));
+    let saved = store
+        .save_change(&change.op, Some("intake"))
+        .await
+        .expect("save change");
+    assert_eq!(saved, change.complaint);
+    assert_eq!(
+        store.get_complaint("a").await.expect("get"),
+        Some(change.complaint.clone())
+    );
+    assert_eq!(
+        store.get_record_state("a").await.expect("state"),
+        Some(change.state.clone())
+    );
     let outbox = store.outbox().await.expect("outbox");
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].op, change.op);
@@ -252,23 +271,86 @@ pub async fn local_change_writes_complaint_state_and_outbox_together(store: impl
     assert_eq!(store.load_draft("intake").await.expect("draft"), None);
 }
 
+pub async fn local_change_merges_with_what_was_pulled_meanwhile(store: impl ComplaintStore) {
+    // The user starts editing; a pull lands an edit from another device; then
+    // the user's save must not lose the pulled edit.
+    let change = created("a", "op-1", 1_000);
+    store.save_change(&change.op, None).await.expect("create");
+    let state = store
+        .get_record_state("a")
+        .await
+        .expect("state")
+        .expect("present");
+    let mut theirs = change.complaint.clone();
+    theirs.tracking = "厂家技术支持已到店".into();
+    let pulled = local_change(
+        Some(&state),
+        Some(&change.complaint),
+        &theirs,
+        Stamp {
+            op_id: "op-theirs".into(),
+            hlc: Hlc::new(2_000, 0),
+            device: "dev-b".into(),
+        },
+    )
+    .expect("valid")
+    .expect("a change");
+    let mut mine = change.complaint.clone();
+    mine.demand = "更换整车".into();
+    let local = local_change(
+        Some(&state),
+        Some(&change.complaint),
+        &mine,
+        stamp("op-mine", 3_000),
+    )
+    .expect("valid")
+    .expect("a change");
+    store.apply_pulled(&[pulled.op], "1").await.expect("pull");
+    let saved = store.save_change(&local.op, None).await.expect("save");
+    assert_eq!(saved.tracking, "厂家技术支持已到店");
+    assert_eq!(saved.demand, "更换整车");
+}
+
 pub async fn outbox_lists_oldest_first(store: impl ComplaintStore) {
-    for (id, op, wall) in [("c", "op-c", 3_000), ("a", "op-a", 1_000), ("b", "op-b", 2_000)] {
-        let change = created(id, op, wall);
-        store.save_change(&change.complaint, &change.state, &change.op, None).await.expect("save");
+    for (id, op, wall) in [
+        ("c", "op-c", 3_000),
+        ("a", "op-a", 1_000),
+        ("b", "op-b", 2_000),
+    ] {
+        store
+            .save_change(&created(id, op, wall).op, None)
+            .await
+            .expect("save");
     }
-    let ids: Vec<String> = store.outbox().await.expect("outbox").into_iter().map(|e| e.op.id).collect();
+    let ids: Vec<String> = store
+        .outbox()
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|e| e.op.id)
+        .collect();
     assert_eq!(ids, ["op-a", "op-b", "op-c"]);
 }
 
-pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(store: impl ComplaintStore) {
-    for (id, op, wall) in [("a", "op-a", 1_000), ("b", "op-b", 2_000), ("c", "op-c", 3_000)] {
-        let change = created(id, op, wall);
-        store.save_change(&change.complaint, &change.state, &change.op, None).await.expect("save");
+pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(
+    store: impl ComplaintStore,
+) {
+    for (id, op, wall) in [
+        ("a", "op-a", 1_000),
+        ("b", "op-b", 2_000),
+        ("c", "op-c", 3_000),
+    ] {
+        store
+            .save_change(&created(id, op, wall).op, None)
+            .await
+            .expect("save");
     }
     let reason = Rejection::new(RejectCode::ClockAhead, None, "3600 s ahead");
     store
-        .settle_outbox(&["op-a".to_string(), "op-c".to_string()], &[("op-b".to_string(), reason.clone())])
+        .settle_outbox(
+            &["op-a".to_string(), "op-c".to_string()],
+            &[("op-b".to_string(), reason.clone())],
+        )
         .await
         .expect("settle");
     let outbox = store.outbox().await.expect("outbox");
@@ -276,36 +358,92 @@ pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(store:
     assert_eq!(outbox[0].op.id, "op-b");
     assert_eq!(outbox[0].rejection, Some(reason));
     // Settling an id twice, or one not there, is harmless.
-    store.settle_outbox(&["op-a".to_string(), "nope".to_string()], &[]).await.expect("settle again");
+    store
+        .settle_outbox(&["op-a".to_string(), "nope".to_string()], &[])
+        .await
+        .expect("settle again");
     assert_eq!(store.outbox().await.expect("outbox").len(), 1);
 }
 
-pub async fn discarded_op_leaves_outbox_and_rewrites_record(store: impl ComplaintStore) {
+pub async fn discarded_op_leaves_outbox_and_record(store: impl ComplaintStore) {
     let change = created("a", "op-a", 1_000);
-    store.save_change(&change.complaint, &change.state, &change.op, None).await.expect("save");
-    let mut state = change.state.clone();
-    state.remove_op("op-a");
-    store.discard_op("op-a", &state, None).await.expect("discard");
-    assert!(store.outbox().await.expect("outbox").is_empty());
+    store.save_change(&change.op, None).await.expect("create");
+    let mut edited = change.complaint.clone();
+    edited.tracking = "已更换制动盘".into();
+    let edit = local_change(
+        Some(&change.state),
+        Some(&change.complaint),
+        &edited,
+        stamp("op-b", 2_000),
+    )
+    .expect("valid")
+    .expect("a change");
+    store.save_change(&edit.op, None).await.expect("edit");
+    assert_eq!(
+        store
+            .get_complaint("a")
+            .await
+            .expect("get")
+            .expect("present")
+            .tracking,
+        "已更换制动盘"
+    );
+
+    let back = store
+        .discard_op("op-b")
+        .await
+        .expect("discard")
+        .expect("still a complaint");
+    assert_eq!(back.tracking, change.complaint.tracking);
+    assert_eq!(
+        store
+            .get_complaint("a")
+            .await
+            .expect("get")
+            .expect("present")
+            .tracking,
+        change.complaint.tracking
+    );
+    let outbox: Vec<String> = store
+        .outbox()
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|e| e.op.id)
+        .collect();
+    assert_eq!(outbox, ["op-a"]);
+    // Discarding the creation leaves nothing of the complaint.
+    assert_eq!(store.discard_op("op-a").await.expect("discard"), None);
     assert_eq!(store.get_complaint("a").await.expect("get"), None);
-    assert_eq!(store.get_record_state("a").await.expect("state"), Some(state));
 }
 
 pub async fn pulled_page_and_cursor_are_written_together(store: impl ComplaintStore) {
     assert_eq!(store.sync_cursor().await.expect("cursor"), "");
     let a = created("a", "op-a", 1_000);
     let b = created("b", "op-b", 2_000);
-    let page = [
-        PulledRecord { state: a.state.clone(), complaint: Some(a.complaint.clone()) },
-        PulledRecord { state: b.state.clone(), complaint: None },
-    ];
-    store.apply_pulled(&page, "42").await.expect("apply");
+    let changed = store
+        .apply_pulled(&[a.op.clone(), b.op.clone(), a.op.clone()], "42")
+        .await
+        .expect("apply");
+    assert_eq!(changed, ["a", "b"]);
     assert_eq!(store.sync_cursor().await.expect("cursor"), "42");
-    assert_eq!(store.get_complaint("a").await.expect("get"), Some(a.complaint));
-    assert_eq!(store.get_complaint("b").await.expect("get"), None);
-    assert_eq!(store.get_record_state("b").await.expect("state"), Some(b.state));
+    assert_eq!(
+        store.get_complaint("a").await.expect("get"),
+        Some(a.complaint)
+    );
+    assert_eq!(
+        store.get_record_state("b").await.expect("state"),
+        Some(b.state)
+    );
     // Pulled records are not local changes: nothing to send.
     assert!(store.outbox().await.expect("outbox").is_empty());
+    // The same page again changes nothing but the cursor.
+    let changed = store
+        .apply_pulled(&[a.op], "43")
+        .await
+        .expect("apply again");
+    assert!(changed.is_empty());
+    assert_eq!(store.sync_cursor().await.expect("cursor"), "43");
 }
 
 /// Generates one test per conformance case.
@@ -337,7 +475,8 @@ macro_rules! store_conformance_tests {
             local_change_writes_complaint_state_and_outbox_together,
             outbox_lists_oldest_first,
             settled_outbox_drops_accepted_and_keeps_rejected_with_reason,
-            discarded_op_leaves_outbox_and_rewrites_record,
+            local_change_merges_with_what_was_pulled_meanwhile,
+            discarded_op_leaves_outbox_and_record,
             pulled_page_and_cursor_are_written_together
         );
     };

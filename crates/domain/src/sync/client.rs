@@ -31,7 +31,11 @@ fn finish(state: Option<&RecordState>, record: &str, op: Op) -> Result<LocalChan
     let mut next = state.cloned().unwrap_or_else(|| RecordState::new(record));
     next.apply(&op);
     let complaint = next.materialize()?;
-    Ok(LocalChange { op, state: next, complaint })
+    Ok(LocalChange {
+        op,
+        state: next,
+        complaint,
+    })
 }
 
 /// The operation for saving `after`: a creation when `before` is `None`,
@@ -56,15 +60,31 @@ pub fn local_change(
             (!heads.is_empty()).then(|| (key.clone(), heads))
         })
         .collect();
-    let op = Op { id: stamp.op_id, record: after.id.clone(), hlc: stamp.hlc, device: stamp.device, set, base };
+    let op = Op {
+        id: stamp.op_id,
+        record: after.id.clone(),
+        hlc: stamp.hlc,
+        device: stamp.device,
+        set,
+        base,
+    };
     finish(state, &after.id, op).map(Some)
 }
 
 /// The operation that settles a field on `value` (one of its conflicting
 /// values, or an older one from its history): it has seen every head, so it
 /// resolves the conflict everywhere it arrives.
-pub fn choose_value(state: &RecordState, field: &str, value: Value, stamp: Stamp) -> Result<LocalChange, String> {
-    let heads = state.fields.get(field).map(|f| f.head_ids()).unwrap_or_default();
+pub fn choose_value(
+    state: &RecordState,
+    field: &str,
+    value: Value,
+    stamp: Stamp,
+) -> Result<LocalChange, String> {
+    let heads = state
+        .fields
+        .get(field)
+        .map(|f| f.head_ids())
+        .unwrap_or_default();
     let op = Op {
         id: stamp.op_id,
         record: state.id.clone(),

@@ -31,10 +31,14 @@ impl fmt::Display for Hlc {
 impl FromStr for Hlc {
     type Err = String;
     fn from_str(s: &str) -> Result<Hlc, String> {
-        let (wall, counter) = s.split_once('-').ok_or_else(|| format!("not an HLC stamp: {s:?}"))?;
+        let (wall, counter) = s
+            .split_once('-')
+            .ok_or_else(|| format!("not an HLC stamp: {s:?}"))?;
         Ok(Hlc {
             wall_ms: wall.parse().map_err(|_| format!("bad HLC time: {s:?}"))?,
-            counter: counter.parse().map_err(|_| format!("bad HLC counter: {s:?}"))?,
+            counter: counter
+                .parse()
+                .map_err(|_| format!("bad HLC counter: {s:?}"))?,
         })
     }
 }

@@ -50,7 +50,10 @@ pub fn op_id_from_bytes(bytes: [u8; 10]) -> String {
     for b in bytes {
         bits = (bits << 8) | u128::from(b);
     }
-    (0..16).rev().map(|i| OP_ID_ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect()
+    (0..16)
+        .rev()
+        .map(|i| OP_ID_ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect()
 }
 
 /// Every field of a complaint as an operation sets it when the complaint is
@@ -59,12 +62,20 @@ pub fn complaint_fields(c: &Complaint) -> BTreeMap<String, serde_json::Value> {
     let serde_json::Value::Object(map) = serde_json::to_value(c).unwrap_or_default() else {
         return BTreeMap::new();
     };
-    map.into_iter().filter(|(k, _)| k != "id" && k != "updated_at").collect()
+    map.into_iter()
+        .filter(|(k, _)| k != "id" && k != "updated_at")
+        .collect()
 }
 
 /// The fields whose values differ between two versions of a complaint, with
 /// their new values.
-pub fn changed_fields(before: &Complaint, after: &Complaint) -> BTreeMap<String, serde_json::Value> {
+pub fn changed_fields(
+    before: &Complaint,
+    after: &Complaint,
+) -> BTreeMap<String, serde_json::Value> {
     let old = complaint_fields(before);
-    complaint_fields(after).into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect()
+    complaint_fields(after)
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect()
 }

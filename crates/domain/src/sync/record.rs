@@ -92,7 +92,10 @@ pub struct RecordState {
 
 impl RecordState {
     pub fn new(id: &str) -> RecordState {
-        RecordState { id: id.to_string(), ..Default::default() }
+        RecordState {
+            id: id.to_string(),
+            ..Default::default()
+        }
     }
 
     /// Merges one operation into the record (the one merge rule).
@@ -100,7 +103,13 @@ impl RecordState {
         if self.ops.contains_key(&op.id) {
             return Applied::Duplicate;
         }
-        self.ops.insert(op.id.clone(), OpMeta { hlc: op.hlc, device: op.device.clone() });
+        self.ops.insert(
+            op.id.clone(),
+            OpMeta {
+                hlc: op.hlc,
+                device: op.device.clone(),
+            },
+        );
         for (key, value) in &op.set {
             let version = Version {
                 op: op.id.clone(),
@@ -116,8 +125,14 @@ impl RecordState {
 
     /// Recomputes a field's heads and history from its versions.
     fn settle(&mut self, key: &str) {
-        let Some(field) = self.fields.get_mut(key) else { return };
-        let mut all: Vec<Version> = field.heads.drain(..).chain(field.history.drain(..)).collect();
+        let Some(field) = self.fields.get_mut(key) else {
+            return;
+        };
+        let mut all: Vec<Version> = field
+            .heads
+            .drain(..)
+            .chain(field.history.drain(..))
+            .collect();
         let seen: Vec<String> = all.iter().flat_map(|v| v.base.iter().cloned()).collect();
         let (mut heads, mut history): (Vec<Version>, Vec<Version>) =
             all.drain(..).partition(|v| !seen.contains(&v.op));
@@ -183,7 +198,10 @@ impl RecordState {
             .latest()
             .and_then(|h| DateTime::<Utc>::from_timestamp_millis(h.wall_ms as i64))
             .unwrap_or_default();
-        object.insert("updated_at".into(), serde_json::to_value(updated).map_err(|e| e.to_string())?);
+        object.insert(
+            "updated_at".into(),
+            serde_json::to_value(updated).map_err(|e| e.to_string())?,
+        );
         serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| e.to_string())
     }
 }

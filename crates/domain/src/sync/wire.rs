@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::op::{is_syncable_field, Op, CREATED_AT};
 use super::record::RecordState;
 use crate::field::Field;
-use crate::lang::{Labelled, Lang};
 use crate::form::ComplaintForm;
+use crate::lang::{Labelled, Lang};
 
 /// The protocol version, in the URL path.
 pub const PROTOCOL: &str = "v1";
@@ -87,7 +87,11 @@ pub enum RejectCode {
 
 impl Rejection {
     pub fn new(code: RejectCode, field: Option<&str>, detail: impl Into<String>) -> Rejection {
-        Rejection { code, field: field.map(str::to_string), detail: detail.into() }
+        Rejection {
+            code,
+            field: field.map(str::to_string),
+            detail: detail.into(),
+        }
     }
 
     /// The reason in the user's words.
@@ -134,13 +138,25 @@ pub struct PullResponse {
 /// The check every pushed operation passes before the server applies it:
 /// returns the record as it would be after the operation, or why it is refused.
 /// `before` is the record's current state (`None` if the server has never seen it).
-pub fn check_op(before: Option<&RecordState>, op: &Op, server_now_ms: u64) -> Result<RecordState, Rejection> {
+pub fn check_op(
+    before: Option<&RecordState>,
+    op: &Op,
+    server_now_ms: u64,
+) -> Result<RecordState, Rejection> {
     if op.id.is_empty() || op.record.is_empty() || op.device.is_empty() || op.set.is_empty() {
-        return Err(Rejection::new(RejectCode::Malformed, None, "id, rec, dev and a non-empty set are required"));
+        return Err(Rejection::new(
+            RejectCode::Malformed,
+            None,
+            "id, rec, dev and a non-empty set are required",
+        ));
     }
     if op.hlc.wall_ms > server_now_ms + MAX_CLOCK_AHEAD_MS {
         let ahead_s = (op.hlc.wall_ms - server_now_ms) / 1000;
-        return Err(Rejection::new(RejectCode::ClockAhead, None, format!("stamp is {ahead_s} s ahead of the server")));
+        return Err(Rejection::new(
+            RejectCode::ClockAhead,
+            None,
+            format!("stamp is {ahead_s} s ahead of the server"),
+        ));
     }
     if let Some(key) = op.set.keys().find(|k| !is_syncable_field(k)) {
         return Err(Rejection::new(RejectCode::UnknownField, Some(key), ""));
@@ -149,21 +165,38 @@ pub fn check_op(before: Option<&RecordState>, op: &Op, server_now_ms: u64) -> Re
     if creating && !op.set.contains_key(CREATED_AT) {
         return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
     }
-    let mut after = before.cloned().unwrap_or_else(|| RecordState::new(&op.record));
+    let mut after = before
+        .cloned()
+        .unwrap_or_else(|| RecordState::new(&op.record));
     after.apply(op);
     let complaint = match after.materialize() {
         Ok(c) => c,
         Err(detail) => {
             let missing = detail.split('`').nth(1).map(str::to_string);
-            let code = if detail.starts_with("missing field") { RejectCode::IncompleteRecord } else { RejectCode::InvalidValue };
+            let code = if detail.starts_with("missing field") {
+                RejectCode::IncompleteRecord
+            } else {
+                RejectCode::InvalidValue
+            };
             let field = missing.or_else(|| op.set.keys().next().cloned());
-            return Err(Rejection { code, field, detail });
+            return Err(Rejection {
+                code,
+                field,
+                detail,
+            });
         }
     };
     // The same rules as the form, for the fields this operation sets.
     let issues = ComplaintForm::from_complaint(&complaint, utc()).issues(utc());
-    if let Some(issue) = issues.iter().find(|i| i.is_error() && op.set.contains_key(i.field.key())) {
-        return Err(Rejection::new(RejectCode::InvalidValue, Some(issue.field.key()), issue.message(Lang::En)));
+    if let Some(issue) = issues
+        .iter()
+        .find(|i| i.is_error() && op.set.contains_key(i.field.key()))
+    {
+        return Err(Rejection::new(
+            RejectCode::InvalidValue,
+            Some(issue.field.key()),
+            issue.message(Lang::En),
+        ));
     }
     Ok(after)
 }
