@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::TopBar;
+use crate::components::{SyncBar, TopBar};
 use crate::i18n::Text;
 use crate::pages::{DetailPage, IntakePage, ListPage};
 use crate::state::provide_app_state;
@@ -16,6 +16,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <TopBar/>
+            <SyncBar/>
             <main>
                 <Routes fallback=not_found>
                     <Route path=path!("/") view=ListPage/>

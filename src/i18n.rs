@@ -48,6 +48,14 @@ pub enum Text {
     Unknown,
     LanguageSwitch,
     Received,
+    SyncNow,
+    Syncing,
+    Waiting,
+    AllSynced,
+    LastSynced,
+    NeverSynced,
+    Receiving,
+    RefusedChanges,
 }
 
 impl Text {
@@ -115,6 +123,14 @@ impl Text {
             Unknown => ("尚未回访", "Not asked yet"),
             LanguageSwitch => ("English", "中文"),
             Received => ("受理", "Received"),
+            SyncNow => ("立即同步", "Sync now"),
+            Syncing => ("正在同步…", "Syncing…"),
+            Waiting => ("条待同步", "waiting to sync"),
+            AllSynced => ("已全部同步", "All synced"),
+            LastSynced => ("上次同步", "Last sync"),
+            NeverSynced => ("尚未同步", "Not synced yet"),
+            Receiving => ("正在接收数据", "Receiving data"),
+            RefusedChanges => ("条修改被服务器拒绝", "change(s) refused by the server"),
         };
         lang.pick(zh, en)
     }

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod platform;
 pub mod state;
 pub mod store;
+pub mod sync;
 
 /// Mounts the app on the page.
 pub fn start() {

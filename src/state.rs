@@ -7,10 +7,14 @@
 
 use std::rc::Rc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use complaints_domain::store::ComplaintStore;
+use complaints_domain::sync::{
+    choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
+};
 use complaints_domain::{
-    case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, StoreError, Unreadable,
+    case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, OutboxEntry, StoreError,
+    Unreadable,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::platform;
 use crate::store::IdbStore;
+use crate::sync::{listen_for_changes, Scheduler, SyncStatus};
 
 /// The IndexedDB database the app uses.
 pub const DB_NAME: &str = "complaint-desk";
@@ -25,6 +30,10 @@ pub const DB_NAME: &str = "complaint-desk";
 pub const INTAKE_DRAFT: &str = "intake";
 const DEVICE_SETTING: &str = "device";
 const DEFAULTS_SETTING: &str = "intake_defaults";
+const CLOCK_SETTING: &str = "hlc";
+const OFFSET_SETTING: &str = "clock_offset_ms";
+/// Set once complaints saved before sync existed have been given operations.
+const ADOPTED_SETTING: &str = "adopted_unsynced";
 
 /// The draft key of the edit form of one complaint.
 pub fn edit_draft_key(id: &str) -> String {
@@ -79,8 +88,14 @@ pub struct AppState {
     pub defaults: RwSignal<IntakeDefaults>,
     /// A one-off message for the list page (e.g. "saved BJ01-…").
     pub flash: RwSignal<Option<String>>,
+    /// What the user sees of sync.
+    pub sync: SyncStatus,
+    pub(crate) scheduler: StoredValue<Scheduler, LocalStorage>,
     store: StoredValue<Option<Rc<IdbStore>>, LocalStorage>,
     device: StoredValue<Option<Device>>,
+    clock: StoredValue<HlcClock>,
+    /// Server time minus device time, as last measured (ms): corrects a wrong tablet clock.
+    offset_ms: StoredValue<i64>,
 }
 
 /// Creates the app state, provides it as context and starts opening storage.
@@ -93,14 +108,21 @@ pub fn provide_app_state() -> AppState {
         unreadable: RwSignal::new(Vec::new()),
         defaults: RwSignal::new(IntakeDefaults::default()),
         flash: RwSignal::new(None),
+        sync: SyncStatus::new(),
+        scheduler: StoredValue::new_local(Scheduler::default()),
         store: StoredValue::new_local(None),
         device: StoredValue::new(None),
+        clock: StoredValue::new(HlcClock::default()),
+        offset_ms: StoredValue::new(0),
     };
     provide_context(state);
     platform::remember_lang(state.lang.get_untracked());
 
     let online = state.online;
-    let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
+    let on = window_event_listener(leptos::ev::online, move |_| {
+        online.set(true);
+        state.request_sync(std::time::Duration::ZERO);
+    });
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
     on_cleanup(move || {
         on.remove();
@@ -109,7 +131,23 @@ pub fn provide_app_state() -> AppState {
 
     spawn_local(async move {
         match state.open().await {
-            Ok(()) => state.boot.set(Boot::Ready),
+            Ok(()) => {
+                state.boot.set(Boot::Ready);
+                state.refresh_outbox().await;
+                listen_for_changes(move || {
+                    spawn_local(async move {
+                        if let Err(e) = state.reload().await {
+                            platform::log_error(
+                                "reload after another tab's change failed",
+                                &e.to_string(),
+                            );
+                        }
+                        state.refresh_outbox().await;
+                    })
+                });
+                // Whatever is queued, also from a tab closed earlier, goes now.
+                state.request_sync(std::time::Duration::ZERO);
+            }
             Err(e) => {
                 platform::log_error("opening storage failed", &e.to_string());
                 state.boot.set(Boot::Failed(e.to_string()));
@@ -152,13 +190,108 @@ impl AppState {
                 self.defaults.set(d);
             }
         }
+        if let Some(v) = store.get_setting(CLOCK_SETTING).await? {
+            if let Ok(clock) = serde_json::from_value::<HlcClock>(v) {
+                self.clock.set_value(clock);
+            }
+        }
+        if let Some(offset) = store
+            .get_setting(OFFSET_SETTING)
+            .await?
+            .and_then(|v| v.as_i64())
+        {
+            self.offset_ms.set_value(offset);
+        }
         self.device.set_value(Some(device));
-        self.store.set_value(Some(store));
+        self.store.set_value(Some(store.clone()));
+        self.adopt_unsynced(&store).await?;
         self.reload().await
+    }
+
+    /// Gives complaints saved before this device synced (app version 1) their
+    /// creation operation, once, so they reach the server too.
+    async fn adopt_unsynced(&self, store: &IdbStore) -> Result<(), StoreError> {
+        if store.get_setting(ADOPTED_SETTING).await?.is_some() {
+            return Ok(());
+        }
+        for c in store.list_complaints().await?.complaints {
+            if store.get_record_state(&c.id).await?.is_none() {
+                if let Ok(Some(change)) = local_change(None, None, &c, self.stamp()) {
+                    store.save_change(&change.op, None).await?;
+                }
+            }
+        }
+        self.persist_clock().await;
+        store.set_setting(ADOPTED_SETTING, true.into()).await
     }
 
     fn store(&self) -> Result<Rc<IdbStore>, SaveError> {
         self.store.get_value().ok_or(SaveError::NotReady)
+    }
+
+    /// The store, once open.
+    pub(crate) fn store_handle(&self) -> Option<Rc<IdbStore>> {
+        self.store.get_value()
+    }
+
+    /// This device's id (for telling "this device" from others).
+    pub fn device_id_public(&self) -> String {
+        self.device_id()
+    }
+
+    pub(crate) fn device_id(&self) -> String {
+        self.device
+            .with_value(|d| d.as_ref().map(|d| d.id.clone()).unwrap_or_default())
+    }
+
+    /// Physical time for the clock: the device's, corrected by the server's.
+    fn now_ms(&self) -> u64 {
+        (js_sys::Date::now() as i64 + self.offset_ms.get_value()).max(0) as u64
+    }
+
+    /// A fresh identity and stamp for a local operation.
+    fn stamp(&self) -> Stamp {
+        let now = self.now_ms();
+        let mut clock = self.clock.get_value();
+        let hlc = clock.tick(now);
+        self.clock.set_value(clock);
+        let random = uuid::Uuid::new_v4();
+        let mut bytes = [0u8; 10];
+        bytes.copy_from_slice(&random.as_bytes()[..10]);
+        Stamp {
+            op_id: op_id_from_bytes(bytes),
+            hlc,
+            device: self.device_id(),
+        }
+    }
+
+    /// Takes in a stamp received from another device.
+    pub(crate) fn observe_stamp(&self, hlc: Hlc) {
+        let now = self.now_ms();
+        self.clock.update_value(|c| c.observe(hlc, now));
+    }
+
+    /// Takes in the server's time (every answer carries it).
+    pub(crate) fn observe_server_time(&self, server: DateTime<Utc>) {
+        let offset = server.timestamp_millis() - js_sys::Date::now() as i64;
+        self.offset_ms.set_value(offset);
+        if let Some(store) = self.store.get_value() {
+            spawn_local(async move {
+                let _ = store.set_setting(OFFSET_SETTING, offset.into()).await;
+            });
+        }
+    }
+
+    /// Keeps the clock across restarts.
+    pub(crate) async fn persist_clock(&self) {
+        let Some(store) = self.store.get_value() else {
+            return;
+        };
+        if let Ok(v) = serde_json::to_value(self.clock.get_value()) {
+            if let Err(e) = store.set_setting(CLOCK_SETTING, v).await {
+                platform::log_error("clock not kept", &e.to_string());
+            }
+        }
     }
 
     /// Re-reads every complaint from storage into [`Self::complaints`].
@@ -215,12 +348,13 @@ impl AppState {
         let (complaint, _warnings) = form
             .to_new_complaint(offset, new)
             .map_err(SaveError::Invalid)?;
-        store
-            .save_complaint(&complaint, Some(INTAKE_DRAFT))
-            .await
-            .map_err(SaveError::Storage)?;
+        let change = local_change(None, None, &complaint, self.stamp())
+            .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?
+            .ok_or(SaveError::NotReady)?;
+        let complaint = self
+            .finish_change(&store, &change.op, Some(INTAKE_DRAFT))
+            .await?;
         self.remember_defaults(&store, &complaint).await;
-        self.complaints.update(|list| list.push(complaint.clone()));
         Ok(complaint)
     }
 
@@ -231,20 +365,34 @@ impl AppState {
         form: &ComplaintForm,
     ) -> Result<Complaint, SaveError> {
         let store = self.store()?;
-        let (complaint, _warnings) = form
+        let (edited, _warnings) = form
             .apply_to(base, platform::local_offset(), Utc::now())
             .map_err(SaveError::Invalid)?;
-        store
-            .save_complaint(&complaint, Some(&edit_draft_key(&complaint.id)))
+        let state = store
+            .get_record_state(&base.id)
             .await
             .map_err(SaveError::Storage)?;
+        let draft = edit_draft_key(&base.id);
+        let change = local_change(state.as_ref(), Some(base), &edited, self.stamp())
+            .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?;
+        let Some(change) = change else {
+            // Nothing changed: nothing to send, only the draft to drop.
+            store
+                .delete_draft(&draft)
+                .await
+                .map_err(SaveError::Storage)?;
+            return Ok(base.clone());
+        };
+        self.finish_change(&store, &change.op, Some(&draft)).await
+    }
+
+    fn put_in_list(&self, complaint: Complaint) {
         self.complaints.update(
             |list| match list.iter_mut().find(|c| c.id == complaint.id) {
-                Some(slot) => *slot = complaint.clone(),
-                None => list.push(complaint.clone()),
+                Some(slot) => *slot = complaint,
+                None => list.push(complaint),
             },
         );
-        Ok(complaint)
     }
 
     async fn remember_defaults(&self, store: &IdbStore, c: &Complaint) {
@@ -259,6 +407,87 @@ impl AppState {
             }
         }
         self.defaults.set(defaults);
+    }
+
+    /// A record's sync state (conflicts, history), read from storage.
+    pub async fn record_state(&self, id: &str) -> Option<RecordState> {
+        let store = self.store().ok()?;
+        match store.get_record_state(id).await {
+            Ok(state) => state,
+            Err(e) => {
+                platform::log_error("sync state unreadable", &e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Settles a field on one of its values (ends a conflict, or restores an
+    /// older value): a new operation like any edit.
+    pub async fn choose_value(
+        &self,
+        id: &str,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<Complaint, SaveError> {
+        let store = self.store()?;
+        let state = store
+            .get_record_state(id)
+            .await
+            .map_err(SaveError::Storage)?
+            .unwrap_or_else(|| RecordState::new(id));
+        let change = choose_value(&state, field, value, self.stamp())
+            .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?;
+        self.finish_change(&store, &change.op, None).await
+    }
+
+    /// Drops a change the server refused; the record goes back to what it was without it.
+    pub async fn discard_refused(&self, op_id: &str) -> Result<Option<Complaint>, SaveError> {
+        let store = self.store()?;
+        let complaint = store.discard_op(op_id).await.map_err(SaveError::Storage)?;
+        if let Err(e) = self.reload().await {
+            platform::log_error("reload failed", &e.to_string());
+        }
+        self.changed_locally();
+        Ok(complaint)
+    }
+
+    /// Makes a refused change again with a fresh stamp (after a clock fix).
+    pub async fn reapply_refused(
+        &self,
+        entry: &OutboxEntry,
+    ) -> Result<Option<Complaint>, SaveError> {
+        let store = self.store()?;
+        store
+            .discard_op(&entry.op.id)
+            .await
+            .map_err(SaveError::Storage)?;
+        let state = store
+            .get_record_state(&entry.op.record)
+            .await
+            .map_err(SaveError::Storage)?
+            .unwrap_or_else(|| RecordState::new(&entry.op.record));
+        match reapply(&state, &entry.op, self.stamp())
+            .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?
+        {
+            Some(change) => self.finish_change(&store, &change.op, None).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn finish_change(
+        &self,
+        store: &IdbStore,
+        op: &Op,
+        draft: Option<&str>,
+    ) -> Result<Complaint, SaveError> {
+        let complaint = store
+            .save_change(op, draft)
+            .await
+            .map_err(SaveError::Storage)?;
+        self.persist_clock().await;
+        self.put_in_list(complaint.clone());
+        self.changed_locally();
+        Ok(complaint)
     }
 
     /// The complaint with this id, read from storage.

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{
-    ComplaintFormView, FormDraft, FormNotice, NoticeKind, SaveButton, StatusBadge,
+    ComplaintFormView, FormDraft, FormNotice, NoticeKind, RecordSyncPanel, SaveButton, StatusBadge,
 };
 use crate::i18n::Text;
 use crate::platform;
@@ -48,13 +48,51 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let offset = platform::local_offset();
+    let id = complaint.id.clone();
     let saved = RwSignal::new(complaint.clone());
+    let revision = RwSignal::new(0u64);
     let draft = FormDraft::new(
         state,
-        &edit_draft_key(&complaint.id),
+        &edit_draft_key(&id),
         ComplaintForm::from_complaint(&complaint, offset),
     );
     draft.restore(Text::EditsRestored);
+
+    // Shows `c` as the record: the form follows unless the user has unsaved edits
+    // (their save sends only the fields they changed, so nothing is reverted).
+    let show = move |c: Complaint, force: bool| {
+        let untouched = draft.form.with_untracked(|f| {
+            *f == ComplaintForm::from_complaint(&saved.get_untracked(), offset)
+        });
+        if force || untouched {
+            draft.reset(ComplaintForm::from_complaint(&c, offset));
+            saved.set(c);
+        }
+        revision.update(|r| *r += 1);
+    };
+
+    // Data synced from other devices (or tabs) reaches the open record.
+    let latest = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state
+                .complaints
+                .with(|all| all.iter().find(|c| c.id == id).cloned())
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(c) = latest.get() {
+            if c != saved.get_untracked() {
+                show(c, false);
+            }
+        }
+    });
+
+    let on_change = Callback::new(move |c: Option<Complaint>| {
+        if let Some(c) = c {
+            show(c, true);
+        }
+    });
 
     let save = move || {
         spawn_local(async move {
@@ -63,7 +101,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
                 .save(|form| async move { state.save_edit(&base, &form).await })
                 .await
             {
-                saved.set(c);
+                show(c, true);
                 draft.notice.set(Some((NoticeKind::Ok, Text::Saved)));
             }
         });
@@ -82,6 +120,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
             <span class="complaint-card__when">{move || format!("{} {}", Text::Received.get(lang.get()), received)}</span>
         </div>
         <FormNotice draft/>
+        <RecordSyncPanel id=id.clone() revision=revision.into() on_change/>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()
                 case_number=complaint.case_number.clone()/>

@@ -95,3 +95,26 @@ pub fn choose_value(
     };
     finish(Some(state), &state.id, op)
 }
+
+/// A refused operation made again with a fresh stamp (e.g. after the device's
+/// clock was corrected), on top of what the record holds now. The caller
+/// discards the refused one. `Ok(None)` when it no longer changes anything.
+pub fn reapply(state: &RecordState, refused: &Op, stamp: Stamp) -> Result<Option<LocalChange>, String> {
+    let base = refused
+        .set
+        .keys()
+        .filter_map(|key| {
+            let heads = state.fields.get(key)?.head_ids();
+            (!heads.is_empty()).then(|| (key.clone(), heads))
+        })
+        .collect();
+    let op = Op {
+        id: stamp.op_id,
+        record: refused.record.clone(),
+        hlc: stamp.hlc,
+        device: stamp.device,
+        set: refused.set.clone(),
+        base,
+    };
+    finish(Some(state), &refused.record, op).map(Some)
+}
