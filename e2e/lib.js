@@ -60,10 +60,10 @@ export async function startServer({ dataDir, port } = {}) {
     url,
     port,
     dataDir,
-    async stop() {
-      if (child.exitCode !== null) return;
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      child.kill(signal);
       await exited;
     },
     cleanup() {

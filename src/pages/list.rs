@@ -41,6 +41,9 @@ where
     }
 }
 
+/// How many cards the list shows before "Show more".
+const PAGE: usize = 100;
+
 fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&platform::local_offset())
         .format("%Y-%m-%d %H:%M")
@@ -63,6 +66,12 @@ pub fn ListPage() -> impl IntoView {
             channel: channel.get(),
         };
         state.complaints.with(|all| filter_and_sort(all, &query))
+    });
+    // A cheap tablet cannot lay out thousands of cards: show a page, then more on request.
+    let shown_limit = RwSignal::new(PAGE);
+    Effect::new(move |_| {
+        let _ = (text.get(), status.get(), category.get(), channel.get());
+        shown_limit.set(PAGE);
     });
     let flash = state.flash.get_untracked();
     state.flash.set(None);
@@ -100,19 +109,19 @@ pub fn ListPage() -> impl IntoView {
             if state.boot.get() == Boot::Loading {
                 return view! { <p class="empty">{Text::Loading.get(lang)}</p> }.into_any();
             }
-            let list = shown.get();
-            if list.is_empty() {
+            let total = shown.with(Vec::len);
+            if total == 0 {
                 let empty = if state.complaints.with(Vec::is_empty) { Text::NoComplaints } else { Text::NoMatches };
                 return view! { <p class="empty">{empty.get(lang)}</p> }.into_any();
             }
             let count = match lang {
-                Lang::Zh => format!("共 {} 条", list.len()),
-                Lang::En => format!("{} shown", list.len()),
+                Lang::Zh => format!("共 {total} 条"),
+                Lang::En => format!("{total} complaints"),
             };
             view! {
                 <p class="list-count">{count}</p>
                 <ul class="complaint-list" data-testid="complaint-list">
-                    {list.into_iter().map(|c| view! {
+                    {shown.with(|list| list.iter().take(shown_limit.get()).cloned().collect::<Vec<_>>()).into_iter().map(|c| view! {
                         <li>
                             <A href=format!("/c/{}", c.id) attr:class="complaint-card">
                                 <div class="complaint-card__top">
@@ -127,6 +136,16 @@ pub fn ListPage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
+                {(total > shown_limit.get()).then(|| view! {
+                    <p class="more">
+                        <button type="button" class="btn" on:click=move |_| shown_limit.update(|n| *n += PAGE)>
+                            {match lang {
+                                Lang::Zh => format!("显示更多（还有 {} 条）", total - shown_limit.get_untracked()),
+                                Lang::En => format!("Show more ({} left)", total - shown_limit.get_untracked()),
+                            }}
+                        </button>
+                    </p>
+                })}
             }.into_any()
         }}
     }

@@ -1,8 +1,13 @@
 //! The JSON API under `/api`.
 //!
-//! New route groups (e.g. `/api/v1/...` for sync) are nested in
-//! [`api_routes`]; auth middleware can be added there with `route_layer`
-//! so it never touches static files.
+//! Route groups are nested in [`api_routes`]: the versioned protocol lives
+//! under `/api/v1/...` ([`v1_routes`]: sync and its OpenAPI document); an
+//! incompatible protocol would be nested next to it as `/api/v2`. Auth
+//! middleware can be added there with `route_layer` so it never touches
+//! static files.
+//!
+//! Every API answer carries the server's clock (`server_time`, RFC 3339 UTC):
+//! health, push and pull in their bodies, errors next to `error`.
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderValue};
@@ -12,15 +17,39 @@ use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::{AppError, AppState};
+use crate::{openapi, sync, AppError, AppState};
 
 /// All `/api` routes (paths relative to `/api`). Unmatched paths and methods
 /// answer JSON errors, never the SPA.
 pub(crate) fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .nest("/v1", v1_routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
+}
+
+/// Protocol `v1`, relative to `/api/v1`.
+fn v1_routes() -> Router<AppState> {
+    Router::new()
+        .merge(sync::sync_routes())
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed)
+}
+
+/// The server's clock as API answers show it: RFC 3339, UTC, milliseconds.
+pub(crate) fn server_time_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// An API answer that no cache may keep (`Cache-Control: no-store`).
+pub(crate) fn no_store(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 #[derive(Serialize)]
@@ -43,11 +72,7 @@ async fn health(State(state): State<AppState>) -> Result<Response, AppError> {
         db: "ok",
         server_time: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
-    Ok((
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(body),
-    )
-        .into_response())
+    Ok(no_store(Json(body)))
 }
 
 async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 /// Every error a handler (or [`crate::open_db`]) can produce.
 ///
-/// Rendered as `{"error": {"code": "...", "message": "..."}}`. Client errors
-/// (4xx) carry a specific message; server errors (5xx) are logged in full and
-/// answered with a generic message.
+/// Rendered as `{"error": {"code": "...", "message": "..."}, "server_time": "..."}`.
+/// Client errors (4xx) carry a specific message; server errors (5xx) are
+/// logged in full and answered with a generic message.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// No such resource or route. `404`, code `not_found`.
@@ -23,6 +23,24 @@ pub enum AppError {
     /// The request is malformed or invalid. `400`, code `bad_request`.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The JSON body does not parse, or not into the expected shape. `400`,
+    /// code `invalid_json`.
+    #[error("invalid JSON body: {0}")]
+    InvalidJson(String),
+    /// A JSON body sent without `Content-Type: application/json`. `415`,
+    /// code `unsupported_media_type`.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// The body is larger than the route accepts. `413`, code `payload_too_large`.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// A push carries more operations than one batch may. `413`, code
+    /// `too_many_ops`: the client splits the batch and sends it again.
+    #[error("too many operations in one push: {count} (at most {max})")]
+    TooManyOps { count: usize, max: usize },
+    /// A pull cursor that is not one this server hands out. `400`, code `bad_cursor`.
+    #[error("bad cursor: {0}")]
+    BadCursor(String),
     /// The database cannot be reached right now (health check, pool closed or
     /// timed out). `503`, code `db_unavailable`.
     #[error("database unavailable: {0}")]
@@ -30,6 +48,10 @@ pub enum AppError {
     /// Any other database failure. `500`, code `internal`.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Stored data the server cannot read back (e.g. an op log row that is no
+    /// longer an operation), or another broken invariant. `500`, code `internal`.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Applying the embedded migrations failed. `500`, code `internal`.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -43,16 +65,46 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Classifies a database error: a pool that is closed or timed out, or a
+    /// database still locked by other writers after the busy timeout
+    /// (`SQLITE_BUSY`/`SQLITE_LOCKED` and their extended codes), is
+    /// [`AppError::DbUnavailable`] (`503`, the client retries later); anything
+    /// else is [`AppError::Database`] (`500`).
+    pub fn from_db(error: sqlx::Error) -> AppError {
+        const SQLITE_BUSY: i64 = 5;
+        const SQLITE_LOCKED: i64 = 6;
+        let unavailable = match &error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+            _ => false,
+        };
+        if unavailable {
+            AppError::DbUnavailable(error)
+        } else {
+            AppError::Database(error)
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::DbUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Database(_) | AppError::Migration(_) | AppError::DataDir { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
+            AppError::BadRequest(_) | AppError::InvalidJson(_) | AppError::BadCursor(_) => {
+                StatusCode::BAD_REQUEST
             }
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge(_) | AppError::TooManyOps { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::DbUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_)
+            | AppError::Internal(_)
+            | AppError::Migration(_)
+            | AppError::DataDir { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -62,8 +114,16 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest(_) => "bad_request",
+            AppError::InvalidJson(_) => "invalid_json",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::TooManyOps { .. } => "too_many_ops",
+            AppError::BadCursor(_) => "bad_cursor",
             AppError::DbUnavailable(_) => "db_unavailable",
-            AppError::Database(_) | AppError::Migration(_) | AppError::DataDir { .. } => "internal",
+            AppError::Database(_)
+            | AppError::Internal(_)
+            | AppError::Migration(_)
+            | AppError::DataDir { .. } => "internal",
         }
     }
 
@@ -74,10 +134,20 @@ impl AppError {
             AppError::NotFound(what) => format!("not found: {what}"),
             AppError::MethodNotAllowed => "method not allowed for this route".to_owned(),
             AppError::BadRequest(why) => format!("bad request: {why}"),
-            AppError::DbUnavailable(_) => "the database is temporarily unavailable".to_owned(),
-            AppError::Database(_) | AppError::Migration(_) | AppError::DataDir { .. } => {
-                "internal server error".to_owned()
+            AppError::InvalidJson(why) => format!("invalid JSON body: {why}"),
+            AppError::UnsupportedMediaType(why) => why.clone(),
+            AppError::PayloadTooLarge(why) => why.clone(),
+            AppError::TooManyOps { count, max } => {
+                format!("a push may carry at most {max} operations, this one has {count}: split it")
             }
+            AppError::BadCursor(cursor) => {
+                format!("bad cursor {cursor:?}: pass the cursor of the previous pull, or nothing to start from the beginning")
+            }
+            AppError::DbUnavailable(_) => "the database is temporarily unavailable".to_owned(),
+            AppError::Database(_)
+            | AppError::Internal(_)
+            | AppError::Migration(_)
+            | AppError::DataDir { .. } => "internal server error".to_owned(),
         }
     }
 }
@@ -85,6 +155,8 @@ impl AppError {
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
+    /// Like every API answer, so a client can always tell its clock's offset.
+    server_time: String,
 }
 
 #[derive(Serialize)]
@@ -106,6 +178,7 @@ impl IntoResponse for AppError {
                 code: self.code(),
                 message: self.public_message(),
             },
+            server_time: crate::api::server_time_text(),
         };
         let mut response = (status, Json(body)).into_response();
         response

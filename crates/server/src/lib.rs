@@ -8,9 +8,11 @@
 //! jobs, kept strictly apart in [`app`]:
 //!
 //! * **`/api/...`** — JSON only. Routes are declared in `api_routes`
-//!   (module `api`), nested under `/api`, so a later issue can nest
-//!   `/api/v1/...` sync routes there and wrap them in auth middleware without
-//!   touching the static side. Any `/api` path that matches no route answers
+//!   (module `api`), nested under `/api`: `GET /api/health`, and protocol
+//!   `v1` under `/api/v1/...` — `POST sync/push`, `GET sync/pull` (module
+//!   `sync`, which documents the protocol and why its cursor is safe) and
+//!   `GET openapi.json` (module `openapi`). Auth middleware can wrap them
+//!   without touching the static side. Any `/api` path that matches no route answers
 //!   `404` with a JSON [`AppError`] body (`{"error":{"code":"not_found",...}}`),
 //!   never the SPA's `index.html`: a client talking to an older or newer
 //!   server must get a machine-readable error, not HTML.
@@ -45,7 +47,10 @@
 //! # Errors
 //!
 //! Handlers return [`AppError`], whose `IntoResponse` maps each variant to a
-//! status and a stable `code`. Server-side failures (database, migrations,
+//! status and a stable `code`. JSON bodies and query strings are read through
+//! the extractors of module `extract` (`ApiJson`, `ApiQuery`), so bad input
+//! is always a 4xx JSON error: `invalid_json` (400), `unsupported_media_type`
+//! (415), `payload_too_large` (413), never axum's plain-text rejections. Server-side failures (database, migrations,
 //! I/O) are logged with `tracing` and answered with a generic message: no
 //! SQL, path or driver detail leaks to the client.
 //!
@@ -59,7 +64,10 @@
 mod api;
 mod db;
 mod error;
+mod extract;
+mod openapi;
 mod static_files;
+mod sync;
 
 use std::path::PathBuf;
 

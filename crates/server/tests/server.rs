@@ -4,12 +4,22 @@
 //! Every test builds its own temp directory with a fake Trunk `dist/` and a
 //! data directory, so tests are independent and can run in parallel.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, Response, StatusCode};
+use axum::Router;
+use complaints_domain::fixtures;
+use complaints_domain::sync::{
+    complaint_fields, op_id_from_bytes, Hlc, Op, OpResult, Outcome, PullResponse, PushRequest,
+    PushResponse, RecordState, RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PUSH_OPS,
+};
 use complaints_server::{app, open_db, AppError, AppState, DB_FILE_NAME};
 use http_body_util::BodyExt;
+use serde_json::json;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -482,5 +492,690 @@ mod not_built {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sync helpers: operations as a device makes them, push and pull requests.
+
+const PUSH: &str = "/api/v1/sync/push";
+
+/// The real current time: the server checks stamps against its clock.
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap()
+}
+
+/// A unique 16-character operation id for `n`.
+fn op_id(n: u64) -> String {
+    let mut bytes = [0u8; 10];
+    bytes[2..].copy_from_slice(&n.to_be_bytes());
+    op_id_from_bytes(bytes)
+}
+
+/// The creation of generated complaint `n` by `device`, as operation `id`.
+fn creation(n: u32, device: &str, id: u64) -> Op {
+    let complaint = fixtures::generated(n, device);
+    Op {
+        id: op_id(id),
+        record: complaint.id.clone(),
+        hlc: Hlc::new(now_ms(), 0),
+        device: device.to_owned(),
+        set: complaint_fields(&complaint),
+        base: Default::default(),
+    }
+}
+
+/// An edit of one field of `record` by `device`, as operation `id`.
+fn edit(record: &str, device: &str, id: u64, field: &str, value: serde_json::Value) -> Op {
+    Op {
+        id: op_id(id),
+        record: record.to_owned(),
+        hlc: Hlc::new(now_ms(), 1),
+        device: device.to_owned(),
+        set: [(field.to_owned(), value)].into_iter().collect(),
+        base: Default::default(),
+    }
+}
+
+fn record_id(n: u32) -> String {
+    fixtures::generated(n, "any").id
+}
+
+fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+fn push_request(device: &str, ops: &[Op]) -> Request<Body> {
+    let body = PushRequest {
+        device: device.to_owned(),
+        ops: ops.to_vec(),
+    };
+    json_post(PUSH, serde_json::to_vec(&body).unwrap())
+}
+
+async fn call(router: &Router, request: Request<Body>) -> Response<Body> {
+    router.clone().oneshot(request).await.expect("infallible")
+}
+
+/// Pushes `ops` as `device`; the push itself must succeed.
+async fn push(router: &Router, device: &str, ops: &[Op]) -> PushResponse {
+    let response = call(router, push_request(device, ops)).await;
+    let status = response.status();
+    let bytes = body_bytes(response).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "push failed: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let answer: PushResponse = serde_json::from_slice(&bytes).expect("a PushResponse");
+    assert_eq!(answer.results.len(), ops.len());
+    for (result, op) in answer.results.iter().zip(ops) {
+        assert_eq!(result.id, op.id, "results are in the order sent");
+    }
+    answer
+}
+
+fn pull_uri(after: &str, limit: u32, device: Option<&str>) -> String {
+    let mut uri = format!("/api/v1/sync/pull?after={after}&limit={limit}");
+    if let Some(device) = device {
+        uri.push_str(&format!("&device={device}"));
+    }
+    uri
+}
+
+async fn pull(router: &Router, after: &str, limit: u32, device: Option<&str>) -> PullResponse {
+    let response = call(
+        router,
+        Request::get(pull_uri(after, limit, device))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let status = response.status();
+    let bytes = body_bytes(response).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "pull failed: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    serde_json::from_slice(&bytes).expect("a PullResponse")
+}
+
+fn reason(result: &OpResult) -> &complaints_domain::sync::Rejection {
+    match &result.outcome {
+        Outcome::Rejected { reason } => reason,
+        Outcome::Accepted => panic!("op {} was accepted, expected a rejection", result.id),
+    }
+}
+
+fn assert_all_accepted(answer: &PushResponse) {
+    for result in &answer.results {
+        assert_eq!(result.outcome, Outcome::Accepted, "{result:?}");
+    }
+}
+
+/// The op log: op id → seq.
+async fn op_log(db: &sqlx::SqlitePool) -> BTreeMap<String, i64> {
+    sqlx::query_as::<_, (String, i64)>("SELECT op_id, seq FROM ops")
+        .fetch_all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// The stored row of a record: (state JSON, complaint JSON, updated_seq).
+async fn record_row(db: &sqlx::SqlitePool, id: &str) -> Option<(String, Option<String>, i64)> {
+    sqlx::query_as("SELECT state, complaint, updated_seq FROM records WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .unwrap()
+}
+
+/// Asserts the answer is the API's JSON error shape with `code`.
+async fn assert_json_error(response: Response<Body>, status: StatusCode, code: &str) {
+    assert_eq!(response.status(), status, "expected {code}");
+    assert!(
+        header_value(&response, header::CONTENT_TYPE).starts_with("application/json"),
+        "{code}"
+    );
+    let json = body_json(response).await;
+    assert_eq!(json["error"]["code"], code, "{json}");
+    assert!(json["error"]["message"].is_string(), "{json}");
+    assert!(json["server_time"].is_string(), "{json}");
+}
+
+// ---------------------------------------------------------------------------
+// POST /api/v1/sync/push: idempotence, per-op rejections, limits
+mod sync_push {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_same_batch_twice_is_accepted_twice_and_applied_once() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let ops = vec![
+            creation(1, "tab-a", 1),
+            creation(2, "tab-a", 2),
+            edit(&record_id(1), "tab-a", 3, "tracking", json!("已回访顾客")),
+        ];
+
+        let first = push(&router, "tab-a", &ops).await;
+        assert_all_accepted(&first);
+        let log = op_log(&fx.state.db).await;
+        let record_1 = record_row(&fx.state.db, &record_id(1)).await.unwrap();
+        let record_2 = record_row(&fx.state.db, &record_id(2)).await.unwrap();
+
+        let second = push(&router, "tab-a", &ops).await;
+        assert_all_accepted(&second);
+        assert_eq!(
+            op_log(&fx.state.db).await,
+            log,
+            "each op is in the log once"
+        );
+        assert_eq!(log.len(), 3);
+        assert_eq!(
+            record_row(&fx.state.db, &record_id(1)).await.unwrap(),
+            record_1
+        );
+        assert_eq!(
+            record_row(&fx.state.db, &record_id(2)).await.unwrap(),
+            record_2
+        );
+
+        // The record holds the creation and the edit made in the same batch.
+        let (state, complaint, updated_seq) = record_1;
+        let state: RecordState = serde_json::from_str(&state).unwrap();
+        assert_eq!(state.ops.len(), 2);
+        let complaint: serde_json::Value = serde_json::from_str(&complaint.unwrap()).unwrap();
+        assert_eq!(complaint["tracking"], "已回访顾客");
+        assert_eq!(complaint["id"], record_id(1));
+        assert_eq!(updated_seq, log[&op_id(3)]);
+
+        // A duplicate inside one batch is acknowledged twice, stored once.
+        let again = creation(3, "tab-a", 4);
+        let answer = push(&router, "tab-a", &[again.clone(), again]).await;
+        assert_all_accepted(&answer);
+        assert_eq!(op_log(&fx.state.db).await.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn each_op_is_judged_on_its_own() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let record = record_id(10);
+
+        let mut clock_ahead = creation(11, "tab-a", 2);
+        clock_ahead.hlc = Hlc::new(now_ms() + MAX_CLOCK_AHEAD_MS + 60_000, 0);
+        let mut missing_name = creation(12, "tab-a", 6);
+        missing_name.set.remove("customer_name");
+        let ops = vec![
+            creation(10, "tab-a", 1),
+            clock_ahead,
+            edit(&record, "tab-a", 3, "shoe_size", json!(42)),
+            edit(&record, "tab-a", 4, "phone", json!("call me maybe")),
+            edit(&record_id(99), "tab-a", 5, "tracking", json!("?")),
+            missing_name,
+            edit(&record, "tab-b", 7, "tracking", json!("not my op")),
+            edit(&record, "tab-a", 8, "phone", json!("010-12345678")),
+        ];
+        let answer = push(&router, "tab-a", &ops).await;
+        let results = &answer.results;
+
+        assert_eq!(results[0].outcome, Outcome::Accepted);
+        assert_eq!(reason(&results[1]).code, RejectCode::ClockAhead);
+        assert_eq!(reason(&results[2]).code, RejectCode::UnknownField);
+        assert_eq!(reason(&results[2]).field.as_deref(), Some("shoe_size"));
+        assert_eq!(reason(&results[3]).code, RejectCode::InvalidValue);
+        assert_eq!(reason(&results[3]).field.as_deref(), Some("phone"));
+        assert_eq!(reason(&results[4]).code, RejectCode::UnknownRecord);
+        assert_eq!(reason(&results[5]).code, RejectCode::IncompleteRecord);
+        assert_eq!(reason(&results[5]).field.as_deref(), Some("customer_name"));
+        assert_eq!(reason(&results[6]).code, RejectCode::Malformed);
+        assert_eq!(results[7].outcome, Outcome::Accepted);
+
+        // Only the valid ops are stored; rejected ones left no trace.
+        let log = op_log(&fx.state.db).await;
+        assert_eq!(
+            log.keys().cloned().collect::<HashSet<_>>(),
+            HashSet::from([op_id(1), op_id(8)])
+        );
+        assert!(record_row(&fx.state.db, &record_id(11)).await.is_none());
+        assert!(record_row(&fx.state.db, &record_id(12)).await.is_none());
+        assert!(record_row(&fx.state.db, &record_id(99)).await.is_none());
+        let (_, complaint, updated_seq) = record_row(&fx.state.db, &record).await.unwrap();
+        let complaint: serde_json::Value = serde_json::from_str(&complaint.unwrap()).unwrap();
+        assert_eq!(complaint["phone"], "010-12345678");
+        assert_eq!(updated_seq, log[&op_id(8)]);
+
+        // The JSON of a result, as clients read it.
+        let response = call(&router, push_request("tab-a", &ops[2..3])).await;
+        let json = body_json(response).await;
+        assert_eq!(json["results"][0]["id"], op_id(3));
+        assert_eq!(json["results"][0]["status"], "rejected");
+        assert_eq!(json["results"][0]["reason"]["code"], "unknown_field");
+        assert_eq!(json["results"][0]["reason"]["field"], "shoe_size");
+        assert!(json["server_time"].is_string());
+    }
+
+    #[tokio::test]
+    async fn an_op_that_does_not_parse_is_rejected_alone() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let good = serde_json::to_value(creation(20, "tab-a", 1)).unwrap();
+        let mut bad_stamp = serde_json::to_value(creation(21, "tab-a", 2)).unwrap();
+        bad_stamp["hlc"] = json!("yesterday");
+        let body = json!({"device": "tab-a", "ops": [good, bad_stamp, 42]});
+        let response = call(&router, json_post(PUSH, body.to_string())).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let answer: PushResponse = serde_json::from_value(body_json(response).await).unwrap();
+        assert_eq!(answer.results[0].outcome, Outcome::Accepted);
+        assert_eq!(answer.results[1].id, op_id(2));
+        assert_eq!(reason(&answer.results[1]).code, RejectCode::Malformed);
+        assert_eq!(answer.results[2].id, "");
+        assert_eq!(reason(&answer.results[2]).code, RejectCode::Malformed);
+        assert_eq!(op_log(&fx.state.db).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn too_many_ops_is_a_413_and_nothing_is_stored() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let ops: Vec<Op> = (0..=MAX_PUSH_OPS as u64)
+            .map(|n| edit(&record_id(1), "tab-a", n, "tracking", json!("x")))
+            .collect();
+        let response = call(&router, push_request("tab-a", &ops)).await;
+        assert_json_error(response, StatusCode::PAYLOAD_TOO_LARGE, "too_many_ops").await;
+        assert!(op_log(&fx.state.db).await.is_empty());
+
+        // Exactly the maximum is fine.
+        let answer = push(&router, "tab-a", &ops[..MAX_PUSH_OPS]).await;
+        assert_eq!(answer.results.len(), MAX_PUSH_OPS);
+    }
+
+    #[tokio::test]
+    async fn answers_carry_server_time_and_no_store() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let response = call(&router, push_request("tab-a", &[])).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-store");
+        let answer: PushResponse = serde_json::from_value(body_json(response).await).unwrap();
+        assert!(answer.results.is_empty());
+        assert!(answer.server_time >= before && answer.server_time <= chrono::Utc::now());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// GET /api/v1/sync/pull: pages, cursors, skipping a device's own ops
+mod sync_pull {
+    use super::*;
+
+    #[tokio::test]
+    async fn pages_through_the_log_and_skips_the_pullers_own_ops() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let ops: Vec<Op> = (1..=5).map(|n| creation(n, "tab-a", n.into())).collect();
+        assert_all_accepted(&push(&router, "tab-a", &ops).await);
+
+        // Device B gets everything, two at a time.
+        let mut cursor = String::new();
+        let mut received = Vec::new();
+        let mut cursors = Vec::new();
+        for (size, more, remaining) in [(2, true, 3), (2, true, 1), (1, false, 0)] {
+            let page = pull(&router, &cursor, 2, Some("tab-b")).await;
+            assert_eq!(page.ops.len(), size, "{cursor}");
+            assert_eq!(page.more, more, "{cursor}");
+            assert_eq!(page.remaining, remaining, "{cursor}");
+            received.extend(page.ops);
+            cursors.push(page.cursor.parse::<i64>().unwrap());
+            cursor = page.cursor;
+        }
+        assert_eq!(received, ops, "every op, in commit order, as pushed");
+        assert!(cursors.windows(2).all(|w| w[0] < w[1]), "{cursors:?}");
+        let log = op_log(&fx.state.db).await;
+        assert_eq!(cursors[2], log[&op_id(5)], "the cursor is the last seq");
+
+        // Device A has them all already: nothing to download, same end.
+        let own = pull(&router, "", 2, Some("tab-a")).await;
+        assert!(own.ops.is_empty());
+        assert!(!own.more);
+        assert_eq!(own.remaining, 0);
+        assert_eq!(own.cursor, cursor);
+
+        // Past the end: an empty page, the cursor stays.
+        let end = pull(&router, &cursor, 2, Some("tab-b")).await;
+        assert!(end.ops.is_empty());
+        assert!(!end.more);
+        assert_eq!(end.remaining, 0);
+        assert_eq!(end.cursor, cursor);
+        let beyond = pull(&router, "1000", 2, None).await;
+        assert!(beyond.ops.is_empty() && !beyond.more);
+        assert_eq!(beyond.cursor, "1000");
+
+        // Device A's later page skips its own ops but still sees B's.
+        let from_b = creation(6, "tab-b", 6);
+        assert_all_accepted(&push(&router, "tab-b", std::slice::from_ref(&from_b)).await);
+        let page = pull(&router, "", 1000, Some("tab-a")).await;
+        assert_eq!(page.ops, vec![from_b]);
+        assert!(!page.more);
+        assert_eq!(
+            page.cursor,
+            op_log(&fx.state.db).await[&op_id(6)].to_string()
+        );
+    }
+
+    #[tokio::test]
+    async fn defaults_without_parameters() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let response = call(
+            &router,
+            Request::get("/api/v1/sync/pull")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-store");
+        let json = body_json(response).await;
+        assert_eq!(json["ops"], json!([]));
+        assert_eq!(json["cursor"], "0");
+        assert_eq!(json["more"], false);
+        assert_eq!(json["remaining"], 0);
+        let time = json["server_time"].as_str().unwrap();
+        chrono::DateTime::parse_from_rfc3339(time).expect("RFC 3339");
+
+        // A huge limit is clamped, not refused.
+        let ops: Vec<Op> = (1..=3).map(|n| creation(n, "tab-a", n.into())).collect();
+        push(&router, "tab-a", &ops).await;
+        let page = pull(&router, "0", 1_000_000, None).await;
+        assert_eq!(page.ops.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_bad_cursor_or_limit_is_a_400() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        for after in ["abc", "-1", "1.5", "%201", "99999999999999999999999"] {
+            let uri = format!("/api/v1/sync/pull?after={after}");
+            let response = call(&router, Request::get(&uri).body(Body::empty()).unwrap()).await;
+            assert_json_error(response, StatusCode::BAD_REQUEST, "bad_cursor").await;
+        }
+        for uri in [
+            "/api/v1/sync/pull?limit=ten",
+            "/api/v1/sync/pull?limit=-5",
+            "/api/v1/sync/pull?after=1&after=2",
+        ] {
+            let response = call(&router, Request::get(uri).body(Body::empty()).unwrap()).await;
+            assert_json_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bad input to the JSON API: always a 4xx JSON error, never a 5xx
+mod bad_input {
+    use super::*;
+
+    #[tokio::test]
+    async fn malformed_json_is_400_invalid_json() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        for body in [
+            "{not json",
+            "",
+            "[]",
+            r#"{"device": "tab-a"}"#,
+            r#"{"device": 7, "ops": []}"#,
+        ] {
+            let response = call(&router, json_post(PUSH, body)).await;
+            assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_json").await;
+        }
+    }
+
+    #[tokio::test]
+    async fn wrong_or_missing_content_type_is_415() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let body = r#"{"device": "tab-a", "ops": []}"#;
+        let wrong = Request::post(PUSH)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(body))
+            .unwrap();
+        let missing = Request::post(PUSH).body(Body::from(body)).unwrap();
+        for request in [wrong, missing] {
+            let response = call(&router, request).await;
+            assert_json_error(
+                response,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            )
+            .await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_is_413_payload_too_large() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        // Valid JSON (padded with whitespace): only its size is wrong.
+        let mut body = br#"{"device": "tab-a", "ops": []}"#.to_vec();
+        body.resize(17 * 1024 * 1024, b' ');
+        let response = call(&router, json_post(PUSH, body)).await;
+        assert_json_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+
+        // Above axum's 2 MB default but within the push limit: accepted.
+        let mut body = br#"{"device": "tab-a", "ops": []}"#.to_vec();
+        body.resize(3 * 1024 * 1024, b' ');
+        assert_eq!(
+            call(&router, json_post(PUSH, body)).await.status(),
+            StatusCode::OK
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_methods_and_unknown_v1_paths_are_json_errors() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let response = call(&router, Request::get(PUSH).body(Body::empty()).unwrap()).await;
+        assert_json_error(
+            response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        )
+        .await;
+        let response = call(&router, json_post("/api/v1/sync/pull", "{}")).await;
+        assert_json_error(
+            response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        )
+        .await;
+        for uri in ["/api/v1/sync", "/api/v1/sync/nope", "/api/v2/sync/pull"] {
+            let response = call(&router, Request::get(uri).body(Body::empty()).unwrap()).await;
+            assert_json_error(response, StatusCode::NOT_FOUND, "not_found").await;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// GET /api/v1/openapi.json
+mod openapi {
+    use super::*;
+
+    #[tokio::test]
+    async fn describes_the_api() {
+        let fx = Fixture::new().await;
+        let response = fx.get("/api/v1/openapi.json").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-cache");
+        assert!(header_value(&response, header::CONTENT_TYPE).starts_with("application/json"));
+        let doc = body_json(response).await;
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().expect("paths");
+        for path in ["/api/health", "/api/v1/sync/push", "/api/v1/sync/pull"] {
+            assert!(paths.contains_key(path), "{path} missing");
+        }
+        assert!(doc["paths"]["/api/v1/sync/push"]["post"]["responses"]["413"].is_object());
+        assert_eq!(
+            doc["components"]["schemas"]["PushRequest"]["properties"]["ops"]["maxItems"],
+            MAX_PUSH_OPS
+        );
+        let codes = doc["components"]["schemas"]["RejectCode"]["enum"]
+            .as_array()
+            .expect("reject codes");
+        for code in [
+            "clock_ahead",
+            "unknown_field",
+            "invalid_value",
+            "unknown_record",
+            "incomplete_record",
+            "malformed",
+            "forbidden",
+        ] {
+            assert!(codes.contains(&json!(code)), "{code}");
+        }
+        // Every `$ref` points at a schema that exists.
+        let text = doc.to_string();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "dangling $ref {name}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The op log's cursor under concurrency: pushes commit while devices pull.
+// With a real file-backed WAL pool (as in production), no puller may miss a
+// late-committed op, receive one twice, or receive them out of seq order.
+mod late_commit {
+    use super::*;
+
+    const PUSHERS: u32 = 6;
+    const BATCHES: u32 = 40;
+    const PULLERS: usize = 3;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn pullers_get_every_op_once_in_seq_order() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let pushers_left = Arc::new(AtomicUsize::new(PUSHERS as usize));
+
+        let pushers: Vec<_> = (0..PUSHERS)
+            .map(|p| {
+                let router = router.clone();
+                let pushers_left = pushers_left.clone();
+                tokio::spawn(async move {
+                    let device = format!("pusher-{p}");
+                    let mut pushed = Vec::new();
+                    for b in 0..BATCHES {
+                        let size = 1 + (p * 7 + b * 3) % 5;
+                        let ops: Vec<Op> = (0..size)
+                            .map(|i| {
+                                let n = p * 1000 + b * 5 + i;
+                                creation(n, &device, u64::from(n) + 1)
+                            })
+                            .collect();
+                        assert_all_accepted(&push(&router, &device, &ops).await);
+                        pushed.extend(ops.into_iter().map(|op| op.id));
+                    }
+                    pushers_left.fetch_sub(1, Ordering::SeqCst);
+                    pushed
+                })
+            })
+            .collect();
+
+        let pullers: Vec<_> = (0..PULLERS)
+            .map(|q| {
+                let router = router.clone();
+                let pushers_left = pushers_left.clone();
+                tokio::spawn(async move {
+                    let device = format!("puller-{q}");
+                    let mut cursor = String::new();
+                    let mut received: Vec<String> = Vec::new();
+                    let mut round = 0u32;
+                    loop {
+                        // Read before pulling: if every push had committed
+                        // before this pull began, an answer without `more`
+                        // means the puller has everything.
+                        let all_pushed = pushers_left.load(Ordering::SeqCst) == 0;
+                        let limit = 3 + (round * 5 + q as u32) % 17;
+                        round += 1;
+                        let page = pull(&router, &cursor, limit, Some(&device)).await;
+                        let previous: i64 = cursor.parse().unwrap_or(0);
+                        let next: i64 = page.cursor.parse().expect("numeric cursor");
+                        assert!(next >= previous, "cursor went back: {previous} → {next}");
+                        assert!(page.ops.len() <= limit as usize);
+                        received.extend(page.ops.into_iter().map(|op| op.id));
+                        cursor = page.cursor;
+                        if all_pushed && !page.more {
+                            break;
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                    received
+                })
+            })
+            .collect();
+
+        let mut pushed = HashSet::new();
+        for pusher in pushers {
+            for id in pusher.await.expect("pusher panicked") {
+                assert!(pushed.insert(id), "op ids are unique");
+            }
+        }
+        let log = op_log(&fx.state.db).await;
+        assert_eq!(log.len(), pushed.len());
+
+        for (q, puller) in pullers.into_iter().enumerate() {
+            let received = puller.await.expect("puller panicked");
+            let mut seen = HashSet::new();
+            for id in &received {
+                assert!(seen.insert(id.clone()), "puller {q} got {id} twice");
+            }
+            assert_eq!(seen, pushed, "puller {q} did not get exactly every op");
+            let seqs: Vec<i64> = received.iter().map(|id| log[id]).collect();
+            assert!(
+                seqs.windows(2).all(|w| w[0] < w[1]),
+                "puller {q} got seqs out of order"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Migration 0002: the sync tables
+mod sync_schema {
+    use super::*;
+
+    #[tokio::test]
+    async fn creates_the_op_log_and_records() {
+        let fx = Fixture::new().await;
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(&fx.state.db)
+                .await
+                .unwrap();
+        for table in ["ops", "records", "server_meta"] {
+            assert!(tables.contains(&table.to_owned()), "{tables:?}");
+        }
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ops'",
+        )
+        .fetch_all(&fx.state.db)
+        .await
+        .unwrap();
+        assert!(indexes.contains(&"ops_record_id".to_owned()), "{indexes:?}");
     }
 }

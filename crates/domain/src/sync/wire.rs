@@ -186,17 +186,27 @@ pub fn check_op(
             });
         }
     };
-    // The same rules as the form, for the fields this operation sets.
-    let issues = ComplaintForm::from_complaint(&complaint, utc()).issues(utc());
-    if let Some(issue) = issues
-        .iter()
-        .find(|i| i.is_error() && op.set.contains_key(i.field.key()))
-    {
-        return Err(Rejection::new(
-            RejectCode::InvalidValue,
-            Some(issue.field.key()),
-            issue.message(Lang::En),
-        ));
+    // The same rules as the form, for the values this operation sets — checked
+    // as the author meant them (their values over the merged record), so an
+    // invalid value is refused even when it would lose the merge and only be
+    // kept as a conflicting value.
+    let mut intended = match serde_json::to_value(&complaint) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    for (key, value) in &op.set {
+        intended.insert(key.clone(), value.clone());
+    }
+    let intended: crate::model::Complaint = match serde_json::from_value(serde_json::Value::Object(intended)) {
+        Ok(c) => c,
+        Err(e) => {
+            let field = op.set.keys().next().cloned();
+            return Err(Rejection { code: RejectCode::InvalidValue, field, detail: e.to_string() });
+        }
+    };
+    let issues = ComplaintForm::from_complaint(&intended, utc()).issues(utc());
+    if let Some(issue) = issues.iter().find(|i| i.is_error() && op.set.contains_key(i.field.key())) {
+        return Err(Rejection::new(RejectCode::InvalidValue, Some(issue.field.key()), issue.message(Lang::En)));
     }
     Ok(after)
 }

@@ -1,0 +1,304 @@
+//! `GET /api/v1/openapi.json`: the API described as OpenAPI 3.1, written by
+//! hand. Limits and codes come from the shared crate's constants, so they
+//! cannot drift from what the server enforces; the schemas mirror the serde
+//! shapes of `complaints_domain::sync` (keep them in step when those change).
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use complaints_domain::sync::{RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS};
+use serde_json::{json, Value};
+
+use crate::sync::{DEFAULT_PULL_LIMIT, PUSH_BODY_LIMIT};
+
+/// Every [`RejectCode`]. The `match` below stops compiling when a code is
+/// added, so the document cannot miss one.
+const REJECT_CODES: [RejectCode; 7] = [
+    RejectCode::ClockAhead,
+    RejectCode::UnknownField,
+    RejectCode::InvalidValue,
+    RejectCode::UnknownRecord,
+    RejectCode::IncompleteRecord,
+    RejectCode::Malformed,
+    RejectCode::Forbidden,
+];
+
+fn reject_code_doc(code: RejectCode) -> &'static str {
+    match code {
+        RejectCode::ClockAhead => "the op's HLC is too far ahead of the server's clock",
+        RejectCode::UnknownField => "sets a field complaints do not have",
+        RejectCode::InvalidValue => "a value the field does not accept",
+        RejectCode::UnknownRecord => "changes a complaint the server never saw created",
+        RejectCode::IncompleteRecord => "creates a complaint without a required field",
+        RejectCode::Malformed => {
+            "not an operation, no fields, ids missing, or `dev` is not the pushing device"
+        }
+        RejectCode::Forbidden => "not allowed for this user (no sign-in yet: never sent)",
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub(crate) async fn openapi_json() -> Response {
+    let mut response = Json(document()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+/// The document itself.
+pub(crate) fn document() -> Value {
+    let codes: Vec<Value> = REJECT_CODES
+        .iter()
+        .map(|code| serde_json::to_value(code).unwrap_or_default())
+        .collect();
+    let codes_doc: Vec<String> = REJECT_CODES
+        .iter()
+        .zip(&codes)
+        .map(|(code, name)| {
+            format!(
+                "`{}`: {}",
+                name.as_str().unwrap_or_default(),
+                reject_code_doc(*code)
+            )
+        })
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Complaints server API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Health check and the offline-first sync protocol v1. Every answer \
+                carries `server_time` (RFC 3339, UTC). Errors have one shape: \
+                `{\"error\": {\"code\", \"message\"}, \"server_time\"}`; bad input is never a 5xx."
+        },
+        "paths": {
+            "/api/health": {
+                "get": {
+                    "summary": "Liveness and database check",
+                    "operationId": "health",
+                    "responses": {
+                        "200": {
+                            "description": "The server and its database are up.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}
+                        },
+                        "503": error_response("`db_unavailable`: the database cannot be reached.")
+                    }
+                }
+            },
+            "/api/v1/sync/push": {
+                "post": {
+                    "summary": "Push a batch of operations",
+                    "description": format!(
+                        "Applies the operations in order, in one transaction. Each gets its own \
+                        result: `accepted` (applied now, or before: a retried op is acknowledged \
+                        again and applied once) or `rejected` with a reason; a rejected op does \
+                        not affect the others. At most {MAX_PUSH_OPS} ops and {PUSH_BODY_LIMIT} \
+                        bytes per request."
+                    ),
+                    "operationId": "syncPush",
+                    "requestBody": {
+                        "required": true,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}}
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "One result per operation, in the order sent.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushResponse"}}}
+                        },
+                        "400": error_response("`invalid_json`: the body is not JSON or not a push request."),
+                        "413": error_response(&format!(
+                            "`too_many_ops`: more than {MAX_PUSH_OPS} operations (split the batch); \
+                            `payload_too_large`: the body exceeds {PUSH_BODY_LIMIT} bytes."
+                        )),
+                        "415": error_response("`unsupported_media_type`: the body is not sent as `application/json`."),
+                        "500": error_response("`internal`: the server failed; retry later (ops are idempotent)."),
+                        "503": error_response("`db_unavailable`: the database is busy or down; retry later.")
+                    }
+                }
+            },
+            "/api/v1/sync/pull": {
+                "get": {
+                    "summary": "Pull the operations after a cursor",
+                    "description": "Operations in commit order. Pull again with the returned \
+                        cursor while `more` is true. The cursor never skips an operation \
+                        committed later.",
+                    "operationId": "syncPull",
+                    "parameters": [
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": false,
+                            "description": "The cursor of the previous pull (decimal text); \
+                                missing or empty: from the beginning.",
+                            "schema": {"type": "string", "pattern": "^[0-9]*$"}
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": false,
+                            "description": format!("Page size; larger values are clamped to {MAX_PULL_LIMIT}."),
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT, "default": DEFAULT_PULL_LIMIT}
+                        },
+                        {
+                            "name": "device",
+                            "in": "query",
+                            "required": false,
+                            "description": "The pulling device: its own operations are left out \
+                                (the cursor still moves past them).",
+                            "schema": {"type": "string"}
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of operations.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PullResponse"}}}
+                        },
+                        "400": error_response("`bad_cursor`: `after` is not a cursor; `bad_request`: \
+                            `limit` is not a whole number or the query string does not parse."),
+                        "500": error_response("`internal`: the server failed; retry later."),
+                        "503": error_response("`db_unavailable`: the database is busy or down; retry later.")
+                    }
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {}}}}
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Hlc": {
+                    "type": "string",
+                    "pattern": "^[0-9]+-[0-9]+$",
+                    "description": format!(
+                        "Hybrid logical clock stamp `<wall_ms>-<counter>`. At most {MAX_CLOCK_AHEAD_MS} ms \
+                        ahead of the server's clock, or the op is rejected with `clock_ahead`."
+                    ),
+                    "examples": ["1767254400000-0"]
+                },
+                "Op": {
+                    "type": "object",
+                    "description": "One device's change to one complaint: the new value of each changed field.",
+                    "required": ["id", "rec", "hlc", "dev", "set"],
+                    "properties": {
+                        "id": {"type": "string", "description": "Unique id of the operation (16 characters)."},
+                        "rec": {"type": "string", "description": "The complaint's id."},
+                        "hlc": {"$ref": "#/components/schemas/Hlc"},
+                        "dev": {"type": "string", "description": "The device that made it; must equal the push's `device`."},
+                        "set": {
+                            "type": "object",
+                            "minProperties": 1,
+                            "description": "Field key → new value, as in a complaint's JSON. A creation \
+                                sets `created_at` and every required field.",
+                            "additionalProperties": true
+                        },
+                        "base": {
+                            "type": "object",
+                            "description": "Field key → ids of the versions the device had seen (omitted when empty).",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}}
+                        }
+                    }
+                },
+                "PushRequest": {
+                    "type": "object",
+                    "required": ["device", "ops"],
+                    "properties": {
+                        "device": {"type": "string"},
+                        "ops": {"type": "array", "maxItems": MAX_PUSH_OPS, "items": {"$ref": "#/components/schemas/Op"}}
+                    }
+                },
+                "PushResponse": {
+                    "type": "object",
+                    "required": ["results", "server_time"],
+                    "properties": {
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/OpResult"}},
+                        "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                    }
+                },
+                "OpResult": {
+                    "type": "object",
+                    "required": ["id", "status"],
+                    "properties": {
+                        "id": {"type": "string", "description": "The op's id (empty if the op had none)."},
+                        "status": {"type": "string", "enum": ["accepted", "rejected"]},
+                        "reason": {"$ref": "#/components/schemas/Rejection"}
+                    },
+                    "description": "`reason` is present exactly when `status` is `rejected`."
+                },
+                "Rejection": {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {
+                        "code": {"$ref": "#/components/schemas/RejectCode"},
+                        "field": {"type": "string", "description": "The field concerned, when there is one."},
+                        "detail": {"type": "string", "description": "Detail for developers (English)."}
+                    }
+                },
+                "RejectCode": {
+                    "type": "string",
+                    "enum": codes,
+                    "description": codes_doc.join("; ")
+                },
+                "PullResponse": {
+                    "type": "object",
+                    "required": ["ops", "cursor", "more", "remaining", "server_time"],
+                    "properties": {
+                        "ops": {"type": "array", "items": {"$ref": "#/components/schemas/Op"}},
+                        "cursor": {"type": "string", "pattern": "^[0-9]+$", "description": "Pass as `after` next time."},
+                        "more": {"type": "boolean", "description": "Whether operations are waiting after this page."},
+                        "remaining": {"type": "integer", "minimum": 0, "description": "How many (for progress)."},
+                        "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                    }
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "version", "db", "server_time"],
+                    "properties": {
+                        "status": {"const": "ok"},
+                        "version": {"type": "string"},
+                        "db": {"const": "ok"},
+                        "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                    }
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "server_time"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {
+                                    "type": "string",
+                                    "enum": [
+                                        "not_found", "method_not_allowed", "bad_request", "invalid_json",
+                                        "unsupported_media_type", "payload_too_large", "too_many_ops",
+                                        "bad_cursor", "db_unavailable", "internal"
+                                    ]
+                                },
+                                "message": {"type": "string"}
+                            }
+                        },
+                        "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                    }
+                },
+                "ServerTime": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "The server's clock, RFC 3339 UTC."
+                }
+            }
+        }
+    })
+}

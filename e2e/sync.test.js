@@ -1,0 +1,195 @@
+// Sync, end to end: two browser contexts are two tablets (each its own
+// IndexedDB and device id) against the real server binary.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, startServer } from './lib.js';
+
+const X = {
+  维修站代码: 'GZ01',
+  投诉顾客姓名: '陈女士',
+  联系电话: '13711112222',
+  投诉渠道: '电话投诉',
+  投诉分类: '产品质量类',
+  车辆故障或投诉内容: '空调不制冷，已维修两次。',
+};
+
+/** Waits until the tablet has nothing left to send and has synced since `since`. */
+async function synced(page) {
+  await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
+  await page.getByTestId('sync-last').getByText('上次同步').waitFor({ timeout: 20_000 });
+}
+
+async function syncNow(page) {
+  await page.getByTestId('sync-now').click();
+  await page.getByTestId('sync-now').and(page.locator(':not([disabled])')).waitFor();
+  await synced(page);
+}
+
+async function create(page, url, fields) {
+  await page.goto(`${url}/new`);
+  await fillForm(page, fields);
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.waitForURL(`${url}/`);
+}
+
+/** Every op in the server's log, pulled as a device that pushed nothing. */
+async function serverOps(url) {
+  const ops = [];
+  let after = '';
+  for (;;) {
+    const res = await fetch(`${url}/api/v1/sync/pull?after=${after}&limit=2000&device=observer`);
+    assert.equal(res.status, 200);
+    const page = await res.json();
+    ops.push(...page.ops);
+    after = page.cursor;
+    if (!page.more) return ops;
+  }
+}
+
+describe('sync between tablets', () => {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('offline edits on A and a concurrent edit on B converge; the conflict shows and the other value can be restored', async () => {
+    const server = await startServer();
+    const ctxA = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
+    const ctxB = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
+    const a = await ctxA.newPage();
+    const b = await ctxB.newPage();
+    try {
+      await openApp(a, server.url);
+      await create(a, server.url, X);
+      await synced(a);
+
+      await openApp(b, server.url);
+      await syncNow(b);
+      assert.deepEqual(await listedNames(b), ['陈女士']);
+
+      // A loses its network: takes a new complaint and edits X.
+      await ctxA.setOffline(true);
+      await create(a, server.url, { ...X, 投诉顾客姓名: '林先生', 联系电话: '13633334444', 车辆故障或投诉内容: '离线登记：车门异响' });
+      await a.locator('.complaint-card', { hasText: '陈女士' }).click();
+      await a.getByLabel('情况跟踪和目前维修状态').fill('A：已预约更换压缩机');
+      await a.getByLabel('顾客需求或倾向').fill('尽快修好');
+      await a.getByRole('button', { name: '保存' }).click();
+      await a.getByText('已保存', { exact: true }).waitFor();
+      await a.getByTestId('sync-pending').and(a.locator('[data-count="2"]')).waitFor();
+
+      // Meanwhile B edits the same field of X, online.
+      await b.locator('.complaint-card', { hasText: '陈女士' }).click();
+      await b.getByLabel('情况跟踪和目前维修状态').fill('B：等待厂家技术支持');
+      await b.getByRole('button', { name: '保存' }).click();
+      await b.getByText('已保存', { exact: true }).waitFor();
+      await synced(b);
+
+      // A comes back: its queue goes out, B's edit comes in.
+      await ctxA.setOffline(false);
+      await synced(a);
+      await syncNow(b);
+
+      for (const page of [a, b]) {
+        await page.reload();
+        const conflict = page.locator('[data-testid=conflict][data-field=tracking]');
+        await conflict.waitFor();
+        await conflict.getByText('A：已预约更换压缩机').waitFor();
+        await conflict.getByText('B：等待厂家技术支持').waitFor();
+        // The field A alone changed merged without conflict.
+        assert.equal(await page.getByLabel('顾客需求或倾向').inputValue(), '尽快修好');
+      }
+      const shownA = await a.getByLabel('情况跟踪和目前维修状态').inputValue();
+      const shownB = await b.getByLabel('情况跟踪和目前维修状态').inputValue();
+      assert.equal(shownA, shownB, 'both tablets show the same winner');
+      await a.screenshot({ path: join(ARTIFACTS, 'conflict-1024x768.png'), fullPage: true });
+
+      // On A, restore the value that lost: a new edit that settles the field everywhere.
+      const loser = shownA.startsWith('A') ? 'B：等待厂家技术支持' : 'A：已预约更换压缩机';
+      await a.locator('[data-testid=conflict] .conflict__value', { hasText: loser }).getByRole('button', { name: '采用此值' }).click();
+      await a.locator('[data-testid=conflict]').waitFor({ state: 'detached' });
+      assert.equal(await a.getByLabel('情况跟踪和目前维修状态').inputValue(), loser);
+      await synced(a);
+      await syncNow(b);
+      await b.reload();
+      assert.equal(await b.getByLabel('情况跟踪和目前维修状态').inputValue(), loser);
+      assert.equal(await b.locator('[data-testid=conflict]').count(), 0);
+
+      // B also has the complaint A took offline.
+      await b.goto(server.url);
+      assert.deepEqual([...(await listedNames(b))].sort(), ['林先生', '陈女士'].sort());
+    } finally {
+      await ctxA.close();
+      await ctxB.close();
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  test('the server killed in the middle of a push and restarted: nothing lost, nothing applied twice', async () => {
+    const N = 1500;
+    let server = await startServer();
+    const { port, dataDir } = server;
+    const ctx = await browser.newContext({ locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    try {
+      await openApp(page, server.url);
+      await synced(page);
+      await ctx.setOffline(true);
+      await page.evaluate((n) => window.wasmBindings.seed_local_complaints(n, 0), N);
+      await page.reload();
+      await page.getByTestId('sync-pending').and(page.locator(`[data-count="${N}"]`)).waitFor();
+
+      // Back online; kill the server as soon as the first push is on its way.
+      const pushed = page.waitForRequest('**/api/v1/sync/push');
+      await ctx.setOffline(false);
+      await page.getByTestId('sync-now').click();
+      await pushed;
+      await server.stop('SIGKILL');
+      await page.getByTestId('sync-problem').waitFor();
+
+      server = await startServer({ port, dataDir });
+      await syncNow(page);
+
+      const ops = await serverOps(server.url);
+      const ids = new Set(ops.map((op) => op.id));
+      assert.equal(ops.length, N, 'every complaint reached the server');
+      assert.equal(ids.size, N, 'none twice');
+      assert.equal(new Set(ops.map((op) => op.rec)).size, N);
+    } finally {
+      await ctx.close();
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  test('a tab closed with changes still queued sends them the next time the app opens', async () => {
+    const server = await startServer();
+    const ctx = await browser.newContext({ locale: 'zh-CN' });
+    let page = await ctx.newPage();
+    try {
+      await openApp(page, server.url);
+      await synced(page);
+      await ctx.setOffline(true);
+      await create(page, server.url, { ...X, 投诉顾客姓名: '何先生', 联系电话: '13955556666' });
+      await page.getByTestId('sync-pending').and(page.locator('[data-count="1"]')).waitFor();
+      await page.close();
+      assert.equal((await serverOps(server.url)).length, 0);
+
+      await ctx.setOffline(false);
+      page = await ctx.newPage();
+      await page.goto(server.url);
+      await synced(page);
+      const ops = await serverOps(server.url);
+      assert.equal(ops.length, 1);
+      assert.equal(ops[0].set.customer_name, '何先生');
+    } finally {
+      await ctx.close();
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});
