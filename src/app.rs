@@ -1,29 +1,29 @@
 //! The app shell: state, top bar and routes.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use crate::components::{SyncBar, TopBar};
 use crate::i18n::Text;
 use crate::pages::{DetailPage, IntakePage, ListPage};
+use crate::router::{provide_nav, Page};
 use crate::state::provide_app_state;
 
 #[component]
 pub fn App() -> impl IntoView {
     let state = provide_app_state();
-    let not_found = move || view! { <p class="notice notice--error">{Text::NotFound.get(state.lang.get())}</p> };
+    let nav = provide_nav();
     view! {
-        <Router>
-            <TopBar/>
-            <SyncBar/>
-            <main>
-                <Routes fallback=not_found>
-                    <Route path=path!("/") view=ListPage/>
-                    <Route path=path!("/new") view=IntakePage/>
-                    <Route path=path!("/c/:id") view=DetailPage/>
-                </Routes>
-            </main>
-        </Router>
+        <TopBar/>
+        <SyncBar/>
+        <main>
+            {move || match nav.page.get() {
+                Page::List => view! { <ListPage/> }.into_any(),
+                Page::New => view! { <IntakePage/> }.into_any(),
+                Page::Detail(id) => view! { <DetailPage id/> }.into_any(),
+                Page::NotFound => {
+                    view! { <p class="notice notice--error">{move || Text::NotFound.get(state.lang.get())}</p> }.into_any()
+                }
+            }}
+        </main>
     }
 }

@@ -27,7 +27,10 @@ pub async fn bench_idb_saves(n: u32) -> Result<js_sys::Array, JsValue> {
     for i in 0..n {
         let complaint = fixtures::generated(i, "bench");
         let started = platform::now_ms();
-        store.save_complaint(&complaint, Some(crate::state::INTAKE_DRAFT)).await.map_err(to_js)?;
+        store
+            .save_complaint(&complaint, Some(crate::state::INTAKE_DRAFT))
+            .await
+            .map_err(to_js)?;
         timings.push(&JsValue::from_f64(platform::now_ms() - started));
     }
     store.close();
@@ -48,8 +51,12 @@ pub async fn seed_local_complaints(n: u32, first: u32) -> Result<f64, JsValue> {
         .map_err(to_js)?
         .and_then(|v| v.get("id").and_then(|id| id.as_str().map(str::to_string)))
         .ok_or_else(|| JsValue::from_str("open the app once first (no device id yet)"))?;
-    let mut clock: HlcClock =
-        store.get_setting("hlc").await.map_err(to_js)?.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    let mut clock: HlcClock = store
+        .get_setting("hlc")
+        .await
+        .map_err(to_js)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
     let started = platform::now_ms();
     for i in first..first + n {
         let mut complaint = fixtures::generated(i, &device);
@@ -57,14 +64,22 @@ pub async fn seed_local_complaints(n: u32, first: u32) -> Result<f64, JsValue> {
         let random = uuid::Uuid::new_v4();
         let mut bytes = [0u8; 10];
         bytes.copy_from_slice(&random.as_bytes()[..10]);
-        let stamp = Stamp { op_id: op_id_from_bytes(bytes), hlc: clock.tick(js_sys::Date::now() as u64), device: device.clone() };
-        let change = local_change(None, None, &complaint, stamp).map_err(|e| JsValue::from_str(&e))?;
+        let stamp = Stamp {
+            op_id: op_id_from_bytes(bytes),
+            hlc: clock.tick(js_sys::Date::now() as u64),
+            device: device.clone(),
+        };
+        let change =
+            local_change(None, None, &complaint, stamp).map_err(|e| JsValue::from_str(&e))?;
         if let Some(change) = change {
             store.save_change(&change.op, None).await.map_err(to_js)?;
         }
     }
     let elapsed = platform::now_ms() - started;
-    store.set_setting("hlc", serde_json::to_value(clock).unwrap_or_default()).await.map_err(to_js)?;
+    store
+        .set_setting("hlc", serde_json::to_value(clock).unwrap_or_default())
+        .await
+        .map_err(to_js)?;
     store.close();
     Ok(elapsed)
 }

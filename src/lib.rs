@@ -11,6 +11,7 @@ pub mod components;
 pub mod i18n;
 pub mod pages;
 pub mod platform;
+pub mod router;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -4,6 +4,7 @@
 
 use chrono::DateTime;
 use complaints_domain::sync::{RecordState, RejectCode, Version};
+use complaints_domain::timefmt;
 use complaints_domain::{
     Category, Channel, Cny, Complaint, Field, Labelled, Lang, Nature, OutboxEntry, Status,
 };
@@ -65,9 +66,9 @@ fn author(state: &RecordState, v: &Version, my_device: &str, lang: Lang) -> Stri
             };
             let when = DateTime::from_timestamp_millis(meta.hlc.wall_ms as i64)
                 .map(|t| {
-                    t.with_timezone(&platform::local_offset())
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string()
+                    timefmt::date_time_seconds(
+                        t.with_timezone(&platform::local_offset()).naive_local(),
+                    )
                 })
                 .unwrap_or_default();
             format!("{who} · {when}")
@@ -88,9 +89,13 @@ pub fn RecordSyncPanel(
     let state = use_app_state();
     let lang = state.lang;
     let record_id = StoredValue::new(id);
-    let record_state = LocalResource::new(move || {
+    // Re-read the record's sync state whenever it may have changed.
+    let record_state = RwSignal::new(None::<RecordState>);
+    Effect::new(move |_| {
         revision.track();
-        async move { state.record_state(&record_id.get_value()).await }
+        spawn_local(
+            async move { record_state.set(state.record_state(&record_id.get_value()).await) },
+        );
     });
     let my_device = StoredValue::new(String::new());
     let busy = RwSignal::new(false);
@@ -111,7 +116,7 @@ pub fn RecordSyncPanel(
 
     let conflicts = move || {
         let lang = lang.get();
-        let rs = record_state.get().flatten()?;
+        let rs = record_state.get()?;
         if my_device.with_value(String::is_empty) {
             my_device.set_value(state.device_id_public());
         }
@@ -238,6 +243,6 @@ pub fn RecordSyncPanel(
 
     view! {
         {refused}
-        <Transition fallback=|| ()>{conflicts}</Transition>
+        {conflicts}
     }
 }

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use complaints_domain::timefmt;
+
 use crate::i18n::Text;
 use crate::platform;
 use crate::state::use_app_state;
@@ -26,7 +28,11 @@ pub fn SyncBar() -> impl IntoView {
     let last = move || match sync.last_success.get() {
         Some(at) => {
             let local = at.with_timezone(&platform::local_offset());
-            format!("{} {}", t(Text::LastSynced), local.format("%H:%M:%S"))
+            format!(
+                "{} {}",
+                t(Text::LastSynced),
+                timefmt::time_seconds(local.naive_local())
+            )
         }
         None => t(Text::NeverSynced).to_string(),
     };

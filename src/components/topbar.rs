@@ -1,7 +1,7 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::i18n::Text;
+use crate::router::Link;
 use crate::state::use_app_state;
 
 /// The bar on every page: title, navigation, network state, language switch.
@@ -12,10 +12,10 @@ pub fn TopBar() -> impl IntoView {
     let t = move |text: Text| text.get(lang.get());
     view! {
         <header class="topbar">
-            <A href="/" attr:class="topbar__title">{move || t(Text::AppName)}</A>
+            <Link href="/" class="topbar__title">{move || t(Text::AppName)}</Link>
             <nav class="topbar__nav">
-                <A href="/" attr:class="topbar__link" exact=true>{move || t(Text::Complaints)}</A>
-                <A href="/new" attr:class="topbar__link">{move || t(Text::NewComplaint)}</A>
+                <Link href="/" class="topbar__link">{move || t(Text::Complaints)}</Link>
+                <Link href="/new" class="topbar__link">{move || t(Text::NewComplaint)}</Link>
             </nav>
             <span
                 class=move || if state.online.get() { "net-badge net-badge--online" } else { "net-badge net-badge--offline" }

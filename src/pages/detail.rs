@@ -4,22 +4,24 @@
 use complaints_domain::{Complaint, ComplaintForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 use crate::components::{
     ComplaintFormView, FormDraft, FormNotice, NoticeKind, RecordSyncPanel, SaveButton, StatusBadge,
 };
 use crate::i18n::Text;
 use crate::platform;
+use crate::router::Link;
 use crate::state::{edit_draft_key, use_app_state, Boot};
 
 #[component]
-pub fn DetailPage() -> impl IntoView {
+pub fn DetailPage(
+    /// The complaint's id, from the path.
+    id: String,
+) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let id = StoredValue::new(id);
+    let id = move || id.get_value();
     // The editor is made again only when another complaint is shown (or this
     // one appears or goes), not when its own save updates the list.
     let found = Memo::new(move |_| {
@@ -27,7 +29,7 @@ pub fn DetailPage() -> impl IntoView {
         state.complaints.with(|all| all.iter().any(|c| c.id == id))
     });
     view! {
-        <p><A href="/">{move || format!("← {}", Text::Back.get(lang.get()))}</A></p>
+        <p><Link href="/">{move || format!("← {}", Text::Back.get(lang.get()))}</Link></p>
         {move || {
             let id = id();
             match (state.boot.get(), found.get()) {
@@ -107,11 +109,8 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         });
     };
 
-    let received = complaint
-        .received_at
-        .with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
+    let received = complaint.received_at.with_timezone(&offset).naive_local();
+    let received = complaints_domain::timefmt::date_time(received);
     view! {
         <div class="detail-head">
             <h1>{move || saved.with(|c| c.customer_name.clone())}</h1>

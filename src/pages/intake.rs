@@ -5,11 +5,11 @@ use chrono::Utc;
 use complaints_domain::{ComplaintForm, Lang};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 
 use crate::components::{ComplaintFormView, DraftStatus, FormDraft, FormNotice, SaveButton};
 use crate::i18n::Text;
 use crate::platform;
+use crate::router::use_nav;
 use crate::state::{use_app_state, Boot, INTAKE_DRAFT};
 
 #[component]
@@ -39,9 +39,8 @@ pub fn IntakePage() -> impl IntoView {
         true
     });
 
-    let navigate = use_navigate();
+    let nav = use_nav();
     let save = move || {
-        let navigate = navigate.clone();
         spawn_local(async move {
             if let Some(c) = draft
                 .save(|form| async move { state.save_new(&form).await })
@@ -52,7 +51,7 @@ pub fn IntakePage() -> impl IntoView {
                     Lang::En => format!("Saved complaint {} ({})", c.case_number, c.customer_name),
                 };
                 state.flash.set(Some(message));
-                navigate("/", Default::default());
+                nav.go("/");
             }
         });
     };

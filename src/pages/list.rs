@@ -3,11 +3,11 @@
 use complaints_domain::search::filter_and_sort;
 use complaints_domain::{Category, Channel, Labelled, Lang, ListQuery, Status};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::StatusBadge;
 use crate::i18n::Text;
 use crate::platform;
+use crate::router::Link;
 use crate::state::{use_app_state, Boot};
 
 /// A filter `<select>` over one enumeration, with an "all" option.
@@ -45,9 +45,7 @@ where
 const PAGE: usize = 100;
 
 fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&platform::local_offset())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    complaints_domain::timefmt::date_time(at.with_timezone(&platform::local_offset()).naive_local())
 }
 
 #[component]
@@ -123,7 +121,7 @@ pub fn ListPage() -> impl IntoView {
                 <ul class="complaint-list" data-testid="complaint-list">
                     {shown.with(|list| list.iter().take(shown_limit.get()).cloned().collect::<Vec<_>>()).into_iter().map(|c| view! {
                         <li>
-                            <A href=format!("/c/{}", c.id) attr:class="complaint-card">
+                            <Link href=format!("/c/{}", c.id) class="complaint-card">
                                 <div class="complaint-card__top">
                                     <span class="complaint-card__name">{c.customer_name.clone()}</span>
                                     <span class="complaint-card__case">{c.case_number.clone()}</span>
@@ -132,7 +130,7 @@ pub fn ListPage() -> impl IntoView {
                                     <span class="complaint-card__when">{short_time(c.received_at)}</span>
                                 </div>
                                 <p class="complaint-card__content">{c.content.clone()}</p>
-                            </A>
+                            </Link>
                         </li>
                     }).collect_view()}
                 </ul>

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use complaints_domain::store::{
-    case_sequence_key, decode_complaint, merge_ops, records_of, sort_outbox, ComplaintStore,
-    Listing, OutboxEntry, StoreError, Unreadable, SYNC_CURSOR_SETTING,
+    case_sequence_key, merge_ops, records_of, sort_outbox, ComplaintStore, Listing, OutboxEntry,
+    StoreError, Unreadable, SYNC_CURSOR_SETTING,
 };
 use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
@@ -190,7 +190,7 @@ impl ComplaintStore for IdbStore {
 
     async fn get_complaint(&self, id: &str) -> Result<Option<Complaint>, StoreError> {
         match self.get_value(COMPLAINTS, id).await? {
-            Some(v) => decode_complaint(id, parse_json(id, &v)?).map(Some),
+            Some(v) => decode(id, &v).map(Some),
             None => Ok(None),
         }
     }
@@ -249,12 +249,7 @@ impl ComplaintStore for IdbStore {
 
     async fn load_draft(&self, key: &str) -> Result<Option<ComplaintForm>, StoreError> {
         match self.get_value(DRAFTS, key).await? {
-            Some(v) => serde_json::from_value(parse_json(key, &v)?)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt {
-                    key: key.to_string(),
-                    detail: e.to_string(),
-                }),
+            Some(v) => decode(key, &v).map(Some),
             None => Ok(None),
         }
     }

@@ -34,7 +34,7 @@ pub fn format(branch_code: &str, day: NaiveDate, device_tag: &str, seq: u32) -> 
     format!(
         "{}-{}-{}-{:04}",
         branch_code,
-        day.format("%Y%m%d"),
+        crate::timefmt::date_compact(day),
         device_tag,
         seq
     )
@@ -57,7 +57,7 @@ pub fn parse(text: &str) -> Option<CaseNumber> {
     let device_tag = parts.next()?.to_string();
     // Exactly eight digits: chrono alone would read `2026112` as 2026-11-02.
     let day = parts.next().filter(|s| s.len() == 8 && digits(s))?;
-    let day = NaiveDate::parse_from_str(day, "%Y%m%d").ok()?;
+    let day = crate::timefmt::parse_date_compact(day)?;
     let branch_code = parts.next()?.to_string();
     let valid_tag = device_tag.len() == 6 && device_tag.bytes().all(|b| CROCKFORD.contains(&b));
     (valid_tag && !branch_code.is_empty()).then_some(CaseNumber {

@@ -75,7 +75,7 @@ pub fn generated(n: u32, device_id: &str) -> Complaint {
         case_number: format!(
             "GZ{:02}-{}-0G7K2M-{:04}",
             n % 7,
-            received_at.format("%Y%m%d"),
+            crate::timefmt::date_compact(received_at.date_naive()),
             n % 10_000
         ),
         oem_case_number: if n % 4 == 0 {

@@ -6,7 +6,7 @@
 //! [`ComplaintForm::to_new_complaint`] and [`ComplaintForm::apply_to`] turn it
 //! into a [`Complaint`] once there are no errors.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
@@ -42,9 +42,6 @@ macro_rules! form_slots {
         }
     };
 }
-
-/// The format of a `<input type="datetime-local">` value.
-pub const DATETIME_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 /// Every editable field of a complaint as typed. Choice fields hold the
 /// value's machine code (`as_str`), yes/no fields `"yes"`, `"no"` or `""`,
@@ -91,9 +88,7 @@ pub struct NewComplaint {
 }
 
 fn local_input(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .format(DATETIME_INPUT_FORMAT)
-        .to_string()
+    crate::timefmt::input_datetime(at.with_timezone(&offset).naive_local())
 }
 
 fn yes_no(value: Option<bool>) -> String {
@@ -140,7 +135,10 @@ impl ComplaintForm {
             plate: c.plate.clone(),
             vehicle_model: c.vehicle_model.clone(),
             mileage_km: c.mileage_km.map(|m| m.to_string()).unwrap_or_default(),
-            purchase_date: c.purchase_date.map(|d| d.to_string()).unwrap_or_default(),
+            purchase_date: c
+                .purchase_date
+                .map(crate::timefmt::date)
+                .unwrap_or_default(),
             channel: c.channel.as_str().to_string(),
             location: c.location.clone(),
             category: c.category.as_str().to_string(),
@@ -277,10 +275,7 @@ fn parse_choice<T>(
 
 /// Parses a local date-time as typed in a `datetime-local` input (seconds optional).
 pub fn parse_local_datetime(text: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
-    let text = text.trim().replace(' ', "T");
-    let naive = NaiveDateTime::parse_from_str(&text, DATETIME_INPUT_FORMAT)
-        .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
+    let naive = crate::timefmt::parse_input_datetime(text.trim())?;
     offset
         .from_local_datetime(&naive)
         .single()
@@ -402,7 +397,7 @@ impl ComplaintForm {
         );
 
         if !self.purchase_date.trim().is_empty() {
-            p.purchase_date = NaiveDate::parse_from_str(self.purchase_date.trim(), "%Y-%m-%d").ok();
+            p.purchase_date = crate::timefmt::parse_date(self.purchase_date.trim());
             match (p.purchase_date, p.received_at) {
                 (None, _) => issues.push(Issue::error(Field::PurchaseDate, IssueKind::DateInvalid)),
                 (Some(bought), Some(received))

@@ -25,6 +25,7 @@ pub mod phone;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod timefmt;
 pub mod validate;
 pub mod vin;
 

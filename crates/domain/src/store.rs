@@ -181,7 +181,7 @@ pub fn sort_outbox(entries: &mut [OutboxEntry]) {
 
 /// The storage key of a day's case sequence counter.
 pub fn case_sequence_key(day: NaiveDate) -> String {
-    format!("case_seq:{}", day.format("%Y%m%d"))
+    format!("case_seq:{}", crate::timefmt::date_compact(day))
 }
 
 /// A store in memory: for native tests and as the reference behaviour.

@@ -99,7 +99,11 @@ pub fn choose_value(
 /// A refused operation made again with a fresh stamp (e.g. after the device's
 /// clock was corrected), on top of what the record holds now. The caller
 /// discards the refused one. `Ok(None)` when it no longer changes anything.
-pub fn reapply(state: &RecordState, refused: &Op, stamp: Stamp) -> Result<Option<LocalChange>, String> {
+pub fn reapply(
+    state: &RecordState,
+    refused: &Op,
+    stamp: Stamp,
+) -> Result<Option<LocalChange>, String> {
     let base = refused
         .set
         .keys()

@@ -172,13 +172,16 @@ pub fn check_op(
     let complaint = match after.materialize() {
         Ok(c) => c,
         Err(detail) => {
-            let missing = detail.split('`').nth(1).map(str::to_string);
-            let code = if detail.starts_with("missing field") {
-                RejectCode::IncompleteRecord
-            } else {
-                RejectCode::InvalidValue
+            // serde names a missing field, but not the field of a value of the
+            // wrong type (its message may quote the value: "unknown variant `x`").
+            let (code, field) = match detail.strip_prefix("missing field `") {
+                Some(rest) => (
+                    RejectCode::IncompleteRecord,
+                    rest.split('`').next().map(str::to_string),
+                ),
+                None => (RejectCode::InvalidValue, ill_typed_key(op)),
             };
-            let field = missing.or_else(|| op.set.keys().next().cloned());
+            let field = field.or_else(|| op.set.keys().next().cloned());
             return Err(Rejection {
                 code,
                 field,
@@ -197,18 +200,51 @@ pub fn check_op(
     for (key, value) in &op.set {
         intended.insert(key.clone(), value.clone());
     }
-    let intended: crate::model::Complaint = match serde_json::from_value(serde_json::Value::Object(intended)) {
-        Ok(c) => c,
-        Err(e) => {
-            let field = op.set.keys().next().cloned();
-            return Err(Rejection { code: RejectCode::InvalidValue, field, detail: e.to_string() });
-        }
-    };
+    let intended: crate::model::Complaint =
+        match serde_json::from_value(serde_json::Value::Object(intended)) {
+            Ok(c) => c,
+            Err(e) => {
+                let field = ill_typed_key(op).or_else(|| op.set.keys().next().cloned());
+                return Err(Rejection {
+                    code: RejectCode::InvalidValue,
+                    field,
+                    detail: e.to_string(),
+                });
+            }
+        };
     let issues = ComplaintForm::from_complaint(&intended, utc()).issues(utc());
-    if let Some(issue) = issues.iter().find(|i| i.is_error() && op.set.contains_key(i.field.key())) {
-        return Err(Rejection::new(RejectCode::InvalidValue, Some(issue.field.key()), issue.message(Lang::En)));
+    if let Some(issue) = issues
+        .iter()
+        .find(|i| i.is_error() && op.set.contains_key(i.field.key()))
+    {
+        return Err(Rejection::new(
+            RejectCode::InvalidValue,
+            Some(issue.field.key()),
+            issue.message(Lang::En),
+        ));
     }
     Ok(after)
+}
+
+/// The first key of `op.set` whose value no complaint can hold (wrong type,
+/// unknown choice code): each value in turn, put into a valid complaint.
+fn ill_typed_key(op: &Op) -> Option<String> {
+    // The least valid complaint: the fields without a serde default.
+    let epoch = "1970-01-01T00:00:00Z";
+    let valid = serde_json::json!({
+        "id": "probe", "case_number": "", "branch_code": "", "received_at": epoch,
+        "customer_name": "", "phone": "", "channel": "phone", "category": "OT",
+        "content": "", "created_at": epoch, "updated_at": epoch,
+    });
+    op.set
+        .iter()
+        .find(|(key, value)| {
+            let mut object = valid.clone();
+            object[key.as_str()] = (*value).clone();
+            // Through text, like `RecordState::materialize`.
+            serde_json::from_str::<crate::model::Complaint>(&object.to_string()).is_err()
+        })
+        .map(|(key, _)| key.clone())
 }
 
 fn utc() -> chrono::FixedOffset {
