@@ -234,12 +234,8 @@ impl AppState {
         self.store.get_value()
     }
 
-    /// This device's id (for telling "this device" from others).
-    pub fn device_id_public(&self) -> String {
-        self.device_id()
-    }
-
-    pub(crate) fn device_id(&self) -> String {
+    /// This device's id (also for telling "this device" from others).
+    pub fn device_id(&self) -> String {
         self.device
             .with_value(|d| d.as_ref().map(|d| d.id.clone()).unwrap_or_default())
     }

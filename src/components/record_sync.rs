@@ -118,7 +118,7 @@ pub fn RecordSyncPanel(
         let lang = lang.get();
         let rs = record_state.get()?;
         if my_device.with_value(String::is_empty) {
-            my_device.set_value(state.device_id_public());
+            my_device.set_value(state.device_id());
         }
         let me = my_device.get_value();
         let rows: Vec<_> = rs
