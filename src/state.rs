@@ -10,7 +10,7 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::sync::{
-    choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
+    choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp, MAX_CLOCK_AHEAD_MS,
 };
 use complaints_domain::{
     case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, OutboxEntry, StoreError,
@@ -271,6 +271,8 @@ impl AppState {
     pub(crate) fn observe_server_time(&self, server: DateTime<Utc>) {
         let offset = server.timestamp_millis() - js_sys::Date::now() as i64;
         self.offset_ms.set_value(offset);
+        let limit = server.timestamp_millis().max(0) as u64 + MAX_CLOCK_AHEAD_MS;
+        self.clock.update_value(|c| c.clamp(Hlc::new(limit, 0)));
         if let Some(store) = self.store.get_value() {
             spawn_local(async move {
                 let _ = store.set_setting(OFFSET_SETTING, offset.into()).await;

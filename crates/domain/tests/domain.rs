@@ -996,7 +996,7 @@ mod counts {
 /// Required fields, lengths, codes, dates and choices on the form.
 mod required {
     use super::{cst, date, est, kinds, meta, utc, valid_form, with};
-    use complaints_domain::form::{parse_local_datetime, DATETIME_INPUT_FORMAT};
+    use complaints_domain::form::parse_local_datetime;
     use complaints_domain::{ComplaintForm, Field, IssueKind, Nature, Severity, Status};
     use std::collections::BTreeSet;
 
@@ -1161,7 +1161,6 @@ mod required {
 
     #[test]
     fn received_at_is_read_in_the_devices_offset() {
-        assert_eq!(DATETIME_INPUT_FORMAT, "%Y-%m-%dT%H:%M");
         assert_eq!(
             parse_local_datetime("2026-11-23T10:00", cst()),
             Some(utc(2026, 11, 23, 2, 0))
@@ -2159,5 +2158,85 @@ mod fixtures {
         assert!(!c.final_result.is_empty() && !c.root_cause.is_empty());
         assert_eq!(ComplaintForm::from_complaint(&c, cst()).issues(cst()), []);
         assert!(case_number::parse(&c.case_number).is_some());
+    }
+}
+
+/// The clock of a tablet that ran hours fast, once the server's time is known.
+mod clock_correction {
+    use complaints_domain::sync::{Hlc, HlcClock, MAX_CLOCK_AHEAD_MS};
+
+    const SERVER_NOW: u64 = 1_800_000_000_000;
+    const HOURS_3: u64 = 3 * 3600 * 1000;
+
+    #[test]
+    fn a_clamped_clock_stamps_within_what_the_server_accepts() {
+        let mut clock = HlcClock::default();
+        let poisoned = clock.tick(SERVER_NOW + HOURS_3);
+        clock.clamp(Hlc::new(SERVER_NOW + MAX_CLOCK_AHEAD_MS, 0));
+        let next = clock.tick(SERVER_NOW);
+        assert!(next < poisoned);
+        assert!(next.wall_ms <= SERVER_NOW + MAX_CLOCK_AHEAD_MS);
+    }
+
+    #[test]
+    fn clamping_keeps_the_clock_ahead_of_every_acceptable_stamp() {
+        let mut clock = HlcClock::default();
+        clock.tick(SERVER_NOW + HOURS_3);
+        let limit = Hlc::new(SERVER_NOW + MAX_CLOCK_AHEAD_MS, 0);
+        clock.clamp(limit);
+        // The newest stamp the server could have accepted from anyone:
+        let newest_valid = Hlc::new(SERVER_NOW + MAX_CLOCK_AHEAD_MS, 0);
+        assert!(clock.tick(SERVER_NOW) > newest_valid);
+    }
+
+    #[test]
+    fn clamping_a_clock_that_is_not_ahead_changes_nothing() {
+        let mut clock = HlcClock::default();
+        let last = clock.tick(SERVER_NOW);
+        clock.clamp(Hlc::new(SERVER_NOW + MAX_CLOCK_AHEAD_MS, 0));
+        assert_eq!(clock.last(), last);
+    }
+}
+
+/// The hand-written date formats that replace chrono's strftime in the app.
+mod timefmt {
+    use chrono::{NaiveDate, NaiveTime};
+    use complaints_domain::timefmt::*;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 5).expect("valid")
+    }
+
+    #[test]
+    fn formats_pad_every_part() {
+        let t = day().and_time(NaiveTime::from_hms_opt(7, 4, 9).expect("valid"));
+        assert_eq!(date(day()), "2026-03-05");
+        assert_eq!(date_compact(day()), "20260305");
+        assert_eq!(input_datetime(t), "2026-03-05T07:04");
+        assert_eq!(date_time(t), "2026-03-05 07:04");
+        assert_eq!(date_time_seconds(t), "2026-03-05 07:04:09");
+        assert_eq!(time_seconds(t), "07:04:09");
+    }
+
+    #[test]
+    fn parsing_reads_what_formatting_writes() {
+        let t = day().and_time(NaiveTime::from_hms_opt(23, 59, 0).expect("valid"));
+        assert_eq!(parse_date(&date(day())), Some(day()));
+        assert_eq!(parse_date_compact(&date_compact(day())), Some(day()));
+        assert_eq!(parse_input_datetime(&input_datetime(t)), Some(t));
+        assert_eq!(parse_input_datetime("2026-03-05 23:59:00"), Some(t));
+    }
+
+    #[test]
+    fn parsing_refuses_what_is_not_a_date() {
+        for bad in ["", "2026-02-30", "2026-13-01", "26-03-05", "2026-03-05-01", "２０２６-03-05", "2026/03/05"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        for bad in ["2026030", "202603051", "2026-305", "2026１２05"] {
+            assert_eq!(parse_date_compact(bad), None, "{bad}");
+        }
+        for bad in ["2026-03-05", "2026-03-05T24:00", "2026-03-05T10:60", "2026-03-05T10:00:00:00", "2026-03-05T1000"] {
+            assert_eq!(parse_input_datetime(bad), None, "{bad}");
+        }
     }
 }
