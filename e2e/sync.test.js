@@ -193,3 +193,69 @@ describe('sync between tablets', () => {
     }
   });
 });
+
+describe('a tablet whose clock runs hours fast', () => {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('its change is refused with a reason, blocks nothing, and can be applied again', async () => {
+    const server = await startServer();
+    const ctx = await browser.newContext({ locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    try {
+      await openApp(page, server.url);
+      await synced(page);
+      // Offline, the tablet's clock jumps 3 hours ahead; a complaint taken now
+      // is stamped in the future.
+      await ctx.setOffline(true);
+      await page.clock.setFixedTime(new Date(Date.now() + 3 * 3600 * 1000));
+      await page.reload();
+      await create(page, server.url, { ...X, 投诉顾客姓名: '宋先生', 联系电话: '13877778888' });
+
+      await ctx.setOffline(false);
+      await page.getByTestId('sync-now').click();
+      await page.getByTestId('sync-refused').getByText('1 条修改被服务器拒绝').waitFor();
+      assert.equal((await serverOps(server.url)).length, 0);
+
+      // The queue is not blocked: the next complaint goes through (the
+      // device now corrects its clock by the server's).
+      await create(page, server.url, { ...X, 投诉顾客姓名: '许女士', 联系电话: '13899990000' });
+      await syncNow(page);
+      assert.deepEqual((await serverOps(server.url)).map((op) => op.set.customer_name), ['许女士']);
+
+      // An edit of the refused complaint waits for its creation instead of being refused.
+      await page.locator('.complaint-card', { hasText: '宋先生' }).click();
+      await page.getByLabel('情况跟踪和目前维修状态').fill('复检完成');
+      await page.getByRole('button', { name: '保存' }).click();
+      await page.getByText('已保存', { exact: true }).waitFor();
+      await page.getByTestId('sync-now').click();
+      await page.getByTestId('sync-pending').and(page.locator('[data-count="1"]')).waitFor();
+      await page.getByTestId('sync-refused').getByText('1 条修改被服务器拒绝').waitFor();
+
+      // The refused change is on its record, with the reason; applied again it goes in.
+      const refused = page.getByTestId('refused-change');
+      await refused.getByText('本机时间比服务器快太多').waitFor();
+      await refused.getByRole('button', { name: '重新提交' }).click();
+      await refused.waitFor({ state: 'detached' });
+      await syncNow(page);
+      const ops = await serverOps(server.url);
+      assert.deepEqual(ops.map((op) => op.set.customer_name).filter(Boolean).sort(), ['宋先生', '许女士'].sort());
+      assert.equal(ops.length, 3, 'the two creations and the edit');
+      assert.equal(await page.getByTestId('sync-refused').count(), 0);
+      assert.equal(await page.getByTestId('sync-pending').getAttribute('data-count'), '0');
+      // The edit still wins over the re-made creation: no false conflict.
+      await page.reload();
+      assert.equal(await page.getByLabel('情况跟踪和目前维修状态').inputValue(), '复检完成');
+      assert.equal(await page.locator('[data-testid=conflict]').count(), 0);
+    } finally {
+      await ctx.close();
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});

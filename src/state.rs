@@ -10,7 +10,8 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::sync::{
-    choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp, MAX_CLOCK_AHEAD_MS,
+    choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
+    CREATED_AT, MAX_CLOCK_AHEAD_MS,
 };
 use complaints_domain::{
     case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, OutboxEntry, StoreError,
@@ -438,10 +439,28 @@ impl AppState {
         self.finish_change(&store, &change.op, None).await
     }
 
-    /// Drops a change the server refused; the record goes back to what it was without it.
+    /// Drops a change the server refused; the record goes back to what it was
+    /// without it. Dropping a refused creation also drops the record's later
+    /// edits still queued (they could never be accepted without it).
     pub async fn discard_refused(&self, op_id: &str) -> Result<Option<Complaint>, SaveError> {
         let store = self.store()?;
-        let complaint = store.discard_op(op_id).await.map_err(SaveError::Storage)?;
+        let outbox = store.outbox().await.map_err(SaveError::Storage)?;
+        let mut doomed = vec![op_id.to_string()];
+        if let Some(entry) = outbox.iter().find(|e| e.op.id == op_id) {
+            if entry.op.set.contains_key(CREATED_AT) {
+                doomed.extend(
+                    outbox
+                        .iter()
+                        .filter(|e| e.op.record == entry.op.record && e.op.id != op_id)
+                        .map(|e| e.op.id.clone()),
+                );
+            }
+        }
+        let mut complaint = None;
+        // Newest first, so each removal leaves a consistent record behind.
+        for id in doomed.iter().rev() {
+            complaint = store.discard_op(id).await.map_err(SaveError::Storage)?;
+        }
         if let Err(e) = self.reload().await {
             platform::log_error("reload failed", &e.to_string());
         }
@@ -449,27 +468,41 @@ impl AppState {
         Ok(complaint)
     }
 
-    /// Makes a refused change again with a fresh stamp (after a clock fix).
+    /// Makes a refused change again with a fresh stamp (after a clock fix),
+    /// together with the record's later changes still queued, in their order:
+    /// each is re-based on the one before, so none looks concurrent with it.
     pub async fn reapply_refused(
         &self,
         entry: &OutboxEntry,
     ) -> Result<Option<Complaint>, SaveError> {
         let store = self.store()?;
-        store
-            .discard_op(&entry.op.id)
-            .await
-            .map_err(SaveError::Storage)?;
-        let state = store
-            .get_record_state(&entry.op.record)
-            .await
-            .map_err(SaveError::Storage)?
-            .unwrap_or_else(|| RecordState::new(&entry.op.record));
-        match reapply(&state, &entry.op, self.stamp())
-            .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?
-        {
-            Some(change) => self.finish_change(&store, &change.op, None).await.map(Some),
-            None => Ok(None),
+        let outbox = store.outbox().await.map_err(SaveError::Storage)?;
+        let first = outbox.iter().position(|e| e.op.id == entry.op.id);
+        let chain: Vec<Op> = match first {
+            Some(i) => outbox[i..]
+                .iter()
+                .filter(|e| e.op.record == entry.op.record)
+                .map(|e| e.op.clone())
+                .collect(),
+            None => return Ok(None),
+        };
+        for op in chain.iter().rev() {
+            store.discard_op(&op.id).await.map_err(SaveError::Storage)?;
         }
+        let mut latest = None;
+        for op in &chain {
+            let state = store
+                .get_record_state(&op.record)
+                .await
+                .map_err(SaveError::Storage)?
+                .unwrap_or_else(|| RecordState::new(&op.record));
+            if let Some(change) = reapply(&state, op, self.stamp())
+                .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?
+            {
+                latest = Some(self.finish_change(&store, &change.op, None).await?);
+            }
+        }
+        Ok(latest)
     }
 
     async fn finish_change(

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use complaints_domain::store::ComplaintStore;
-use complaints_domain::sync::{Outcome, PushRequest, MAX_PUSH_OPS};
+use complaints_domain::sync::{Outcome, PushRequest, RejectCode, CREATED_AT, MAX_PUSH_OPS};
 use complaints_domain::{Lang, OutboxEntry};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -312,9 +312,16 @@ impl AppState {
         let device = self.device_id();
 
         // Push: every waiting operation, in batches; each gets its own answer.
-        let waiting: Vec<_> = store
-            .outbox()
-            .await?
+        // An edit refused as `unknown_record` while its record's creation is
+        // still in the outbox (waiting, or refused and awaiting the user) is
+        // not refused for good: it waits for its creation.
+        let outbox = store.outbox().await?;
+        let uncreated: std::collections::BTreeSet<String> = outbox
+            .iter()
+            .filter(|e| e.op.set.contains_key(CREATED_AT))
+            .map(|e| e.op.record.clone())
+            .collect();
+        let waiting: Vec<_> = outbox
             .into_iter()
             .filter(|e| e.rejection.is_none())
             .map(|e| e.op)
@@ -331,7 +338,15 @@ impl AppState {
             for result in response.results {
                 match result.outcome {
                     Outcome::Accepted => accepted.push(result.id),
-                    Outcome::Rejected { reason } => rejected.push((result.id, reason)),
+                    Outcome::Rejected { reason } => {
+                        let waits_for_creation = reason.code == RejectCode::UnknownRecord
+                            && batch
+                                .iter()
+                                .any(|op| op.id == result.id && uncreated.contains(&op.record));
+                        if !waits_for_creation {
+                            rejected.push((result.id, reason));
+                        }
+                    }
                 }
             }
             store.settle_outbox(&accepted, &rejected).await?;

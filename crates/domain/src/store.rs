@@ -55,6 +55,10 @@ pub struct Listing {
 /// A local operation waiting to reach the server, or refused by it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
+    /// Order of entry on this device (a refused, future-stamped operation can
+    /// carry a greater HLC than a later one, so the HLC cannot order the queue).
+    #[serde(default)]
+    pub seq: u64,
     pub op: Op,
     /// Why the server refused it; `None` while it waits to be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,7 +114,7 @@ pub trait ComplaintStore {
     ) -> Result<Complaint, StoreError>;
     /// A record's sync state; `Err(Corrupt)` if it is stored but unreadable.
     async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError>;
-    /// Every outbox entry, oldest first (by HLC: the device's own stamps only grow).
+    /// Every outbox entry, in the order they were made.
     async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Records the server's answers: accepted operations leave the outbox,
     /// rejected ones stay, marked with the reason, until the user acts.
@@ -174,9 +178,12 @@ pub fn records_of(ops: &[Op]) -> Vec<String> {
 /// The setting key of the pull cursor.
 pub const SYNC_CURSOR_SETTING: &str = "sync_cursor";
 
-/// Sorts outbox entries oldest first.
+/// The setting key of the outbox's entry counter.
+pub const OUTBOX_SEQ_SETTING: &str = "outbox_seq";
+
+/// Sorts outbox entries in the order they were made.
 pub fn sort_outbox(entries: &mut [OutboxEntry]) {
-    entries.sort_by(|a, b| (a.op.hlc, &a.op.id).cmp(&(b.op.hlc, &b.op.id)));
+    entries.sort_by(|a, b| (a.seq, a.op.hlc, &a.op.id).cmp(&(b.seq, b.op.hlc, &b.op.id)));
 }
 
 /// The storage key of a day's case sequence counter.
@@ -306,9 +313,20 @@ impl ComplaintStore for MemoryStore {
         let (c, s) = (encode(&complaint)?, encode(&state)?);
         self.complaints.borrow_mut().insert(complaint.id.clone(), c);
         self.record_states.borrow_mut().insert(state.id.clone(), s);
+        let seq = {
+            let mut settings = self.settings.borrow_mut();
+            let next = settings
+                .get(OUTBOX_SEQ_SETTING)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0)
+                + 1;
+            settings.insert(OUTBOX_SEQ_SETTING.into(), next.into());
+            next
+        };
         self.outbox.borrow_mut().insert(
             op.id.clone(),
             OutboxEntry {
+                seq,
                 op: op.clone(),
                 rejection: None,
             },

@@ -311,7 +311,8 @@ pub async fn local_change_merges_with_what_was_pulled_meanwhile(store: impl Comp
     assert_eq!(saved.demand, "更换整车");
 }
 
-pub async fn outbox_lists_oldest_first(store: impl ComplaintStore) {
+pub async fn outbox_keeps_the_order_changes_were_made(store: impl ComplaintStore) {
+    // Stamps need not grow: a stamp from a clock that ran ahead comes first here.
     for (id, op, wall) in [
         ("c", "op-c", 3_000),
         ("a", "op-a", 1_000),
@@ -329,7 +330,7 @@ pub async fn outbox_lists_oldest_first(store: impl ComplaintStore) {
         .into_iter()
         .map(|e| e.op.id)
         .collect();
-    assert_eq!(ids, ["op-a", "op-b", "op-c"]);
+    assert_eq!(ids, ["op-c", "op-a", "op-b"]);
 }
 
 pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(
@@ -473,7 +474,7 @@ macro_rules! store_conformance_tests {
             settings_round_trip,
             timestamps_keep_their_instant,
             local_change_writes_complaint_state_and_outbox_together,
-            outbox_lists_oldest_first,
+            outbox_keeps_the_order_changes_were_made,
             settled_outbox_drops_accepted_and_keeps_rejected_with_reason,
             local_change_merges_with_what_was_pulled_meanwhile,
             discarded_op_leaves_outbox_and_record,
