@@ -385,7 +385,7 @@ impl AppState {
         self.finish_change(&store, &change.op, Some(&draft)).await
     }
 
-    fn put_in_list(&self, complaint: Complaint) {
+    pub(crate) fn put_in_list(&self, complaint: Complaint) {
         self.complaints.update(
             |list| match list.iter_mut().find(|c| c.id == complaint.id) {
                 Some(slot) => *slot = complaint,

@@ -29,6 +29,8 @@ const LOCK_NAME: &str = "complaint-desk-sync";
 const CHANNEL_NAME: &str = "complaint-desk";
 const PULL_PAGE: u32 = 1000;
 const PUSH_BATCH: usize = 500;
+/// Above this many changed records a pull re-reads the whole list.
+const FULL_RELOAD_AFTER: usize = 200;
 const DEBOUNCE: Duration = Duration::from_millis(800);
 const PERIOD: Duration = Duration::from_secs(30);
 const MAX_BACKOFF_MS: f64 = 300_000.0;
@@ -358,7 +360,7 @@ impl AppState {
         // Pull: pages after the cursor until nothing more is waiting.
         let mut cursor = store.sync_cursor().await?;
         let mut received: u64 = 0;
-        let mut changed_any = false;
+        let mut changed: Vec<String> = Vec::new();
         loop {
             let page = api::pull(&cursor, &device, PULL_PAGE).await?;
             self.observe_server_time(page.server_time);
@@ -372,8 +374,7 @@ impl AppState {
                     .set(Some((received, received + page.remaining)));
             }
             if !page.ops.is_empty() || page.cursor != cursor {
-                let changed = store.apply_pulled(&page.ops, &page.cursor).await?;
-                changed_any |= !changed.is_empty();
+                changed.extend(store.apply_pulled(&page.ops, &page.cursor).await?);
             }
             self.persist_clock().await;
             cursor = page.cursor;
@@ -381,8 +382,18 @@ impl AppState {
                 break;
             }
         }
-        if changed_any {
-            self.reload().await?;
+        if !changed.is_empty() {
+            // A few changed records are read one by one; a new device's first
+            // pull re-reads the whole list once.
+            if changed.len() > FULL_RELOAD_AFTER {
+                self.reload().await?;
+            } else {
+                for id in &changed {
+                    if let Some(c) = store.get_complaint(id).await? {
+                        self.put_in_list(c);
+                    }
+                }
+            }
             broadcast_changed();
         }
         Ok(())

@@ -135,6 +135,7 @@ pub struct Complaint {
     #[serde(default)]
     pub branch_name: String,
     /// When the complaint was received (日期).
+    #[serde(with = "crate::timefmt::rfc3339")]
     pub received_at: DateTime<Utc>,
     /// The person responsible (处理人).
     #[serde(default)]
@@ -153,7 +154,7 @@ pub struct Complaint {
     pub vehicle_model: String,
     #[serde(default)]
     pub mileage_km: Option<u32>,
-    #[serde(default)]
+    #[serde(default, with = "crate::timefmt::opt_date")]
     pub purchase_date: Option<NaiveDate>,
     pub channel: Channel,
     /// Where a roadside visit took place (in-person channel only).
@@ -188,7 +189,9 @@ pub struct Complaint {
     pub customer_satisfied: Option<bool>,
     #[serde(default)]
     pub status: Status,
+    #[serde(with = "crate::timefmt::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::timefmt::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// Id of the device that took the complaint in.
     #[serde(default)]

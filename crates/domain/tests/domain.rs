@@ -2254,3 +2254,101 @@ mod timefmt {
         }
     }
 }
+
+/// Timestamps in stored records and on the wire, read and written by hand.
+mod rfc3339 {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use complaints_domain::timefmt::rfc3339::{format, parse};
+
+    fn instants() -> Vec<DateTime<Utc>> {
+        let base = Utc
+            .with_ymd_and_hms(2026, 2, 28, 23, 59, 59)
+            .single()
+            .expect("valid");
+        vec![
+            base,
+            base + Duration::milliseconds(250),
+            base + Duration::microseconds(1),
+            base + Duration::nanoseconds(7),
+            Utc.with_ymd_and_hms(2024, 2, 29, 0, 0, 0)
+                .single()
+                .expect("leap day"),
+        ]
+    }
+
+    #[test]
+    fn writes_exactly_what_chrono_writes() {
+        for t in instants() {
+            let chrono_text = serde_json::to_value(t).expect("chrono serialises");
+            assert_eq!(format(&t), chrono_text.as_str().expect("text"), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn reads_what_it_and_chrono_write() {
+        for t in instants() {
+            assert_eq!(parse(&format(&t)), Some(t));
+            let chrono_text = serde_json::to_value(t).expect("chrono serialises");
+            assert_eq!(parse(chrono_text.as_str().expect("text")), Some(t));
+        }
+    }
+
+    #[test]
+    fn reads_offsets_as_the_same_instant() {
+        let utc = Utc
+            .with_ymd_and_hms(2026, 11, 23, 1, 30, 0)
+            .single()
+            .expect("valid");
+        assert_eq!(parse("2026-11-23T09:30:00+08:00"), Some(utc));
+        assert_eq!(parse("2026-11-22T20:30:00-05:00"), Some(utc));
+        assert_eq!(parse("2026-11-23T01:30:00.000Z"), Some(utc));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_timestamp() {
+        for bad in [
+            "",
+            "2026-11-23",
+            "2026-11-23T01:30Z",
+            "2026-11-23T25:00:00Z",
+            "2026-11-23T01:30:00",
+            "2026-11-23T01:30:00+8",
+            "2026-11-23T01:30:00.1234567890Z",
+            "yesterday",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+}
+
+/// Purchase dates in stored records, read and written by hand.
+mod stored_dates {
+    use complaints_domain::fixtures;
+
+    #[test]
+    fn a_purchase_date_is_stored_as_chrono_wrote_it_and_read_back() {
+        let c = fixtures::worked_example("x", chrono::Utc::now());
+        let json = serde_json::to_value(&c).expect("serialises");
+        assert_eq!(json["purchase_date"], "2025-09-01");
+        let back: complaints_domain::Complaint = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back.purchase_date, c.purchase_date);
+    }
+
+    #[test]
+    fn a_missing_or_null_purchase_date_is_none_and_a_bad_one_is_an_error() {
+        let c = fixtures::worked_example("x", chrono::Utc::now());
+        let mut json = serde_json::to_value(&c).expect("serialises");
+        json["purchase_date"] = serde_json::Value::Null;
+        let back: complaints_domain::Complaint =
+            serde_json::from_value(json.clone()).expect("null is fine");
+        assert_eq!(back.purchase_date, None);
+        json.as_object_mut()
+            .expect("object")
+            .remove("purchase_date");
+        let back: complaints_domain::Complaint =
+            serde_json::from_value(json.clone()).expect("missing is fine");
+        assert_eq!(back.purchase_date, None);
+        json["purchase_date"] = "2025-13-01".into();
+        assert!(serde_json::from_value::<complaints_domain::Complaint>(json).is_err());
+    }
+}

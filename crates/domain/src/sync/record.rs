@@ -200,7 +200,7 @@ impl RecordState {
             .unwrap_or_default();
         object.insert(
             "updated_at".into(),
-            serde_json::to_value(updated).map_err(|e| e.to_string())?,
+            crate::timefmt::rfc3339::format(&updated).into(),
         );
         // Through text rather than `from_value`: the app then carries one
         // generated `Complaint` deserialiser instead of two (~8 KB of wasm).

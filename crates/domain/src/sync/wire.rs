@@ -34,6 +34,7 @@ pub struct PushRequest {
 pub struct PushResponse {
     /// One result per operation, in the order sent.
     pub results: Vec<OpResult>,
+    #[serde(with = "crate::timefmt::rfc3339")]
     pub server_time: DateTime<Utc>,
 }
 
@@ -132,6 +133,7 @@ pub struct PullResponse {
     pub more: bool,
     /// How many operations are waiting after this page (for progress).
     pub remaining: u64,
+    #[serde(with = "crate::timefmt::rfc3339")]
     pub server_time: DateTime<Utc>,
 }
 
