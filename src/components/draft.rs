@@ -167,15 +167,19 @@ impl FormDraft {
 
     /// Brings back the stored draft, if any (telling the user with `restored`),
     /// then starts keeping drafts. Call once storage is open.
+    /// If the user types before the draft is read, what they typed is newer
+    /// and wins: the stored draft is then not brought back.
     pub fn restore(self, restored: Text) {
+        let before = self.form.get_untracked();
         spawn_local(async move {
             let key = self.key.get_value();
             match self.state.load_draft(&key).await {
-                Ok(Some(draft)) => {
+                Ok(Some(draft)) if self.form.with_untracked(|now| *now == before) => {
                     self.form.set(draft);
                     self.notice.set(Some((NoticeKind::Info, restored)));
                 }
-                Ok(None) => {}
+                // Nothing stored, or the user has typed since: keep the form.
+                Ok(_) => {}
                 Err(e) => platform::log_error(
                     "draft unreadable; showing the form without it",
                     &format!("{e:?}"),

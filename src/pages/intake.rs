@@ -34,7 +34,13 @@ pub fn IntakePage() -> impl IntoView {
         if done == Some(true) || state.boot.get() != Boot::Ready {
             return done.unwrap_or(false);
         }
-        draft.reset(blank());
+        // Never over what the user already typed while storage was opening.
+        if draft
+            .form
+            .with_untracked(ComplaintForm::is_untouched_intake)
+        {
+            draft.reset(blank());
+        }
         draft.restore(Text::DraftRestored);
         true
     });
