@@ -166,6 +166,24 @@ describe('sync between tablets', () => {
     }
   });
 
+  test('another open tab of the same tablet shows a new complaint without reloading', async () => {
+    const server = await startServer();
+    const ctx = await browser.newContext({ locale: 'zh-CN' });
+    const first = await ctx.newPage();
+    try {
+      await openApp(first, server.url);
+      const second = await ctx.newPage();
+      await second.goto(server.url);
+      await second.getByTestId('net-status').waitFor();
+      await create(first, server.url, { ...X, 投诉顾客姓名: '郭女士', 联系电话: '13522223333' });
+      await second.locator('.complaint-card', { hasText: '郭女士' }).waitFor({ timeout: 10_000 });
+    } finally {
+      await ctx.close();
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
   test('a tab closed with changes still queued sends them the next time the app opens', async () => {
     const server = await startServer();
     const ctx = await browser.newContext({ locale: 'zh-CN' });

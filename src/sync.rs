@@ -187,24 +187,38 @@ async fn with_sync_lock(work: impl std::future::Future<Output = ()> + 'static) -
     }
 }
 
+thread_local! {
+    /// This tab's one channel: used to send *and* to listen, because a
+    /// BroadcastChannel object never receives its own messages (a second
+    /// object in the same tab would, and the tab would re-read its whole list
+    /// after each of its own saves).
+    static CHANNEL: std::cell::RefCell<Option<web_sys::BroadcastChannel>> = const { std::cell::RefCell::new(None) };
+}
+
+fn channel() -> Option<web_sys::BroadcastChannel> {
+    CHANNEL.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = web_sys::BroadcastChannel::new(CHANNEL_NAME).ok();
+        }
+        slot.clone()
+    })
+}
+
 /// Tells the other tabs that the data changed.
 pub fn broadcast_changed() {
-    if let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) {
+    if let Some(channel) = channel() {
         let _ = channel.post_message(&"changed".into());
-        channel.close();
     }
 }
 
 /// Calls `on_change` whenever another tab says the data changed.
 pub fn listen_for_changes(on_change: impl Fn() + 'static) {
-    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) else {
-        return;
-    };
+    let Some(channel) = channel() else { return };
     let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| on_change());
     channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-    // Both live as long as the page.
+    // Lives as long as the page.
     handler.forget();
-    std::mem::forget(channel);
 }
 
 impl AppState {
