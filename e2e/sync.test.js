@@ -130,7 +130,7 @@ describe('sync between tablets', () => {
   });
 
   test('the server killed in the middle of a push and restarted: nothing lost, nothing applied twice', async () => {
-    const N = 1500;
+    const N = 3000; // six batches of 500
     let server = await startServer();
     const { port, dataDir } = server;
     const ctx = await browser.newContext({ locale: 'zh-CN' });
@@ -143,15 +143,17 @@ describe('sync between tablets', () => {
       await page.reload();
       await page.getByTestId('sync-pending').and(page.locator(`[data-count="${N}"]`)).waitFor();
 
-      // Back online; kill the server as soon as the first push is on its way.
-      const pushed = page.waitForRequest('**/api/v1/sync/push');
+      // Back online (the browser's online event starts the sync); kill the
+      // server as soon as the first batch is answered, with five more to go.
+      const firstAnswer = page.waitForResponse('**/api/v1/sync/push');
       await ctx.setOffline(false);
-      await page.getByTestId('sync-now').click();
-      await pushed;
+      await firstAnswer;
       await server.stop('SIGKILL');
-      await page.getByTestId('sync-problem').waitFor();
+      await page.getByTestId('sync-problem').getByText('无法连接服务器').waitFor();
 
       server = await startServer({ port, dataDir });
+      const before = (await serverOps(server.url)).length;
+      assert.ok(before >= 500 && before < N, `the kill landed mid-push: ${before} of ${N} had arrived`);
       await syncNow(page);
 
       const ops = await serverOps(server.url);

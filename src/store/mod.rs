@@ -59,6 +59,16 @@ fn parse_json(key: &str, value: &JsValue) -> Result<serde_json::Value, StoreErro
     })
 }
 
+/// Sends one request and waits for its answer (request errors and storage
+/// errors alike become [`StoreError::Backend`]).
+async fn run<B, T>(request: B) -> Result<T, StoreError>
+where
+    B: indexed_db_futures::BuildPrimitive,
+    B::Fut: std::future::Future<Output = indexed_db_futures::Result<T>>,
+{
+    request.primitive().map_err(backend)?.await.map_err(backend)
+}
+
 /// Puts `value` under `key` in `store` within `tx`.
 async fn put(
     tx: &Transaction<'_>,
@@ -66,14 +76,8 @@ async fn put(
     key: &str,
     value: JsValue,
 ) -> Result<(), StoreError> {
-    tx.object_store(store)
-        .map_err(backend)?
-        .put(value)
-        .with_key(key)
-        .primitive()
-        .map_err(backend)?
-        .await
-        .map_err(backend)?;
+    let os = tx.object_store(store).map_err(backend)?;
+    run(os.put(value).with_key(key)).await?;
     Ok(())
 }
 
@@ -127,35 +131,21 @@ impl IdbStore {
     async fn get_value(&self, store: &str, key: &str) -> Result<Option<JsValue>, StoreError> {
         let tx = self.db.transaction(store).build().map_err(backend)?;
         let os = tx.object_store(store).map_err(backend)?;
-        let value: Option<JsValue> = os
-            .get(key)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        let value: Option<JsValue> = run(os.get(key)).await?;
         Ok(value.filter(|v| !v.is_undefined()))
     }
 
     async fn put_value(&self, store: &str, key: &str, value: JsValue) -> Result<(), StoreError> {
         let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(backend)?;
-        os.put(value)
-            .with_key(key)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        run(os.put(value).with_key(key)).await?;
         tx.commit().await.map_err(backend)
     }
 
     async fn delete_value(&self, store: &str, key: &str) -> Result<(), StoreError> {
         let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(backend)?;
-        os.delete(key)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        run(os.delete(key)).await?;
         tx.commit().await.map_err(backend)
     }
 }
@@ -169,21 +159,10 @@ impl ComplaintStore for IdbStore {
         let value = to_json(complaint)?;
         let tx = self.writing([COMPLAINTS, DRAFTS])?;
         let complaints = tx.object_store(COMPLAINTS).map_err(backend)?;
-        complaints
-            .put(value)
-            .with_key(complaint.id.as_str())
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        run(complaints.put(value).with_key(complaint.id.as_str())).await?;
         if let Some(key) = clear_draft {
             let drafts = tx.object_store(DRAFTS).map_err(backend)?;
-            drafts
-                .delete(key)
-                .primitive()
-                .map_err(backend)?
-                .await
-                .map_err(backend)?;
+            run(drafts.delete(key)).await?;
         }
         tx.commit().await.map_err(backend)
     }
@@ -198,20 +177,12 @@ impl ComplaintStore for IdbStore {
     async fn list_complaints(&self) -> Result<Listing, StoreError> {
         let tx = self.db.transaction(COMPLAINTS).build().map_err(backend)?;
         let os = tx.object_store(COMPLAINTS).map_err(backend)?;
-        let keys: Vec<JsValue> = os
-            .get_all_keys::<JsValue>()
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?
+        let keys: Vec<JsValue> = run(os.get_all_keys::<JsValue>())
+            .await?
             .collect::<Result<_, _>>()
             .map_err(backend)?;
-        let values: Vec<JsValue> = os
-            .get_all::<JsValue>()
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?
+        let values: Vec<JsValue> = run(os.get_all::<JsValue>())
+            .await?
             .collect::<Result<_, _>>()
             .map_err(backend)?;
         let mut listing = Listing::default();
@@ -264,23 +235,16 @@ impl ComplaintStore for IdbStore {
         let key = case_sequence_key(day);
         let tx = self.writing(SETTINGS)?;
         let os = tx.object_store(SETTINGS).map_err(backend)?;
-        let current: Option<JsValue> = os
-            .get(key.as_str())
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        let current: Option<JsValue> = run(os.get(key.as_str())).await?;
         let last = match current.filter(|v| !v.is_undefined()) {
             Some(v) => parse_json(&key, &v)?.as_u64().unwrap_or(0) as u32,
             None => 0,
         };
         let next = last + 1;
-        os.put(JsValue::from_str(&next.to_string()))
-            .with_key(key.as_str())
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        run(os
+            .put(JsValue::from_str(&next.to_string()))
+            .with_key(key.as_str()))
+        .await?;
         tx.commit().await.map_err(backend)?;
         Ok(next)
     }
@@ -292,14 +256,11 @@ impl ComplaintStore for IdbStore {
     ) -> Result<Complaint, StoreError> {
         let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS, SETTINGS])?;
         // The entry's place in the queue, counted in this same transaction.
-        let counter: Option<JsValue> = tx
+        let counter: Option<JsValue> = run(tx
             .object_store(SETTINGS)
             .map_err(backend)?
-            .get(OUTBOX_SEQ_SETTING)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+            .get(OUTBOX_SEQ_SETTING))
+        .await?;
         let seq = match counter.filter(|v| !v.is_undefined()) {
             Some(v) => parse_json(OUTBOX_SEQ_SETTING, &v)?.as_u64().unwrap_or(0) + 1,
             None => 1,
@@ -319,12 +280,7 @@ impl ComplaintStore for IdbStore {
         let states = tx.object_store(RECORD_STATES).map_err(backend)?;
         // Read, merge and write the state in this one transaction: a pull
         // landing meanwhile is either before it (and merged) or after it.
-        let current: Option<JsValue> = states
-            .get(op.record.as_str())
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        let current: Option<JsValue> = run(states.get(op.record.as_str())).await?;
         let mut state = match current.filter(|v| !v.is_undefined()) {
             Some(v) => decode(&op.record, &v)?,
             None => RecordState::new(&op.record),
@@ -335,13 +291,7 @@ impl ComplaintStore for IdbStore {
         put(&tx, RECORD_STATES, &state.id, to_json(&state)?).await?;
         put(&tx, OUTBOX, &op.id, entry).await?;
         if let Some(key) = clear_draft {
-            tx.object_store(DRAFTS)
-                .map_err(backend)?
-                .delete(key)
-                .primitive()
-                .map_err(backend)?
-                .await
-                .map_err(backend)?;
+            run(tx.object_store(DRAFTS).map_err(backend)?.delete(key)).await?;
         }
         tx.commit().await.map_err(backend)?;
         Ok(complaint)
@@ -357,12 +307,8 @@ impl ComplaintStore for IdbStore {
     async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let tx = self.db.transaction(OUTBOX).build().map_err(backend)?;
         let os = tx.object_store(OUTBOX).map_err(backend)?;
-        let values: Vec<JsValue> = os
-            .get_all::<JsValue>()
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?
+        let values: Vec<JsValue> = run(os.get_all::<JsValue>())
+            .await?
             .collect::<Result<_, _>>()
             .map_err(backend)?;
         let mut entries = Vec::with_capacity(values.len());
@@ -396,21 +342,11 @@ impl ComplaintStore for IdbStore {
             delete.await.map_err(backend)?;
         }
         for (id, reason) in rejected {
-            let current: Option<JsValue> = os
-                .get(id.as_str())
-                .primitive()
-                .map_err(backend)?
-                .await
-                .map_err(backend)?;
+            let current: Option<JsValue> = run(os.get(id.as_str())).await?;
             if let Some(value) = current.filter(|v| !v.is_undefined()) {
                 let mut entry: OutboxEntry = decode(id, &value)?;
                 entry.rejection = Some(reason.clone());
-                os.put(to_json(&entry)?)
-                    .with_key(id.as_str())
-                    .primitive()
-                    .map_err(backend)?
-                    .await
-                    .map_err(backend)?;
+                run(os.put(to_json(&entry)?).with_key(id.as_str())).await?;
             }
         }
         tx.commit().await.map_err(backend)
@@ -419,47 +355,25 @@ impl ComplaintStore for IdbStore {
     async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError> {
         let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX])?;
         let outbox = tx.object_store(OUTBOX).map_err(backend)?;
-        let found: Option<JsValue> = outbox
-            .get(op_id)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        let found: Option<JsValue> = run(outbox.get(op_id)).await?;
         let Some(found) = found.filter(|v| !v.is_undefined()) else {
             return Ok(None);
         };
         let entry: OutboxEntry = decode(op_id, &found)?;
         let record = entry.op.record.as_str();
         let states = tx.object_store(RECORD_STATES).map_err(backend)?;
-        let current: Option<JsValue> = states
-            .get(record)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        let current: Option<JsValue> = run(states.get(record)).await?;
         let mut state = match current.filter(|v| !v.is_undefined()) {
             Some(v) => decode(record, &v)?,
             None => RecordState::new(record),
         };
         state.remove_op(op_id);
         let complaint = state.materialize().ok();
-        outbox
-            .delete(op_id)
-            .primitive()
-            .map_err(backend)?
-            .await
-            .map_err(backend)?;
+        run(outbox.delete(op_id)).await?;
         put(&tx, RECORD_STATES, record, to_json(&state)?).await?;
         match &complaint {
             Some(c) => put(&tx, COMPLAINTS, record, to_json(c)?).await?,
-            None => tx
-                .object_store(COMPLAINTS)
-                .map_err(backend)?
-                .delete(record)
-                .primitive()
-                .map_err(backend)?
-                .await
-                .map_err(backend)?,
+            None => run(tx.object_store(COMPLAINTS).map_err(backend)?.delete(record)).await?,
         }
         tx.commit().await.map_err(backend)?;
         Ok(complaint)
