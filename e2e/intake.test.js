@@ -4,22 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, startServer } from './lib.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, withServer, WORKED_EXAMPLE } from './lib.js';
 
-const FIRST = {
-  维修站代码: 'BJ01',
-  维修站名称: '北京朝阳特约售后服务中心',
-  投诉顾客姓名: '李先生',
-  联系电话: '138 0013 8000',
-  投诉渠道: '厂方转投诉',
-  投诉分类: '产品质量类',
-  投诉性质: '潜在媒体曝光',
-  顾客背景: '在媒体工作，表示如不满意将公开曝光',
-  '车辆识别号 (VIN)': 'LSVAU218XN2183294',
-  车牌号码: '京A·12345',
-  车辆故障或投诉内容: '保修期内，高速行驶制动时方向盘强烈抖动。维修站仅光盘处理，问题依旧。',
-  顾客需求或倾向: '免费更换相关零件并立即修好',
-};
+const FIRST = WORKED_EXAMPLE;
 
 const SECOND = {
   维修站代码: 'BJ01',
@@ -40,94 +27,92 @@ describe('offline intake', () => {
   });
 
   test('a complaint taken in Chinese is there after the server is gone and the browser is offline', async () => {
-    const server = await startServer();
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
-    const page = await context.newPage();
-    try {
-      await openApp(page, server.url);
-      assert.equal(await page.getByTestId('net-status').innerText(), '在线');
+    await withServer(async (server) => {
+      const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
+      const page = await context.newPage();
+      try {
+        await openApp(page, server.url);
+        assert.equal(await page.getByTestId('net-status').innerText(), '在线');
 
-      await page.getByRole('link', { name: '新建投诉' }).click();
-      await fillForm(page, FIRST);
-      await page.screenshot({ path: join(ARTIFACTS, 'intake-1024x768.png'), fullPage: false });
-      await page.getByRole('button', { name: '保存' }).click();
-      await page.waitForURL(`${server.url}/`);
-      assert.deepEqual(await listedNames(page), ['李先生']);
-      await page.getByText(/已保存投诉 BJ01-\d{8}-[0-9A-Z]{6}-0001/).waitFor();
+        await page.getByRole('link', { name: '新建投诉' }).click();
+        await fillForm(page, FIRST);
+        await page.screenshot({ path: join(ARTIFACTS, 'intake-1024x768.png'), fullPage: false });
+        await page.getByRole('button', { name: '保存' }).click();
+        await page.waitForURL(`${server.url}/`);
+        assert.deepEqual(await listedNames(page), ['李先生']);
+        await page.getByText(/已保存投诉 BJ01-\d{8}-[0-9A-Z]{6}-0001/).waitFor();
 
-      // The dead zone: no server, no network.
-      await server.stop();
-      await context.setOffline(true);
-      await page.reload();
-      await page.getByText('离线').waitFor();
-      assert.deepEqual(await listedNames(page), ['李先生']);
+        // The dead zone: no server, no network.
+        await server.stop();
+        await context.setOffline(true);
+        await page.reload();
+        await page.getByText('离线').waitFor();
+        assert.deepEqual(await listedNames(page), ['李先生']);
 
-      // A second complaint, taken offline.
-      await page.getByRole('link', { name: '新建投诉' }).click();
-      await fillForm(page, SECOND);
-      await page.getByRole('button', { name: '保存' }).click();
-      await page.waitForURL(`${server.url}/`);
-      assert.equal((await listedNames(page)).length, 2);
+        // A second complaint, taken offline.
+        await page.getByRole('link', { name: '新建投诉' }).click();
+        await fillForm(page, SECOND);
+        await page.getByRole('button', { name: '保存' }).click();
+        await page.waitForURL(`${server.url}/`);
+        assert.equal((await listedNames(page)).length, 2);
 
-      await page.reload();
-      const names = await listedNames(page);
-      assert.deepEqual([...names].sort(), ['李先生', '王女士'].sort());
+        await page.reload();
+        const names = await listedNames(page);
+        assert.deepEqual([...names].sort(), ['李先生', '王女士'].sort());
 
-      // Its detail opens offline too, with every field as typed.
-      await page.locator('.complaint-card', { hasText: '李先生' }).click();
-      assert.equal(await page.getByLabel('顾客背景').inputValue(), FIRST['顾客背景']);
-      assert.equal(await page.getByLabel('车辆识别号 (VIN)').inputValue(), FIRST['车辆识别号 (VIN)']);
-    } finally {
-      await context.close();
-      await server.stop();
-      server.cleanup();
-    }
+        // Its detail opens offline too, with every field as typed.
+        await page.locator('.complaint-card', { hasText: '李先生' }).click();
+        assert.equal(await page.getByLabel('顾客背景').inputValue(), FIRST['顾客背景']);
+        assert.equal(await page.getByLabel('车辆识别号 (VIN)').inputValue(), FIRST['车辆识别号 (VIN)']);
+      } finally {
+        await context.close();
+      }
+    });
   });
 
   test('without the service worker the same offline reload fails (negative control)', async () => {
-    const server = await startServer();
-    const context = await browser.newContext({ locale: 'zh-CN', serviceWorkers: 'block' });
-    const page = await context.newPage();
-    try {
-      await page.goto(server.url);
-      await page.getByTestId('net-status').waitFor();
-      await server.stop();
-      await context.setOffline(true);
-      await assert.rejects(page.reload(), /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED/);
-    } finally {
-      await context.close();
-      await server.stop();
-      server.cleanup();
-    }
+    await withServer(async (server) => {
+      const context = await browser.newContext({ locale: 'zh-CN', serviceWorkers: 'block' });
+      const page = await context.newPage();
+      try {
+        await page.goto(server.url);
+        await page.getByTestId('net-status').waitFor();
+        await server.stop();
+        await context.setOffline(true);
+        await assert.rejects(page.reload(), /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED/);
+      } finally {
+        await context.close();
+      }
+    });
   });
 
   test('a half-typed draft survives a reload and a closed tab, offline', async () => {
-    const server = await startServer();
-    const context = await browser.newContext({ locale: 'zh-CN' });
-    let page = await context.newPage();
-    try {
-      await openApp(page, `${server.url}/new`);
-      await server.stop();
-      await context.setOffline(true);
-      await page.getByLabel('投诉顾客姓名').fill('赵先生');
-      await page.getByLabel('车辆故障或投诉内容').fill('仪表盘报警灯常亮，');
-      await page.getByLabel('公里数').fill('12a'); // invalid input is kept as typed
-      await page.getByText('草稿已自动保存在本机').waitFor();
+    await withServer(async (server) => {
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      let page = await context.newPage();
+      try {
+        await openApp(page, `${server.url}/new`);
+        await server.stop();
+        await context.setOffline(true);
+        await page.getByLabel('投诉顾客姓名').fill('赵先生');
+        await page.getByLabel('车辆故障或投诉内容').fill('仪表盘报警灯常亮，');
+        await page.getByLabel('公里数').fill('12a'); // invalid input is kept as typed
+        await page.getByText('草稿已自动保存在本机').waitFor();
 
-      await page.reload();
-      await page.getByText('已恢复上次未保存的草稿').waitFor();
-      assert.equal(await page.getByLabel('投诉顾客姓名').inputValue(), '赵先生');
-      assert.equal(await page.getByLabel('车辆故障或投诉内容').inputValue(), '仪表盘报警灯常亮，');
-      assert.equal(await page.getByLabel('公里数').inputValue(), '12a');
+        await page.reload();
+        await page.getByText('已恢复上次未保存的草稿').waitFor();
+        assert.equal(await page.getByLabel('投诉顾客姓名').inputValue(), '赵先生');
+        assert.equal(await page.getByLabel('车辆故障或投诉内容').inputValue(), '仪表盘报警灯常亮，');
+        assert.equal(await page.getByLabel('公里数').inputValue(), '12a');
 
-      await page.close();
-      page = await context.newPage();
-      await page.goto(`${server.url}/new`);
-      await page.getByText('已恢复上次未保存的草稿').waitFor();
-      assert.equal(await page.getByLabel('投诉顾客姓名').inputValue(), '赵先生');
-    } finally {
-      await context.close();
-      server.cleanup();
-    }
+        await page.close();
+        page = await context.newPage();
+        await page.goto(`${server.url}/new`);
+        await page.getByText('已恢复上次未保存的草稿').waitFor();
+        assert.equal(await page.getByLabel('投诉顾客姓名').inputValue(), '赵先生');
+      } finally {
+        await context.close();
+      }
+    });
   });
 });

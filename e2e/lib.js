@@ -72,6 +72,33 @@ export async function startServer({ dataDir, port } = {}) {
   };
 }
 
+/** Runs `fn` with a fresh server, which is stopped and removed afterwards. */
+export async function withServer(fn) {
+  const server = await startServer();
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+}
+
+/** The worked example of the source documents, as typed on the intake form (field label → value). */
+export const WORKED_EXAMPLE = {
+  维修站代码: 'BJ01',
+  维修站名称: '北京朝阳特约售后服务中心',
+  投诉顾客姓名: '李先生',
+  联系电话: '138 0013 8000',
+  投诉渠道: '厂方转投诉',
+  投诉分类: '产品质量类',
+  投诉性质: '潜在媒体曝光',
+  顾客背景: '在媒体工作，表示如不满意将公开曝光',
+  '车辆识别号 (VIN)': 'LSVAU218XN2183294',
+  车牌号码: '京A·12345',
+  车辆故障或投诉内容: '保修期内，高速行驶制动时方向盘强烈抖动。维修站仅光盘处理，问题依旧。',
+  顾客需求或倾向: '免费更换相关零件并立即修好',
+};
+
 export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }

@@ -2,28 +2,13 @@
 //   node e2e/screenshots.mjs <out-dir>     (scripts/screenshots sets the env)
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillForm, launchBrowser, openApp, startServer } from './lib.js';
+import { fillForm, launchBrowser, openApp, startServer, WORKED_EXAMPLE } from './lib.js';
 
 const out = process.argv[2] || 'docs/screenshots';
 mkdirSync(out, { recursive: true });
 
-const example = {
-  维修站代码: 'BJ01',
-  维修站名称: '北京朝阳特约售后服务中心',
-  处理人: '王经理',
-  投诉顾客姓名: '李先生',
-  联系电话: '138 0013 8000',
-  投诉渠道: '厂方转投诉',
-  投诉分类: '产品质量类',
-  投诉性质: '潜在媒体曝光',
-  顾客背景: '在媒体工作，表示如不满意将公开曝光',
-  '车辆识别号 (VIN)': 'LSVAU2180N2183294',
-  车牌号码: '京A·12345',
-  车型: '帕萨特 2.0T',
-  公里数: '23,560',
-  车辆故障或投诉内容: '保修期内，高速行驶制动时方向盘强烈抖动。维修站仅光盘处理，问题依旧。',
-  顾客需求或倾向: '免费更换相关零件并立即修好',
-};
+// The worked example, with a VIN whose check digit is wrong (to show the warning).
+const example = { ...WORKED_EXAMPLE, 处理人: '王经理', 车型: '帕萨特 2.0T', 公里数: '23,560', '车辆识别号 (VIN)': 'LSVAU2180N2183294' };
 
 const server = await startServer();
 const browser = await launchBrowser();
