@@ -43,6 +43,8 @@ pub fn worked_example(id: &str, received_at: DateTime<Utc>) -> Complaint {
         created_at: received_at,
         updated_at: received_at,
         created_on_device: "device-fixture".into(),
+        timeline: Vec::new(),
+        steps: Default::default(),
     }
 }
 
@@ -58,6 +60,14 @@ const FAULTS: [&str; 6] = [
     "更换的备件三天后再次损坏，怀疑为非原厂配件。",
     "保养时间过长，等待超过四小时且未提前告知，服务态度差。",
 ];
+
+fn closed_text(status: Status, text: &str) -> String {
+    if status == Status::Closed {
+        text.into()
+    } else {
+        String::new()
+    }
+}
 
 /// A generated complaint number `n` (deterministic), with about 1.2 KB of
 /// JSON including Chinese text: for benchmarks and list tests.
@@ -114,12 +124,15 @@ pub fn generated(n: u32, device_id: &str) -> Complaint {
         compensation_requested: Some(Cny::from_yuan(i64::from(n % 20) * 1_000)),
         compensation_agreed: None,
         tracking: "已联系顾客，安排技术经理复检车辆，等待厂家技术支持回复。".into(),
-        final_result: String::new(),
-        root_cause: String::new(),
-        customer_satisfied: None,
+        // A closed complaint has what closing needs.
+        final_result: closed_text(status, "已修复，顾客确认问题解决"),
+        root_cause: closed_text(status, "维修工艺不规范；已组织技师培训并更新检查单"),
+        customer_satisfied: (status == Status::Closed).then_some(n % 3 != 0),
         status,
         created_at: received_at,
         updated_at: received_at,
         created_on_device: device_id.into(),
+        timeline: Vec::new(),
+        steps: Default::default(),
     }
 }

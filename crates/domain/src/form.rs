@@ -441,6 +441,20 @@ impl ComplaintForm {
             }
         };
 
+        if p.status == Status::Closed {
+            // Closing needs the result, the root cause and the customer's answer.
+            let closing = [
+                (Field::FinalResult, self.final_result.trim().is_empty()),
+                (Field::RootCause, self.root_cause.trim().is_empty()),
+                (Field::CustomerSatisfied, p.customer_satisfied.is_none()),
+            ];
+            for (field, missing) in closing {
+                if missing && !issues.iter().any(|i| i.field == field) {
+                    issues.push(Issue::error(field, IssueKind::RequiredToClose));
+                }
+            }
+        }
+
         (p, issues)
     }
 
@@ -494,6 +508,8 @@ impl ComplaintForm {
             created_at: new.now,
             updated_at: new.now,
             created_on_device: new.device_id,
+            timeline: Vec::new(),
+            steps: Default::default(),
         };
         Ok((c, issues))
     }
@@ -515,6 +531,9 @@ impl ComplaintForm {
         };
         let (mut c, warnings) = self.to_new_complaint(offset, new)?;
         c.created_at = base.created_at;
+        // The handling is not on the form: it is kept as it is.
+        c.timeline = base.timeline.clone();
+        c.steps = base.steps.clone();
         // The input shows minutes only: an untouched received time keeps its
         // seconds instead of being silently truncated by an unrelated edit.
         if self.received_at == local_input(base.received_at, offset) {

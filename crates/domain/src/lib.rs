@@ -11,18 +11,25 @@
 //! - [`form`]: the record as typed, validated into a [`Complaint`];
 //! - [`validate`], [`vin`], [`phone`], [`money`]: the rules and their messages;
 //! - [`case_number`]: human-readable numbers made offline without collisions;
-//! - [`search`]: the list's search, filters and order;
+//! - [`handling`]: the handling process — timeline, the eight steps,
+//!   escalation, status changes, the major-complaint mark;
+//! - [`sla`]: the handling clocks (2-hour contact, 3-day callback, 4-hour report);
+//! - [`risk`]: the major-complaint warnings;
+//! - [`search`]: the list's search, filters and order, and the same-vehicle lookup;
 //! - [`store`]: the storage contract, an in-memory store and its conformance suite.
 
 pub mod case_number;
 pub mod field;
 pub mod fixtures;
 pub mod form;
+pub mod handling;
 pub mod lang;
 pub mod model;
 pub mod money;
 pub mod phone;
+pub mod risk;
 pub mod search;
+pub mod sla;
 pub mod store;
 pub mod sync;
 pub mod timefmt;

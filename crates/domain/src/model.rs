@@ -8,7 +8,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::lang::{Labelled, Lang};
+use std::collections::BTreeMap;
+
+use crate::handling::{Entry, Tick};
+
 use crate::money::Cny;
 
 /// Declares a fieldless enum with a stable code and zh/en labels.
@@ -20,7 +23,7 @@ macro_rules! labelled_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $code)] $variant ),+
         }
@@ -40,15 +43,16 @@ macro_rules! labelled_enum {
             }
         }
 
-        impl Labelled for $name {
-            fn label(&self, lang: Lang) -> &'static str {
+        impl $crate::lang::Labelled for $name {
+            fn label(&self, lang: $crate::lang::Lang) -> &'static str {
                 match (self, lang) {
-                    $( ($name::$variant, Lang::Zh) => $zh, ($name::$variant, Lang::En) => $en, )+
+                    $( ($name::$variant, $crate::lang::Lang::Zh) => $zh, ($name::$variant, $crate::lang::Lang::En) => $en, )+
                 }
             }
         }
     };
 }
+pub(crate) use labelled_enum;
 
 labelled_enum! {
     /// How the complaint reached us (投诉渠道), numbered as on the paper form.
@@ -196,4 +200,12 @@ pub struct Complaint {
     /// Id of the device that took the complaint in.
     #[serde(default)]
     pub created_on_device: String,
+    /// What happened in the handling, oldest first (append-only; see
+    /// [`crate::handling`]). Synced entry by entry, so entries made on
+    /// different devices never overwrite one another.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Entry>,
+    /// The eight steps of handling that are done, by step number (1–8).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub steps: BTreeMap<u8, Tick>,
 }

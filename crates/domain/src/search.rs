@@ -71,3 +71,42 @@ pub fn filter_and_sort(all: &[Complaint], query: &ListQuery) -> Vec<Complaint> {
     sort_newest_first(&mut out);
     out
 }
+
+/// A plate as compared: upper case, without spaces, dots or middle dots
+/// (`京A·12345`, `京a 12345` and `京A12345` are one plate).
+pub fn plate_key(plate: &str) -> String {
+    plate
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '•' | '-' | '・'))
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The other complaints about the same vehicle — the same 17-character VIN,
+/// or the same plate (at least 5 characters) — open ones first, then newest
+/// first. `except` is the complaint being looked at (its id), if any.
+/// Repeat complaints are the strongest warning sign in the sources.
+pub fn same_vehicle<'a>(
+    all: &'a [Complaint],
+    vin: &str,
+    plate: &str,
+    except: &str,
+) -> Vec<&'a Complaint> {
+    let vin = crate::vin::normalize(vin);
+    let vin = (vin.chars().count() == 17).then_some(vin);
+    let plate = plate_key(plate);
+    let plate = (plate.chars().count() >= 5).then_some(plate);
+    if vin.is_none() && plate.is_none() {
+        return Vec::new();
+    }
+    let mut found: Vec<&Complaint> = all
+        .iter()
+        .filter(|c| c.id != except)
+        .filter(|c| {
+            vin.as_deref().is_some_and(|v| c.vin == v)
+                || plate.as_deref().is_some_and(|p| plate_key(&c.plate) == p)
+        })
+        .collect();
+    found.sort_by_key(|c| (c.status == Status::Closed, std::cmp::Reverse(c.received_at)));
+    found
+}

@@ -12,7 +12,7 @@ pub use client::{choose_value, local_change, reapply, LocalChange, Stamp};
 pub use hlc::{Hlc, HlcClock};
 pub use op::{
     changed_fields, complaint_fields, is_syncable_field, op_id_from_bytes, Op, CREATED_AT,
-    CREATED_ON_DEVICE,
+    CREATED_ON_DEVICE, STEP_PREFIX, TIMELINE_PREFIX,
 };
 pub use record::{Applied, FieldState, OpMeta, RecordState, Version};
 pub use wire::{

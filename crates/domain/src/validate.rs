@@ -22,6 +22,8 @@ pub enum Severity {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum IssueKind {
     Required,
+    /// Closing the complaint needs this field.
+    RequiredToClose,
     TooLong { max: usize },
     VinLength { len: usize },
     VinForbiddenLetter { letter: char },
@@ -80,6 +82,13 @@ impl Issue {
                     format!("请填写{}", self.field.label(lang))
                 } else {
                     format!("{} is required", self.field.label(lang))
+                }
+            }
+            RequiredToClose => {
+                if zh {
+                    format!("关闭投诉前必须填写{}", self.field.label(lang))
+                } else {
+                    format!("{} is required to close the complaint", self.field.label(lang))
                 }
             }
             TooLong { max } => {

@@ -1361,6 +1361,7 @@ mod messages {
         use IssueKind::*;
         let all = vec![
             Required,
+            RequiredToClose,
             TooLong { max: 50 },
             VinLength { len: 16 },
             VinForbiddenLetter { letter: 'O' },
@@ -1400,7 +1401,7 @@ mod messages {
                 | DateInvalid
                 | DateTimeInvalid
                 | PurchaseAfterReceipt => {}
-                UnknownChoice => {}
+                UnknownChoice | RequiredToClose => {}
             }
         }
         all

@@ -428,7 +428,7 @@ mod convergence {
             "handler" => json!(rng.pick(&HANDLERS)),
             "status" => json!(rng.pick(&STATUSES)),
             "final_result" => json!(format!("处理结果 {device}-{step}")),
-            "customer_satisfied" => rng.pick(&[json!(true), json!(false), Value::Null]).clone(),
+            "customer_satisfied" => rng.pick(&[json!(true), json!(false)]).clone(),
             other => panic!("not a safe field: {other}"),
         }
     }
@@ -528,7 +528,12 @@ mod convergence {
                 // A new complaint, taken in on this tablet.
                 let n = (seed % 1000) as u32 * 16 + record_count as u32;
                 record_count += 1;
-                let complaint = fixtures::generated(n, &r.device);
+                let mut complaint = fixtures::generated(n, &r.device);
+                // What closing needs is there from the start (and edits never
+                // clear it), so any status an edit picks is a valid one.
+                complaint.final_result = "已修复".into();
+                complaint.root_cause = "工艺问题，已整改".into();
+                complaint.customer_satisfied = Some(true);
                 let hlc = r.issue(now);
                 let op = creation(&rng.op_id(), &complaint, hlc, &r.device);
                 let mut state = RecordState::new(&complaint.id);

@@ -13,8 +13,22 @@ use crate::model::Complaint;
 pub const CREATED_AT: &str = "created_at";
 pub const CREATED_ON_DEVICE: &str = "created_on_device";
 
+/// The key prefix of a timeline entry: `tl.<entry id>` (set once, never changed).
+pub const TIMELINE_PREFIX: &str = "tl.";
+/// The key prefix of one of the eight steps: `step.<1–8>` (a tick, or `null`).
+pub const STEP_PREFIX: &str = "step.";
+
 /// Whether `key` names a field an operation may set.
 pub fn is_syncable_field(key: &str) -> bool {
+    if let Some(id) = key.strip_prefix(TIMELINE_PREFIX) {
+        return (1..=40).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    }
+    if let Some(n) = key.strip_prefix(STEP_PREFIX) {
+        return matches!(n, "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8");
+    }
     key == CREATED_AT || key == CREATED_ON_DEVICE || Field::from_key(key).is_some()
 }
 
@@ -57,25 +71,52 @@ pub fn op_id_from_bytes(bytes: [u8; 10]) -> String {
 }
 
 /// Every field of a complaint as an operation sets it when the complaint is
-/// created (all but `id` and the derived `updated_at`).
+/// created (all but `id` and the derived `updated_at`). The timeline and the
+/// steps are spread out, one key per entry and per ticked step, so that
+/// devices adding entries or ticking steps concurrently never touch the same key.
 pub fn complaint_fields(c: &Complaint) -> BTreeMap<String, serde_json::Value> {
     let serde_json::Value::Object(map) = serde_json::to_value(c).unwrap_or_default() else {
         return BTreeMap::new();
     };
-    map.into_iter()
-        .filter(|(k, _)| k != "id" && k != "updated_at")
-        .collect()
+    let mut out = BTreeMap::new();
+    for (key, value) in map {
+        match (key.as_str(), value) {
+            ("id" | "updated_at", _) => {}
+            ("timeline", serde_json::Value::Array(entries)) => {
+                for entry in entries {
+                    if let Some(id) = entry.get("id").and_then(|v| v.as_str()) {
+                        out.insert(format!("{TIMELINE_PREFIX}{id}"), entry.clone());
+                    }
+                }
+            }
+            ("steps", serde_json::Value::Object(steps)) => {
+                for (n, tick) in steps {
+                    out.insert(format!("{STEP_PREFIX}{n}"), tick);
+                }
+            }
+            (_, value) => {
+                out.insert(key, value);
+            }
+        }
+    }
+    out
 }
 
 /// The fields whose values differ between two versions of a complaint, with
-/// their new values.
+/// their new values; a step no longer ticked is set to `null`.
 pub fn changed_fields(
     before: &Complaint,
     after: &Complaint,
 ) -> BTreeMap<String, serde_json::Value> {
     let old = complaint_fields(before);
-    complaint_fields(after)
-        .into_iter()
+    let new = complaint_fields(after);
+    let gone = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(|k| (k.clone(), serde_json::Value::Null))
+        .collect::<Vec<_>>();
+    new.into_iter()
         .filter(|(k, v)| old.get(k) != Some(v))
+        .chain(gone)
         .collect()
 }

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::hlc::Hlc;
-use super::op::Op;
+use super::op::{Op, STEP_PREFIX, TIMELINE_PREFIX};
 use crate::model::Complaint;
 
 /// Who made an operation, and when.
@@ -188,11 +188,22 @@ impl RecordState {
     /// complaint (a required field never set, a value of the wrong type).
     pub fn materialize(&self) -> Result<Complaint, String> {
         let mut object = serde_json::Map::new();
+        let mut timeline = Vec::new();
+        let mut steps = serde_json::Map::new();
         for (key, field) in &self.fields {
-            if let Some(value) = field.value() {
+            let Some(value) = field.value() else { continue };
+            if key.starts_with(TIMELINE_PREFIX) {
+                timeline.push(value.clone());
+            } else if let Some(n) = key.strip_prefix(STEP_PREFIX) {
+                if !value.is_null() {
+                    steps.insert(n.to_string(), value.clone());
+                }
+            } else {
                 object.insert(key.clone(), value.clone());
             }
         }
+        object.insert("timeline".into(), timeline.into());
+        object.insert("steps".into(), steps.into());
         object.insert("id".into(), self.id.clone().into());
         let updated = self
             .latest()
@@ -205,6 +216,8 @@ impl RecordState {
         // Through text rather than `from_value`: the app then carries one
         // generated `Complaint` deserialiser instead of two (~8 KB of wasm).
         let text = serde_json::Value::Object(object).to_string();
-        serde_json::from_str(&text).map_err(|e| e.to_string())
+        let mut complaint: Complaint = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        crate::handling::sort_timeline(&mut complaint.timeline);
+        Ok(complaint)
     }
 }

@@ -5,10 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::op::{is_syncable_field, Op, CREATED_AT};
+use super::op::{is_syncable_field, Op, CREATED_AT, TIMELINE_PREFIX};
 use super::record::RecordState;
 use crate::field::Field;
 use crate::form::ComplaintForm;
+use crate::handling::Entry;
+use crate::validate::IssueKind;
 use crate::lang::{Labelled, Lang};
 
 /// The protocol version, in the URL path.
@@ -163,6 +165,11 @@ pub fn check_op(
     if let Some(key) = op.set.keys().find(|k| !is_syncable_field(k)) {
         return Err(Rejection::new(RejectCode::UnknownField, Some(key), ""));
     }
+    for (key, value) in &op.set {
+        if let Some(id) = key.strip_prefix(TIMELINE_PREFIX) {
+            check_entry(before, key, id, value)?;
+        }
+    }
     let creating = before.is_none();
     if creating && !op.set.contains_key(CREATED_AT) {
         return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
@@ -217,7 +224,11 @@ pub fn check_op(
     let issues = ComplaintForm::from_complaint(&intended, utc()).issues(utc());
     if let Some(issue) = issues
         .iter()
-        .find(|i| i.is_error() && op.set.contains_key(i.field.key()))
+        .find(|i| {
+            i.is_error()
+                && (op.set.contains_key(i.field.key())
+                    || i.kind == IssueKind::RequiredToClose && op.set.contains_key("status"))
+        })
     {
         return Err(Rejection::new(
             RejectCode::InvalidValue,
@@ -226,6 +237,31 @@ pub fn check_op(
         ));
     }
     Ok(after)
+}
+
+/// A timeline entry is set once, by the operation that adds it, and must be
+/// a valid entry under its own id.
+fn check_entry(
+    before: Option<&RecordState>,
+    key: &str,
+    id: &str,
+    value: &serde_json::Value,
+) -> Result<(), Rejection> {
+    let refuse = |detail: String| Err(Rejection::new(RejectCode::InvalidValue, Some(key), detail));
+    if before.is_some_and(|b| b.fields.contains_key(key)) {
+        return refuse("a timeline entry is never changed once added".into());
+    }
+    let entry: Entry = match serde_json::from_str(&value.to_string()) {
+        Ok(entry) => entry,
+        Err(e) => return refuse(e.to_string()),
+    };
+    if entry.id != id {
+        return refuse("the entry's id differs from its key".into());
+    }
+    match entry.check() {
+        Ok(()) => Ok(()),
+        Err(e) => refuse(e.message(Lang::En)),
+    }
 }
 
 /// The first key of `op.set` whose value no complaint can hold (wrong type,

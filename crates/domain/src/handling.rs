@@ -1,0 +1,459 @@
+//! The handling process (客户投诉处理流程) as data and pure actions.
+//!
+//! A complaint's handling is its **timeline**: append-only [`Entry`]s, each
+//! saying what happened, when it happened *on the device* (not when it
+//! synced), who did it and on which device — contact with the customer,
+//! notes, callbacks (回访), escalations, "resolved", status changes, the
+//! major-complaint mark and the written report to the manufacturer. Each
+//! entry syncs as its own key (`tl.<id>`, see [`crate::sync::op`]), set once
+//! and never changed, so entries made offline on different devices all
+//! appear after sync, in time order, and none overwrites another.
+//!
+//! The **eight steps** of handling the matter are a checklist ([`STEPS`]);
+//! each tick records who and when and syncs as its own key (`step.<n>`).
+//!
+//! Derived facts — the current escalation level, whether the complaint is
+//! marked major, when it was resolved — are read from the timeline by the
+//! functions here, so every device and the server read them the same way.
+//! The actions ([`add_entry`], [`change_status`], [`tick_step`]) return the
+//! changed complaint or say why not; the caller turns the change into one
+//! sync operation like any edit.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::field::Field;
+use crate::lang::{Labelled, Lang};
+use crate::model::{labelled_enum, Complaint, Status};
+
+labelled_enum! {
+    /// What a timeline entry records.
+    pub enum EntryKind {
+        /// The customer was contacted (starts the handling; the 2-hour rule).
+        Contact = ("contact", "联系顾客", "Customer contacted"),
+        Note = ("note", "备注", "Note"),
+        /// The follow-up call asking for the customer's feedback (回访).
+        Callback = ("callback", "回访", "Callback"),
+        /// Handed up a level (branch → management → manufacturer).
+        Escalation = ("escalation", "升级处理", "Escalation"),
+        /// The agreed solution was carried out (starts the 3-day callback clock).
+        Resolved = ("resolved", "问题已解决", "Resolved"),
+        /// The status changed (closing, reopening, holding).
+        Status = ("status", "状态变更", "Status change"),
+        /// Marked as a major complaint (重大投诉).
+        Major = ("major", "标记为重大投诉", "Marked as major"),
+        /// The major-complaint mark was taken back.
+        Unmajor = ("unmajor", "取消重大投诉标记", "Major mark removed"),
+        /// The written report to the manufacturer (the 4-hour rule).
+        Report = ("report", "书面报告厂方", "Written report to the manufacturer"),
+    }
+}
+
+labelled_enum! {
+    /// How the customer was reached.
+    pub enum ContactMethod {
+        Phone = ("phone", "电话", "Phone"),
+        Visit = ("visit", "当面/上门", "In person"),
+        Message = ("message", "短信/微信", "Text message"),
+        Email = ("email", "邮件", "E-mail"),
+    }
+}
+
+labelled_enum! {
+    /// Who handles the complaint: the escalation levels, lowest first.
+    #[derive(Default)]
+    pub enum Level {
+        #[default]
+        Branch = ("branch", "维修站", "Branch"),
+        Management = ("management", "经销商管理层", "Branch management"),
+        Manufacturer = ("manufacturer", "厂方区域经理", "Manufacturer's regional manager"),
+    }
+}
+
+/// The eight steps of handling the matter (处理事情), in order; step `n` is
+/// `STEPS[n - 1]`: (Chinese, English).
+pub const STEPS: [(&str, &str); 8] = [
+    ("准备：查阅维修记录、调查、分析原因", "Prepare: repair history, investigate, analyse the cause"),
+    ("了解客户的需求和真实意图", "Understand the customer's needs and real intent"),
+    ("提出有选择的解决方案", "Offer a choice of solutions"),
+    ("寻求客户支持和认同", "Seek the customer's support and agreement"),
+    ("执行商定的解决方案并请客户确认", "Carry out the agreed solution; customer confirms"),
+    ("额外的服务", "Extra service beyond expectations"),
+    ("服务经理后续跟踪，确认满意", "Follow-up by the service manager; confirm satisfaction"),
+    ("总结经验和预防措施", "Sum up lessons and preventive measures"),
+];
+
+/// A step's label in a language (`n` is 1–8).
+pub fn step_label(n: u8, lang: Lang) -> &'static str {
+    let (zh, en) = STEPS[usize::from(n.clamp(1, 8)) - 1];
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// Who acts: the person's name and this device's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub device: String,
+}
+
+/// A ticked step: who ticked it, when, on which device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tick {
+    pub by: String,
+    #[serde(default)]
+    pub dev: String,
+    #[serde(with = "crate::timefmt::rfc3339")]
+    pub at: DateTime<Utc>,
+}
+
+/// One thing that happened in the handling of a complaint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Unique id (the sync key is `tl.<id>`).
+    pub id: String,
+    pub kind: EntryKind,
+    /// When it happened, by the device's (server-corrected) clock; the user
+    /// may set an earlier time for something done before it was typed in.
+    #[serde(with = "crate::timefmt::rfc3339")]
+    pub at: DateTime<Utc>,
+    /// When it was typed in.
+    #[serde(with = "crate::timefmt::rfc3339")]
+    pub recorded: DateTime<Utc>,
+    /// Who did it.
+    pub by: String,
+    /// The device it was recorded on.
+    #[serde(default)]
+    pub dev: String,
+    /// The note, the reason for an escalation, the customer's feedback…
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// Contact and callback: how the customer was reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<ContactMethod>,
+    /// Contact and callback: whether the customer was reached (a reached
+    /// callback is an *effective* one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reached: Option<bool>,
+    /// Callback: the customer's answer, satisfied or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfied: Option<bool>,
+    /// Escalation: the level handed up to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// Status change: the new status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Status change: the status before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Status>,
+    /// Major mark: which of the five major-complaint criteria hold (1–5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<u8>,
+}
+
+/// The criterion of domain.md that says media or legal exposure.
+pub const EXPOSURE_CRITERION: u8 = 5;
+
+/// How far in the future an entry's time may be (a clock a little ahead).
+pub const MAX_ENTRY_AHEAD: Duration = Duration::minutes(5);
+
+/// Why an action cannot be taken; each says what to do in the user's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlingError {
+    /// The entry breaks a rule (what is missing or wrong).
+    Invalid(&'static str, &'static str),
+    /// Closing needs these fields filled first.
+    MissingToClose(Vec<Field>),
+    /// Nothing would change.
+    Unchanged,
+}
+
+impl HandlingError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (HandlingError::Invalid(zh, _), Lang::Zh) => (*zh).to_string(),
+            (HandlingError::Invalid(_, en), Lang::En) => (*en).to_string(),
+            (HandlingError::MissingToClose(fields), _) => {
+                let names: Vec<&str> = fields.iter().map(|f| f.label(lang)).collect();
+                match lang {
+                    Lang::Zh => format!("关闭投诉前必须填写：{}", names.join("、")),
+                    Lang::En => format!("To close, first fill in: {}", names.join(", ")),
+                }
+            }
+            (HandlingError::Unchanged, Lang::Zh) => "没有变化".into(),
+            (HandlingError::Unchanged, Lang::En) => "Nothing changed".into(),
+        }
+    }
+}
+
+fn invalid(zh: &'static str, en: &'static str) -> HandlingError {
+    HandlingError::Invalid(zh, en)
+}
+
+impl Entry {
+    /// A new entry of `kind` by `actor`, happened at `at`, typed in at `now`.
+    pub fn new(
+        id: String,
+        kind: EntryKind,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Entry {
+        Entry {
+            id,
+            kind,
+            at,
+            recorded: now,
+            by: actor.name.clone(),
+            dev: actor.device.clone(),
+            text: String::new(),
+            method: None,
+            reached: None,
+            satisfied: None,
+            level: None,
+            status: None,
+            from: None,
+            criteria: Vec::new(),
+        }
+    }
+
+    /// Whether the customer was reached (contact and callback entries; a
+    /// contact without the answer counts as reached).
+    pub fn reached_customer(&self) -> bool {
+        matches!(self.kind, EntryKind::Contact | EntryKind::Callback) && self.reached != Some(false)
+    }
+
+    /// Whether this status change reopened a closed complaint.
+    pub fn is_reopening(&self) -> bool {
+        self.kind == EntryKind::Status
+            && self.from == Some(Status::Closed)
+            && self.status != Some(Status::Closed)
+    }
+
+    /// What is wrong with the entry, if anything (the device checks before
+    /// saving, the server before accepting).
+    pub fn check(&self) -> Result<(), HandlingError> {
+        let id_ok = (1..=40).contains(&self.id.len())
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(invalid("记录编号无效", "The entry id is invalid"));
+        }
+        if self.by.trim().is_empty() || self.by.chars().count() > 50 {
+            return Err(invalid("请填写经办人（50字以内）", "Say who did it (at most 50 characters)"));
+        }
+        if self.text.chars().count() > 4000 {
+            return Err(invalid("说明最多4000字", "The text is at most 4000 characters"));
+        }
+        if self.at > self.recorded + MAX_ENTRY_AHEAD {
+            return Err(invalid("发生时间不能晚于现在", "The time cannot be in the future"));
+        }
+        let text_needed = |zh, en| {
+            if self.text.trim().is_empty() {
+                Err(invalid(zh, en))
+            } else {
+                Ok(())
+            }
+        };
+        match self.kind {
+            EntryKind::Note => text_needed("请填写备注内容", "Write the note"),
+            EntryKind::Callback if self.reached.is_none() => {
+                Err(invalid("请选择是否联系上顾客", "Say whether the customer was reached"))
+            }
+            EntryKind::Callback if self.reached == Some(false) && self.satisfied.is_some() => Err(
+                invalid("未联系上顾客时不能记录满意度", "No answer can be recorded when the customer was not reached"),
+            ),
+            EntryKind::Escalation if self.level.is_none() => {
+                Err(invalid("请选择升级到的层级", "Choose the level to escalate to"))
+            }
+            EntryKind::Escalation => text_needed("请填写升级原因", "Say why it is escalated"),
+            EntryKind::Status if self.status.is_none() => {
+                Err(invalid("缺少新状态", "The new status is missing"))
+            }
+            EntryKind::Major
+                if self.criteria.is_empty() && self.text.trim().is_empty()
+                    || self.criteria.iter().any(|c| !(1..=5).contains(c)) =>
+            {
+                Err(invalid(
+                    "请选择符合的重大投诉条件或说明原因",
+                    "Choose the major-complaint criteria that hold, or say why",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Appends an entry (any kind but a status change, see [`change_status`]).
+/// A reached callback with the customer's answer also fills in "customer
+/// satisfied".
+pub fn add_entry(c: &Complaint, entry: Entry) -> Result<Complaint, HandlingError> {
+    entry.check()?;
+    if entry.kind == EntryKind::Status {
+        return Err(invalid("请用状态按钮更改状态", "Use the status control to change the status"));
+    }
+    if entry.kind == EntryKind::Escalation && entry.level <= Some(escalation_level(c)) {
+        return Err(invalid(
+            "只能升级到更高的层级",
+            "A complaint can only be escalated to a higher level",
+        ));
+    }
+    let mut next = c.clone();
+    if entry.kind == EntryKind::Callback && entry.reached == Some(true) && entry.satisfied.is_some()
+    {
+        next.customer_satisfied = entry.satisfied;
+    }
+    push_entry(&mut next, entry);
+    Ok(next)
+}
+
+fn push_entry(c: &mut Complaint, entry: Entry) {
+    c.timeline.push(entry);
+    sort_timeline(&mut c.timeline);
+}
+
+/// Time order: when it happened, then the id (a total order every device agrees on).
+pub fn sort_timeline(entries: &mut [Entry]) {
+    entries.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+}
+
+/// The fields closing still needs: the final result, the root cause and
+/// corrective action, and the customer's satisfaction answer.
+pub fn missing_to_close(c: &Complaint) -> Vec<Field> {
+    let mut missing = Vec::new();
+    if c.final_result.trim().is_empty() {
+        missing.push(Field::FinalResult);
+    }
+    if c.root_cause.trim().is_empty() {
+        missing.push(Field::RootCause);
+    }
+    if c.customer_satisfied.is_none() {
+        missing.push(Field::CustomerSatisfied);
+    }
+    missing
+}
+
+/// Moves the complaint to `to`, recording who, when and from what. Closing is
+/// refused while [`missing_to_close`] names anything; reopening a closed
+/// complaint is allowed and shows in the timeline as a reopening.
+pub fn change_status(
+    c: &Complaint,
+    to: Status,
+    entry_id: String,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Complaint, HandlingError> {
+    if c.status == to {
+        return Err(HandlingError::Unchanged);
+    }
+    if to == Status::Closed {
+        let missing = missing_to_close(c);
+        if !missing.is_empty() {
+            return Err(HandlingError::MissingToClose(missing));
+        }
+    }
+    let mut next = c.clone();
+    record_status_change(&mut next, c.status, entry_id, actor, now);
+    Ok(next)
+}
+
+/// Records a status change already made to `c.status` (from `from`), as the
+/// edit form's save does.
+pub fn record_status_change(
+    c: &mut Complaint,
+    from: Status,
+    entry_id: String,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) {
+    let to = c.status;
+    let mut entry = Entry::new(entry_id, EntryKind::Status, actor, now, now);
+    entry.status = Some(to);
+    entry.from = Some(from);
+    push_entry(c, entry);
+}
+
+/// Ticks (or unticks) step `n` (1–8) of the eight steps.
+pub fn tick_step(
+    c: &Complaint,
+    n: u8,
+    done: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Complaint, HandlingError> {
+    if !(1..=8).contains(&n) {
+        return Err(invalid("没有这一步", "There is no such step"));
+    }
+    if c.steps.contains_key(&n) == done {
+        return Err(HandlingError::Unchanged);
+    }
+    let mut next = c.clone();
+    if done {
+        next.steps.insert(
+            n,
+            Tick {
+                by: actor.name.clone(),
+                dev: actor.device.clone(),
+                at: now,
+            },
+        );
+    } else {
+        next.steps.remove(&n);
+    }
+    Ok(next)
+}
+
+/// The entries of one kind, in time order.
+pub fn entries(c: &Complaint, kind: EntryKind) -> impl Iterator<Item = &Entry> {
+    c.timeline.iter().filter(move |e| e.kind == kind)
+}
+
+/// The level the complaint is handled at now: the highest it was escalated to.
+pub fn escalation_level(c: &Complaint) -> Level {
+    entries(c, EntryKind::Escalation)
+        .filter_map(|e| e.level)
+        .max()
+        .unwrap_or_default()
+}
+
+/// The mark in force when the complaint is major: the latest of the marks
+/// and unmarks, when it is a mark.
+pub fn major_mark(c: &Complaint) -> Option<&Entry> {
+    c.timeline
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EntryKind::Major | EntryKind::Unmajor))
+        .filter(|e| e.kind == EntryKind::Major)
+}
+
+/// When the complaint was (last) resolved: a complaint the customer was not
+/// satisfied with goes back to handling and is resolved again later.
+pub fn resolved_at(c: &Complaint) -> Option<DateTime<Utc>> {
+    entries(c, EntryKind::Resolved).map(|e| e.at).last()
+}
+
+/// Callbacks made, and how many of them reached the customer (effective).
+pub fn callback_counts(c: &Complaint) -> (usize, usize) {
+    let made = entries(c, EntryKind::Callback).count();
+    let effective = entries(c, EntryKind::Callback)
+        .filter(|e| e.reached == Some(true))
+        .count();
+    (made, effective)
+}
+
+/// When the complaint was (last) closed, if it is closed.
+pub fn closed_at(c: &Complaint) -> Option<DateTime<Utc>> {
+    if c.status != Status::Closed {
+        return None;
+    }
+    c.timeline
+        .iter()
+        .rev()
+        .find(|e| e.kind == EntryKind::Status && e.status == Some(Status::Closed))
+        .map(|e| e.at)
+}
