@@ -79,3 +79,16 @@ pub async fn pull(cursor: &str, device: &str, limit: u32) -> Result<PullResponse
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
     read(response).await
 }
+
+/// The risk rules' configuration: `GET /api/v1/config`.
+pub async fn risk_config() -> Result<complaints_domain::risk::RiskConfig, ApiError> {
+    #[derive(Deserialize)]
+    struct Config {
+        risk: complaints_domain::risk::RiskConfig,
+    }
+    let response = Request::get("/api/v1/config")
+        .send()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+    read::<Config>(response).await.map(|c| c.risk)
+}

@@ -17,7 +17,8 @@ pub fn App() -> impl IntoView {
         <SyncBar/>
         <main>
             {move || match nav.page.get() {
-                Page::List => view! { <ListPage/> }.into_any(),
+                Page::List => view! { <ListPage attention=false/> }.into_any(),
+                Page::Attention => view! { <ListPage attention=true/> }.into_any(),
                 Page::New => view! { <IntakePage/> }.into_any(),
                 Page::Detail(id) => view! { <DetailPage id/> }.into_any(),
                 Page::NotFound => {

@@ -56,6 +56,9 @@ pub enum Text {
     NeverSynced,
     Receiving,
     RefusedChanges,
+    Device,
+    NeedsAttention,
+    NothingDue,
 }
 
 impl Text {
@@ -131,6 +134,12 @@ impl Text {
             NeverSynced => ("尚未同步", "Not synced yet"),
             Receiving => ("正在接收数据", "Receiving data"),
             RefusedChanges => ("条修改被服务器拒绝", "change(s) refused by the server"),
+            Device => ("设备", "Device"),
+            NeedsAttention => ("需要关注", "Needs attention"),
+            NothingDue => (
+                "没有即将到期或已超时的投诉",
+                "Nothing is due soon or overdue",
+            ),
         };
         lang.pick(zh, en)
     }

@@ -12,6 +12,8 @@ pub enum Page {
     List,
     /// `/new`: intake.
     New,
+    /// `/attention`: what is due soon or overdue.
+    Attention,
     /// `/c/<id>`: one complaint.
     Detail(String),
     NotFound,
@@ -22,6 +24,7 @@ impl Page {
         match path.trim_end_matches('/') {
             "" => Page::List,
             "/new" => Page::New,
+            "/attention" => Page::Attention,
             other => match other.strip_prefix("/c/") {
                 Some(id) if !id.is_empty() && !id.contains('/') => Page::Detail(id.to_string()),
                 _ => Page::NotFound,

@@ -13,6 +13,8 @@ use complaints_domain::sync::{
     choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
     CREATED_AT, MAX_CLOCK_AHEAD_MS,
 };
+use complaints_domain::handling::{record_status_change, Actor, HandlingError};
+use complaints_domain::risk::RiskConfig;
 use complaints_domain::{
     case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, OutboxEntry, StoreError,
     Unreadable,
@@ -21,6 +23,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Text;
 use crate::platform;
 use crate::store::IdbStore;
 use crate::sync::{listen_for_changes, Scheduler, SyncStatus};
@@ -33,6 +36,7 @@ const DEVICE_SETTING: &str = "device";
 const DEFAULTS_SETTING: &str = "intake_defaults";
 const CLOCK_SETTING: &str = "hlc";
 const OFFSET_SETTING: &str = "clock_offset_ms";
+const RISK_SETTING: &str = "risk_config";
 /// Set once complaints saved before sync existed have been given operations.
 const ADOPTED_SETTING: &str = "adopted_unsynced";
 
@@ -75,6 +79,24 @@ pub enum SaveError {
     Storage(StoreError),
     /// The app is still opening storage.
     NotReady,
+    /// A rule of the handling process says no (closing without a result…).
+    Rule(HandlingError),
+}
+
+impl SaveError {
+    /// What to tell the user.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            SaveError::Rule(e) => e.message(lang),
+            SaveError::Invalid(issues) => issues
+                .iter()
+                .filter(|i| i.is_error())
+                .map(|i| i.message(lang))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; ")),
+            _ => crate::i18n::Text::SaveFailed.get(lang).to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -89,6 +111,12 @@ pub struct AppState {
     pub defaults: RwSignal<IntakeDefaults>,
     /// A one-off message for the list page (e.g. "saved BJ01-…").
     pub flash: RwSignal<Option<String>>,
+    /// The time, by the server-corrected clock, refreshed every 30 s (the
+    /// handling clocks count down from it).
+    pub now: RwSignal<DateTime<Utc>>,
+    /// Model launch dates and marketing events for the risk rules, as last
+    /// fetched from the server (kept on the device for offline use).
+    pub risk_config: RwSignal<RiskConfig>,
     /// What the user sees of sync.
     pub sync: SyncStatus,
     pub(crate) scheduler: StoredValue<Scheduler, LocalStorage>,
@@ -109,6 +137,8 @@ pub fn provide_app_state() -> AppState {
         unreadable: RwSignal::new(Vec::new()),
         defaults: RwSignal::new(IntakeDefaults::default()),
         flash: RwSignal::new(None),
+        now: RwSignal::new(Utc::now()),
+        risk_config: RwSignal::new(RiskConfig::default()),
         sync: SyncStatus::new(),
         scheduler: StoredValue::new_local(Scheduler::default()),
         store: StoredValue::new_local(None),
@@ -125,9 +155,17 @@ pub fn provide_app_state() -> AppState {
         state.request_sync(std::time::Duration::ZERO);
     });
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
+    let tick = set_interval_with_handle(
+        move || state.now.set(state.clock_now()),
+        std::time::Duration::from_secs(30),
+    )
+    .ok();
     on_cleanup(move || {
         on.remove();
         off.remove();
+        if let Some(t) = tick {
+            t.clear();
+        }
     });
 
     spawn_local(async move {
@@ -148,6 +186,7 @@ pub fn provide_app_state() -> AppState {
                 });
                 // Whatever is queued, also from a tab closed earlier, goes now.
                 state.request_sync(std::time::Duration::ZERO);
+                state.refresh_risk_config().await;
             }
             Err(e) => {
                 platform::log_error("opening storage failed", &e.to_string());
@@ -203,6 +242,11 @@ impl AppState {
         {
             self.offset_ms.set_value(offset);
         }
+        if let Some(v) = store.get_setting(RISK_SETTING).await? {
+            if let Ok(config) = serde_json::from_value(v) {
+                self.risk_config.set(config);
+            }
+        }
         self.device.set_value(Some(device));
         self.store.set_value(Some(store.clone()));
         self.adopt_unsynced(&store).await?;
@@ -246,17 +290,83 @@ impl AppState {
         (js_sys::Date::now() as i64 + self.offset_ms.get_value()).max(0) as u64
     }
 
+    /// The time by the server-corrected clock.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.now_ms() as i64).unwrap_or_else(Utc::now)
+    }
+
+    /// Who acts on this device: the handler name last used here (sign-in
+    /// will name the user), and the device.
+    pub fn actor(&self) -> Actor {
+        let name = self.defaults.with_untracked(|d| d.handler.trim().to_string());
+        let device = self.device_id();
+        let name = if name.is_empty() {
+            let tag = self.device.with_value(|d| d.as_ref().map(|d| d.tag.clone()));
+            format!("{} {}", Text::Device.get(self.lang.get_untracked()), tag.unwrap_or_default())
+        } else {
+            name
+        };
+        Actor { name, device }
+    }
+
+    /// A fresh id for a timeline entry.
+    pub fn new_entry_id(&self) -> String {
+        self.stamp_id()
+    }
+
+    fn stamp_id(&self) -> String {
+        let random = uuid::Uuid::new_v4();
+        let mut bytes = [0u8; 10];
+        bytes.copy_from_slice(&random.as_bytes()[..10]);
+        op_id_from_bytes(bytes)
+    }
+
+    /// Fetches the risk rules' configuration when the server can be reached,
+    /// and keeps it on the device.
+    pub async fn refresh_risk_config(&self) {
+        let Ok(config) = crate::api::risk_config().await else {
+            return;
+        };
+        if let Some(store) = self.store.get_value() {
+            if let Ok(v) = serde_json::to_value(&config) {
+                let _ = store.set_setting(RISK_SETTING, v).await;
+            }
+        }
+        self.risk_config.set(config);
+    }
+
+    /// Applies a handling action (an entry, a tick, a status change) to the
+    /// stored complaint and saves the change as one operation.
+    pub async fn handle(
+        &self,
+        id: &str,
+        action: impl FnOnce(&Complaint, Actor, String, DateTime<Utc>) -> Result<Complaint, HandlingError>,
+    ) -> Result<Complaint, SaveError> {
+        let store = self.store()?;
+        let base = store
+            .get_complaint(id)
+            .await
+            .map_err(SaveError::Storage)?
+            .ok_or(SaveError::NotReady)?;
+        let after = action(&base, self.actor(), self.stamp_id(), self.clock_now())
+            .map_err(SaveError::Rule)?;
+        let state = store.get_record_state(id).await.map_err(SaveError::Storage)?;
+        let change = local_change(state.as_ref(), Some(&base), &after, self.stamp())
+            .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?;
+        match change {
+            Some(change) => self.finish_change(&store, &change.op, None).await,
+            None => Ok(base),
+        }
+    }
+
     /// A fresh identity and stamp for a local operation.
     fn stamp(&self) -> Stamp {
         let now = self.now_ms();
         let mut clock = self.clock.get_value();
         let hlc = clock.tick(now);
         self.clock.set_value(clock);
-        let random = uuid::Uuid::new_v4();
-        let mut bytes = [0u8; 10];
-        bytes.copy_from_slice(&random.as_bytes()[..10]);
         Stamp {
-            op_id: op_id_from_bytes(bytes),
+            op_id: self.stamp_id(),
             hlc,
             device: self.device_id(),
         }
@@ -364,9 +474,19 @@ impl AppState {
         form: &ComplaintForm,
     ) -> Result<Complaint, SaveError> {
         let store = self.store()?;
-        let (edited, _warnings) = form
+        let (mut edited, _warnings) = form
             .apply_to(base, platform::local_offset(), Utc::now())
             .map_err(SaveError::Invalid)?;
+        if edited.status != base.status {
+            // Who changed the status, and when, goes on the timeline.
+            record_status_change(
+                &mut edited,
+                base.status,
+                self.stamp_id(),
+                &self.actor(),
+                self.clock_now(),
+            );
+        }
         let state = store
             .get_record_state(&base.id)
             .await

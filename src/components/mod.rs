@@ -2,12 +2,14 @@
 
 mod complaint_form;
 mod draft;
+mod handling;
 mod record_sync;
 mod sync_bar;
 mod topbar;
 
 pub use complaint_form::{ComplaintFormView, FormSection};
 pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
+pub use handling::{ClockChip, HandlingPanel, IntakeAlerts, RiskList, SameVehicle};
 pub use record_sync::{show_value, RecordSyncPanel};
 pub use sync_bar::SyncBar;
 pub use topbar::TopBar;

@@ -1,3 +1,4 @@
+use complaints_domain::sla::most_urgent;
 use leptos::prelude::*;
 
 use crate::i18n::Text;
@@ -16,6 +17,16 @@ pub fn TopBar() -> impl IntoView {
             <nav class="topbar__nav">
                 <Link href="/" class="topbar__link">{move || t(Text::Complaints)}</Link>
                 <Link href="/new" class="topbar__link">{move || t(Text::NewComplaint)}</Link>
+                <Link href="/attention" class="topbar__link">
+                    {move || t(Text::NeedsAttention)}
+                    {move || {
+                        let now = state.now.get();
+                        let n = state.complaints.with(|all| {
+                            all.iter().filter(|c| most_urgent(c, now).is_some_and(|(_, s)| s.needs_attention())).count()
+                        });
+                        (n > 0).then(|| view! { <span class="count" data-testid="attention-count">{n}</span> })
+                    }}
+                </Link>
             </nav>
             <span
                 class=move || if state.online.get() { "net-badge net-badge--online" } else { "net-badge net-badge--offline" }

@@ -5,8 +5,13 @@ use complaints_domain::{Complaint, ComplaintForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use complaints_domain::handling::risk_input;
+use complaints_domain::risk::warnings;
+use complaints_domain::search::same_vehicle;
+
 use crate::components::{
-    ComplaintFormView, FormDraft, FormNotice, NoticeKind, RecordSyncPanel, SaveButton, StatusBadge,
+    ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind, RecordSyncPanel, RiskList,
+    SameVehicle, SaveButton, StatusBadge,
 };
 use crate::i18n::Text;
 use crate::platform;
@@ -109,6 +114,24 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         });
     };
 
+    // The warnings follow every change, from here or synced.
+    let others = Memo::new(move |_| {
+        let c = latest.get()?;
+        Some(state.complaints.with(|all| {
+            same_vehicle(all, &c.vin, &c.plate, &c.id)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        }))
+    });
+    let risks = Signal::derive(move || {
+        let Some(c) = latest.get() else { return Vec::new() };
+        let same = others.with(|o| o.as_ref().map_or(0, Vec::len));
+        state
+            .risk_config
+            .with(|cfg| warnings(&risk_input(&c, offset, same), cfg))
+    });
+
     let received = complaint.received_at.with_timezone(&offset).naive_local();
     let received = complaints_domain::timefmt::date_time(received);
     view! {
@@ -120,6 +143,10 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         </div>
         <FormNotice draft/>
         <RecordSyncPanel id=id.clone() revision=revision.into() on_change/>
+        <RiskList warnings=risks/>
+        <HandlingPanel id=id.clone()/>
+        <SameVehicle others=Signal::derive(move || others.get().unwrap_or_default())/>
+        <h2 class="form-title">{move || lang.get().pick("投诉处理表", "Complaint record")}</h2>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()
                 case_number=complaint.case_number.clone()/>

@@ -6,7 +6,12 @@ use complaints_domain::{ComplaintForm, Lang};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::components::{ComplaintFormView, DraftStatus, FormDraft, FormNotice, SaveButton};
+use complaints_domain::risk::warnings;
+use complaints_domain::search::same_vehicle;
+
+use crate::components::{
+    ComplaintFormView, DraftStatus, FormDraft, FormNotice, IntakeAlerts, SaveButton,
+};
 use crate::i18n::Text;
 use crate::platform;
 use crate::router::use_nav;
@@ -68,12 +73,33 @@ pub fn IntakePage() -> impl IntoView {
         }
     };
 
+    // As soon as a VIN or plate is typed: the other complaints about the vehicle.
+    let others = Memo::new(move |_| {
+        let (vin, plate) = draft.form.with(|f| (f.vin.clone(), f.plate.clone()));
+        state.complaints.with(|all| {
+            same_vehicle(all, &vin, &plate, "")
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    // The major-complaint rules, as the user types.
+    let risks = Signal::derive(move || {
+        let same = others.with(Vec::len);
+        draft.form.with(|f| {
+            let input = f.risk_input(platform::local_offset(), same);
+            state.risk_config.with(|cfg| warnings(&input, cfg))
+        })
+    });
+
     view! {
         <h1>{move || Text::NewComplaint.get(lang.get())}</h1>
         <FormNotice draft/>
+
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="intake-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()/>
             <div class="actionbar">
+                <IntakeAlerts warnings=risks others/>
                 <span class="actionbar__status" role="status" data-testid="draft-status">
                     {move || match draft.status.get() {
                         DraftStatus::Idle => "",

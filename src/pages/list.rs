@@ -4,7 +4,10 @@ use complaints_domain::search::filter_and_sort;
 use complaints_domain::{Category, Channel, Labelled, Lang, ListQuery, Status};
 use leptos::prelude::*;
 
-use crate::components::StatusBadge;
+use complaints_domain::handling::{escalation_level, major_mark, Level};
+use complaints_domain::sla::most_urgent;
+
+use crate::components::{ClockChip, StatusBadge};
 use crate::i18n::Text;
 use crate::platform;
 use crate::router::Link;
@@ -48,8 +51,10 @@ fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
     complaints_domain::timefmt::date_time(at.with_timezone(&platform::local_offset()).naive_local())
 }
 
+/// The list; with `attention`, only complaints whose handling clock is due
+/// soon or overdue, the most urgent first.
 #[component]
-pub fn ListPage() -> impl IntoView {
+pub fn ListPage(attention: bool) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let text = RwSignal::new(String::new());
@@ -63,7 +68,20 @@ pub fn ListPage() -> impl IntoView {
             category: category.get(),
             channel: channel.get(),
         };
-        state.complaints.with(|all| filter_and_sort(all, &query))
+        let list = state.complaints.with(|all| filter_and_sort(all, &query));
+        if !attention {
+            return list;
+        }
+        let now = state.now.get();
+        let mut due: Vec<_> = list
+            .into_iter()
+            .filter_map(|c| {
+                let (clock, s) = most_urgent(&c, now)?;
+                s.needs_attention().then_some((clock.due, c))
+            })
+            .collect();
+        due.sort_by_key(|(due, _)| *due);
+        due.into_iter().map(|(_, c)| c).collect()
     });
     // A cheap tablet cannot lay out thousands of cards: show a page, then more on request.
     let shown_limit = RwSignal::new(PAGE);
@@ -75,7 +93,7 @@ pub fn ListPage() -> impl IntoView {
     state.flash.set(None);
 
     view! {
-        <h1>{move || Text::Complaints.get(lang.get())}</h1>
+        <h1>{move || if attention { Text::NeedsAttention } else { Text::Complaints }.get(lang.get())}</h1>
         {flash.map(|message| view! { <p class="notice notice--ok" role="status">{message}</p> })}
         {move || match state.boot.get() {
             Boot::Failed(_) => Some(view! { <p class="notice notice--error" role="alert">{Text::StorageFailed.get(lang.get())}</p> }),
@@ -109,7 +127,7 @@ pub fn ListPage() -> impl IntoView {
             }
             let total = shown.with(Vec::len);
             if total == 0 {
-                let empty = if state.complaints.with(Vec::is_empty) { Text::NoComplaints } else { Text::NoMatches };
+                let empty = if attention { Text::NothingDue } else if state.complaints.with(Vec::is_empty) { Text::NoComplaints } else { Text::NoMatches };
                 return view! { <p class="empty">{empty.get(lang)}</p> }.into_any();
             }
             let count = match lang {
@@ -119,7 +137,11 @@ pub fn ListPage() -> impl IntoView {
             view! {
                 <p class="list-count">{count}</p>
                 <ul class="complaint-list" data-testid="complaint-list">
-                    {shown.with(|list| list.iter().take(shown_limit.get()).cloned().collect::<Vec<_>>()).into_iter().map(|c| view! {
+                    {shown.with(|list| list.iter().take(shown_limit.get()).cloned().collect::<Vec<_>>()).into_iter().map(|c| {
+                        let level = escalation_level(&c);
+                        let major = major_mark(&c).is_some();
+                        let urgent = most_urgent(&c, state.now.get_untracked()).map(|(k, _)| view! { <ClockChip clock=k/> });
+                        view! {
                         <li>
                             <Link href=format!("/c/{}", c.id) class="complaint-card">
                                 <div class="complaint-card__top">
@@ -127,12 +149,15 @@ pub fn ListPage() -> impl IntoView {
                                     <span class="complaint-card__case">{c.case_number.clone()}</span>
                                     <StatusBadge status=c.status/>
                                     <span class="badge">{c.category.label(lang)}</span>
+                                    {(level != Level::Branch).then(|| view! { <span class=format!("badge level level--{}", level.as_str()) data-testid="card-level">{level.label(lang)}</span> })}
+                                    {major.then(|| view! { <span class="badge badge--major">{lang.pick("重大投诉", "Major")}</span> })}
+                                    {urgent}
                                     <span class="complaint-card__when">{short_time(c.received_at)}</span>
                                 </div>
                                 <p class="complaint-card__content">{c.content.clone()}</p>
                             </Link>
                         </li>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </ul>
                 {(total > shown_limit.get()).then(|| view! {
                     <p class="more">

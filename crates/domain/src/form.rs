@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::field::Field;
 use crate::model::{Category, Channel, Complaint, Nature, Status};
 use crate::money::{Cny, MoneyError};
+use crate::risk::RiskInput;
 use crate::validate::{has_errors, Issue, IssueKind};
 use crate::{phone, vin};
 
@@ -87,7 +88,8 @@ pub struct NewComplaint {
     pub now: DateTime<Utc>,
 }
 
-fn local_input(at: DateTime<Utc>, offset: FixedOffset) -> String {
+/// A time as a `datetime-local` input shows it in the device's zone.
+pub fn local_input(at: DateTime<Utc>, offset: FixedOffset) -> String {
     crate::timefmt::input_datetime(at.with_timezone(&offset).naive_local())
 }
 
@@ -312,6 +314,30 @@ impl ComplaintForm {
             )
         });
         typed.into_iter().all(|f| self.get(*f).trim().is_empty())
+    }
+
+    /// What the major-complaint rules look at, from the form as typed
+    /// (values that do not parse yet are left out), so warnings show while
+    /// the user types. `same_vehicle` counts the other complaints about this
+    /// vehicle on the device.
+    pub fn risk_input(&self, offset: FixedOffset, same_vehicle: usize) -> RiskInput<'_> {
+        let (p, _) = self.parse(offset);
+        RiskInput {
+            content: &self.content,
+            demand: &self.demand,
+            tracking: &self.tracking,
+            customer_background: &self.customer_background,
+            nature: Some(p.nature),
+            channel: p.channel,
+            repeat_repairs: p.repeat_repairs,
+            compensation_requested: p.compensation_requested,
+            compensation_agreed: p.compensation_agreed,
+            received_on: p.received_at.map(|t| t.with_timezone(&offset).date_naive()),
+            purchase_date: p.purchase_date,
+            vehicle_model: &self.vehicle_model,
+            unresolved_at_manufacturer: false,
+            same_vehicle_complaints: same_vehicle,
+        }
     }
 
     fn parse(&self, offset: FixedOffset) -> (Parsed, Vec<Issue>) {

@@ -19,12 +19,13 @@
 //! changed complaint or say why not; the caller turns the change into one
 //! sync operation like any edit.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 use crate::lang::{Labelled, Lang};
 use crate::model::{labelled_enum, Complaint, Status};
+use crate::risk::RiskInput;
 
 labelled_enum! {
     /// What a timeline entry records.
@@ -153,6 +154,16 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<u8>,
 }
+
+/// The five criteria of a major complaint (domain.md), in order: criterion
+/// `n` is `CRITERIA[n - 1]`: (Chinese, English).
+pub const CRITERIA: [(&str, &str); 5] = [
+    ("经维修站、经销商和区域经理处理仍未达成一致", "Handled by branch, dealer and field manager without agreement"),
+    ("售后政策及维修或技术手段都无法解决", "Cannot be solved by policy, repair or technical means"),
+    ("顾客期望超出车辆本身的赔偿", "Expectations exceed compensation for the vehicle itself"),
+    ("赔偿要求远超常规（超过1万元）", "Compensation sought over CNY 10,000"),
+    ("存在公关、媒体或法律风险", "Risk of PR, media or legal exposure"),
+];
 
 /// The criterion of domain.md that says media or legal exposure.
 pub const EXPOSURE_CRITERION: u8 = 5;
@@ -358,6 +369,7 @@ pub fn change_status(
         }
     }
     let mut next = c.clone();
+    next.status = to;
     record_status_change(&mut next, c.status, entry_id, actor, now);
     Ok(next)
 }
@@ -456,4 +468,26 @@ pub fn closed_at(c: &Complaint) -> Option<DateTime<Utc>> {
         .rev()
         .find(|e| e.kind == EntryKind::Status && e.status == Some(Status::Closed))
         .map(|e| e.at)
+}
+
+/// What the major-complaint rules look at, from a saved complaint (on every
+/// change). `same_vehicle` counts the other complaints about this vehicle.
+pub fn risk_input(c: &Complaint, offset: FixedOffset, same_vehicle: usize) -> RiskInput<'_> {
+    RiskInput {
+        content: &c.content,
+        demand: &c.demand,
+        tracking: &c.tracking,
+        customer_background: &c.customer_background,
+        nature: Some(c.nature),
+        channel: Some(c.channel),
+        repeat_repairs: c.repeat_repairs,
+        compensation_requested: c.compensation_requested,
+        compensation_agreed: c.compensation_agreed,
+        received_on: Some(c.received_at.with_timezone(&offset).date_naive()),
+        purchase_date: c.purchase_date,
+        vehicle_model: &c.vehicle_model,
+        unresolved_at_manufacturer: escalation_level(c) == Level::Manufacturer
+            && c.status != Status::Closed,
+        same_vehicle_complaints: same_vehicle,
+    }
 }

@@ -36,9 +36,11 @@
 //!    车桥, 半轴, "engine", "gearbox", "axle"…) and, anywhere in it, a failure
 //!    (故障, 断裂, 拉缸, "failed", "broken", "seized"…) or an accident keyword.
 //!    A component alone is not enough: 发动机异响 is not a major failure
-//!    (it is an unexplained phenomenon), 发动机拉缸 is.
+//!    (it is an unexplained phenomenon), 发动机拉缸 is. 断 (broken) does not
+//!    count inside 诊断, 判断, 不断 or 间断.
 //! 10. `media_attention`: the content or demand mention the media (媒体, 记者,
-//!     曝光, 抖音, 热搜, "journalist", "social media", "go public"…).
+//!     曝光, 抖音, 热搜, "journalist", "social media", "go public"…). The
+//!     press is "the press": a bare "press" would match "pressed the brake".
 //! 11. `repeat_repairs`: the same fault was repaired 3 or more times (over 90%
 //!     of major complaints had three or more repairs).
 //! 12. `unexplained`: the content or tracking notes describe a phenomenon the
@@ -400,18 +402,18 @@ impl Warning {
             rule => {
                 let place = match (self.field, zh) {
                     (Some(Field::Demand), true) => "需求",
-                    (Some(Field::Demand), false) => "The demand",
+                    (Some(Field::Demand), false) => "The demand mentions",
                     (Some(Field::Tracking), true) => "跟踪记录",
-                    (Some(Field::Tracking), false) => "The tracking notes",
+                    (Some(Field::Tracking), false) => "The tracking notes mention",
                     (Some(Field::CustomerBackground), true) => "顾客背景",
-                    (Some(Field::CustomerBackground), false) => "The customer background",
+                    (Some(Field::CustomerBackground), false) => "The customer background mentions",
                     (_, true) => "内容",
-                    (_, false) => "The content",
+                    (_, false) => "The content mentions",
                 };
                 if zh {
                     format!("{place}提到“{d}”：{}", consequence(rule, lang))
                 } else {
-                    format!("{place} mentions “{d}”: {}", consequence(rule, lang))
+                    format!("{place} “{d}”: {}", consequence(rule, lang))
                 }
             }
         }
@@ -512,7 +514,18 @@ const BEYOND_VEHICLE: &[&str] = &[
 
 /// Criterion 5: legal action.
 const LEGAL: &[&str] = &[
-    "起诉", "律师", "法院", "诉讼", "打官司", "court", "lawyer", "lawsuit", "sue ", "sued ",
+    "起诉",
+    "律师",
+    "法院",
+    "诉讼",
+    "打官司",
+    "court ",
+    "courts ",
+    "lawyer",
+    "lawsuit",
+    "sue ",
+    "sued ",
+    "suing",
 ];
 
 /// Rule 6.
@@ -525,6 +538,7 @@ const FIRE: &[&str] = &[
     "fire",
     "burn",
     "smoke",
+    "smoking",
     "self-ignit",
 ];
 
@@ -550,7 +564,8 @@ const MAJOR_COMPONENT: &[&str] = &[
     "变速器",
     "车桥",
     "半轴",
-    "engine",
+    "engine ",
+    "engines ",
     "gearbox",
     "transmission",
     "axle",
@@ -578,7 +593,7 @@ const MEDIA: &[&str] = &[
     "电视台",
     "网上",
     "social media",
-    "media",
+    "media ",
     "journalist",
     "reporter",
     "the press",
@@ -661,7 +676,7 @@ fn find_keyword(text: &str, keywords: &[&'static str]) -> Option<&'static str> {
     // character is never an ASCII letter.
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
-    keywords.iter().copied().find(|&kw| {
+    let found = keywords.iter().copied().find(|&kw| {
         if !kw.is_ascii() {
             return text.contains(kw);
         }
@@ -677,14 +692,8 @@ fn find_keyword(text: &str, keywords: &[&'static str]) -> Option<&'static str> {
                     .is_none_or(|b| !b.is_ascii_alphabetic());
             starts && ends
         })
-    })
-}
-
-/// The first keyword found in the first of `places` that has one.
-fn find_in(places: &[(Field, &str)], keywords: &[&'static str]) -> Option<(Field, &'static str)> {
-    places
-        .iter()
-        .find_map(|&(field, text)| find_keyword(text, keywords).map(|kw| (field, kw)))
+    });
+    found.map(str::trim_end)
 }
 
 /// The March-15 window of a year: (first day, last day), inclusive.
@@ -714,62 +723,49 @@ fn model_key(model: &str) -> String {
 /// warning per rule (the first match wins and the detail names it).
 pub fn warnings(input: &RiskInput, config: &RiskConfig) -> Vec<Warning> {
     let mut out = Vec::new();
-    let mut warn = |rule: Rule, field: Option<Field>, detail: String| {
-        out.push(Warning {
-            rule,
-            field,
-            detail,
-        });
-    };
-    let mut keyword = |rule: Rule, places: &[(Field, &str)], keywords: &[&'static str]| {
-        if let Some((field, kw)) = find_in(places, keywords) {
-            out.push(Warning {
-                rule,
-                field: Some(field),
-                detail: kw.to_string(),
-            });
-        }
-    };
     let content = [(Field::Content, input.content)];
     let content_tracking = [
         (Field::Content, input.content),
         (Field::Tracking, input.tracking),
     ];
-    let content_demand = [(Field::Content, input.content), (Field::Demand, input.demand)];
+    let content_demand = [
+        (Field::Content, input.content),
+        (Field::Demand, input.demand),
+    ];
+    let demand = [(Field::Demand, input.demand)];
+    let background = [(Field::CustomerBackground, input.customer_background)];
 
     // 1–3
     if input.unresolved_at_manufacturer {
-        out.push(Warning {
-            rule: Rule::UnresolvedAfterEscalation,
-            field: None,
-            detail: String::new(),
-        });
+        push(
+            &mut out,
+            Rule::UnresolvedAfterEscalation,
+            None,
+            String::new(),
+        );
     }
-    keyword(Rule::NoSolution, &content_tracking, NO_SOLUTION);
     keyword(
-        Rule::BeyondVehicle,
-        &[(Field::Demand, input.demand)],
-        BEYOND_VEHICLE,
+        &mut out,
+        Rule::NoSolution,
+        &content_tracking,
+        &[NO_SOLUTION],
     );
+    keyword(&mut out, Rule::BeyondVehicle, &demand, &[BEYOND_VEHICLE]);
 
     // 4: the larger of requested and agreed (requested on a tie).
-    let amounts = [
-        (Field::CompensationRequested, input.compensation_requested),
-        (Field::CompensationAgreed, input.compensation_agreed),
-    ];
-    let largest = amounts
-        .iter()
-        .filter_map(|&(field, amount)| amount.map(|a| (field, a)))
-        .fold(None, |best: Option<(Field, Cny)>, (field, a)| match best {
-            Some((_, b)) if b >= a => best,
-            _ => Some((field, a)),
-        });
-    if let Some((field, amount)) = largest.filter(|&(_, a)| a > Cny::from_yuan(10_000)) {
-        out.push(Warning {
-            rule: Rule::CompensationOverLimit,
-            field: Some(field),
-            detail: amount.to_string(),
-        });
+    let largest = match (input.compensation_requested, input.compensation_agreed) {
+        (Some(r), Some(a)) if a > r => Some((Field::CompensationAgreed, a)),
+        (Some(r), _) => Some((Field::CompensationRequested, r)),
+        (None, Some(a)) => Some((Field::CompensationAgreed, a)),
+        (None, None) => None,
+    };
+    if let Some((field, amount)) = largest.filter(|&(_, a)| a.fen() > COMPENSATION_LIMIT_FEN) {
+        push(
+            &mut out,
+            Rule::CompensationOverLimit,
+            Some(field),
+            amount.to_string(),
+        );
     }
 
     // 5: the nature, the channel, then words of legal action.
@@ -780,25 +776,27 @@ pub fn warnings(input: &RiskInput, config: &RiskConfig) -> Vec<Warning> {
         )
     });
     if let Some(nature) = exposed_nature {
-        out.push(Warning {
-            rule: Rule::Exposure,
-            field: Some(Field::Nature),
-            detail: nature.as_str().to_string(),
-        });
-    } else if input.channel == Some(Channel::OtherBody) {
-        out.push(Warning {
-            rule: Rule::Exposure,
-            field: Some(Field::Channel),
-            detail: Channel::OtherBody.as_str().to_string(),
-        });
+        push(
+            &mut out,
+            Rule::Exposure,
+            Some(Field::Nature),
+            nature.as_str().to_string(),
+        );
+    } else if let Some(channel) = input.channel.filter(|&c| c == Channel::OtherBody) {
+        push(
+            &mut out,
+            Rule::Exposure,
+            Some(Field::Channel),
+            channel.as_str().to_string(),
+        );
     } else {
-        keyword(Rule::Exposure, &content_demand, LEGAL);
+        keyword(&mut out, Rule::Exposure, &content_demand, &[LEGAL]);
     }
 
     // 6–8
-    keyword(Rule::Fire, &content, FIRE);
-    keyword(Rule::Accident, &content, ACCIDENT);
-    keyword(Rule::Airbag, &content, AIRBAG);
+    keyword(&mut out, Rule::Fire, &content, &[FIRE]);
+    keyword(&mut out, Rule::Accident, &content, &[ACCIDENT]);
+    keyword(&mut out, Rule::Airbag, &content, &[AIRBAG]);
 
     // 9: a major component and, anywhere in the content, a failure or an accident.
     if let Some(component) = find_keyword(input.content, MAJOR_COMPONENT) {
@@ -809,55 +807,61 @@ pub fn warnings(input: &RiskInput, config: &RiskConfig) -> Vec<Warning> {
         let failure =
             find_keyword(&masked, FAILURE).or_else(|| find_keyword(input.content, ACCIDENT));
         if let Some(failure) = failure {
-            out.push(Warning {
-                rule: Rule::MajorFailure,
-                field: Some(Field::Content),
-                detail: format!("{component} + {failure}"),
-            });
+            let detail = format!("{component} + {failure}");
+            push(&mut out, Rule::MajorFailure, Some(Field::Content), detail);
         }
     }
 
     // 10
-    keyword(Rule::MediaAttention, &content_demand, MEDIA);
+    keyword(&mut out, Rule::MediaAttention, &content_demand, &[MEDIA]);
 
     // 11
     if let Some(n) = input.repeat_repairs.filter(|&n| n >= 3) {
-        out.push(Warning {
-            rule: Rule::RepeatRepairs,
-            field: Some(Field::RepeatRepairs),
-            detail: n.to_string(),
-        });
+        push(
+            &mut out,
+            Rule::RepeatRepairs,
+            Some(Field::RepeatRepairs),
+            n.to_string(),
+        );
     }
 
     // 12–13
-    keyword(Rule::Unexplained, &content_tracking, UNEXPLAINED);
-    keyword(Rule::ImproperHandling, &content, IMPROPER_HANDLING);
+    keyword(
+        &mut out,
+        Rule::Unexplained,
+        &content_tracking,
+        &[UNEXPLAINED],
+    );
+    keyword(
+        &mut out,
+        Rule::ImproperHandling,
+        &content,
+        &[IMPROPER_HANDLING],
+    );
 
     // 14–17: the periods, from the day the complaint was received.
     if let Some(day) = input.received_on {
         let (first, last) = march_15_window(day.year());
         if (first..=last).contains(&day) {
-            out.push(Warning {
-                rule: Rule::March15,
-                field: Some(Field::ReceivedAt),
-                detail: format!(
-                    "{} – {}",
-                    crate::timefmt::date(first),
-                    crate::timefmt::date(last)
-                ),
-            });
+            let window = format!(
+                "{} – {}",
+                crate::timefmt::date(first),
+                crate::timefmt::date(last)
+            );
+            push(&mut out, Rule::March15, Some(Field::ReceivedAt), window);
         }
 
-        if let Some(event) = config
+        let event = config
             .events
             .iter()
-            .find(|e| (e.start..=e.end).contains(&day))
-        {
-            out.push(Warning {
-                rule: Rule::MarketingEvent,
-                field: Some(Field::ReceivedAt),
-                detail: event.name.clone(),
-            });
+            .find(|e| (e.start..=e.end).contains(&day));
+        if let Some(event) = event {
+            push(
+                &mut out,
+                Rule::MarketingEvent,
+                Some(Field::ReceivedAt),
+                event.name.clone(),
+            );
         }
 
         if let Some(bought) = input.purchase_date {
@@ -865,49 +869,89 @@ pub fn warnings(input: &RiskInput, config: &RiskConfig) -> Vec<Warning> {
             let to = bought.checked_add_months(Months::new(6));
             if let (Some(from), Some(to)) = (from, to) {
                 if (from..=to).contains(&day) {
-                    out.push(Warning {
-                        rule: Rule::EarlyOwnership,
-                        field: Some(Field::PurchaseDate),
-                        detail: crate::timefmt::date(bought),
-                    });
+                    let detail = crate::timefmt::date(bought);
+                    push(
+                        &mut out,
+                        Rule::EarlyOwnership,
+                        Some(Field::PurchaseDate),
+                        detail,
+                    );
                 }
             }
         }
 
-        let typed = model_key(input.vehicle_model);
-        if !typed.is_empty() {
-            let launch = config.launches.iter().find(|l| {
-                let name = model_key(&l.model);
-                let first_year = l.launched <= day
-                    && l.launched
-                        .checked_add_months(Months::new(12))
-                        .is_none_or(|anniversary| day < anniversary);
-                !name.is_empty() && typed.starts_with(&name) && first_year
-            });
-            if let Some(l) = launch {
-                out.push(Warning {
-                    rule: Rule::NewModel,
-                    field: Some(Field::VehicleModel),
-                    detail: format!("{} ({})", l.model.trim(), crate::timefmt::date(l.launched)),
-                });
-            }
+        if let Some(launch) = new_model(input.vehicle_model, day, &config.launches) {
+            let detail = format!(
+                "{} ({})",
+                launch.model.trim(),
+                crate::timefmt::date(launch.launched)
+            );
+            push(&mut out, Rule::NewModel, Some(Field::VehicleModel), detail);
         }
     }
 
-    // 18: the specific words first, then any media word.
-    let background = [(Field::CustomerBackground, input.customer_background)];
-    match find_in(&background, MEDIA_BACKGROUND) {
-        Some((field, kw)) => warn(Rule::MediaBackground, Some(field), kw.to_string()),
-        None => keyword(Rule::MediaBackground, &background, MEDIA),
-    }
+    // 18: the words of a media job first, then any media word.
+    keyword(
+        &mut out,
+        Rule::MediaBackground,
+        &background,
+        &[MEDIA_BACKGROUND, MEDIA],
+    );
 
     // 19
     if input.same_vehicle_complaints >= 1 {
-        out.push(Warning {
-            rule: Rule::RepeatComplaint,
-            field: None,
-            detail: input.same_vehicle_complaints.to_string(),
-        });
+        let count = input.same_vehicle_complaints.to_string();
+        push(&mut out, Rule::RepeatComplaint, None, count);
     }
     out
+}
+
+/// Compensation over this, in fen (CNY 10,000.00), meets criterion 4.
+const COMPENSATION_LIMIT_FEN: i64 = 1_000_000;
+
+fn push(out: &mut Vec<Warning>, rule: Rule, field: Option<Field>, detail: String) {
+    out.push(Warning {
+        rule,
+        field,
+        detail,
+    });
+}
+
+/// Warns for `rule` with the first keyword found: table by table, and in
+/// each table place by place.
+fn keyword(
+    out: &mut Vec<Warning>,
+    rule: Rule,
+    places: &[(Field, &str)],
+    tables: &[&[&'static str]],
+) {
+    let found = tables.iter().find_map(|keywords| {
+        places
+            .iter()
+            .find_map(|&(field, text)| find_keyword(text, keywords).map(|kw| (field, kw)))
+    });
+    if let Some((field, kw)) = found {
+        push(out, rule, Some(field), kw.to_string());
+    }
+}
+
+/// The first launch `typed` is a model of (see rule 17) whose first year
+/// includes `day`.
+fn new_model<'c>(
+    typed: &str,
+    day: NaiveDate,
+    launches: &'c [ModelLaunch],
+) -> Option<&'c ModelLaunch> {
+    let typed = model_key(typed);
+    if typed.is_empty() {
+        return None;
+    }
+    launches.iter().find(|l| {
+        let name = model_key(&l.model);
+        let first_year = l.launched <= day
+            && l.launched
+                .checked_add_months(Months::new(12))
+                .is_none_or(|anniversary| day < anniversary);
+        !name.is_empty() && typed.starts_with(&name) && first_year
+    })
 }

@@ -34,6 +34,7 @@ fn v1_routes() -> Router<AppState> {
     Router::new()
         .merge(sync::sync_routes())
         .route("/openapi.json", get(openapi::openapi_json))
+        .route("/config", get(config))
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }
@@ -73,6 +74,22 @@ async fn health(State(state): State<AppState>) -> Result<Response, AppError> {
         server_time: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
     Ok(no_store(Json(body)))
+}
+
+#[derive(Serialize)]
+struct Config<'a> {
+    risk: &'a complaints_domain::risk::RiskConfig,
+    server_time: String,
+}
+
+/// `GET /api/v1/config`: what devices need to evaluate the risk rules
+/// offline (model launch dates, marketing events).
+async fn config(State(state): State<AppState>) -> Response {
+    no_store(Json(Config {
+        risk: &state.risk,
+        server_time: server_time_text(),
+    }))
+    .into_response()
 }
 
 async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {

@@ -88,6 +88,24 @@ pub struct AppState {
     pub db: sqlx::SqlitePool,
     /// The directory holding the built app (Trunk's `dist/`).
     pub dist_dir: PathBuf,
+    /// Model launch dates and marketing events for the major-complaint
+    /// rules (`<data-dir>/risk-config.json`), served to every device.
+    pub risk: std::sync::Arc<complaints_domain::risk::RiskConfig>,
+}
+
+/// The file in the data directory that configures the risk rules.
+pub const RISK_CONFIG_FILE: &str = "risk-config.json";
+
+/// Reads `<data_dir>/risk-config.json`; no file means no launches or events.
+pub fn load_risk_config(
+    data_dir: &std::path::Path,
+) -> Result<complaints_domain::risk::RiskConfig, String> {
+    let path = data_dir.join(RISK_CONFIG_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// Builds the whole HTTP application: `/api` routes, static files with the

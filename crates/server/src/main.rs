@@ -165,9 +165,17 @@ async fn run(config: Config) -> ExitCode {
         config.dist_dir.display()
     );
 
+    let risk = match complaints_server::load_risk_config(&config.data_dir) {
+        Ok(risk) => risk,
+        Err(error) => {
+            let error = std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+            return fail("the risk-rule configuration cannot be read", &error);
+        }
+    };
     let state = AppState {
         db: db.clone(),
         dist_dir: config.dist_dir,
+        risk: std::sync::Arc::new(risk),
     };
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -70,7 +70,11 @@ impl Fixture {
         Fixture {
             _tmp: tmp,
             data_dir,
-            state: AppState { db, dist_dir: dist },
+            state: AppState {
+                db,
+                dist_dir: dist,
+                risk: Default::default(),
+            },
         }
     }
 
@@ -486,6 +490,7 @@ mod not_built {
         let state = AppState {
             db: fx.state.db.clone(),
             dist_dir: fx.data_dir.join("does-not-exist"),
+            risk: Default::default(),
         };
         let response = app(state)
             .oneshot(Request::get("/").body(Body::empty()).unwrap())

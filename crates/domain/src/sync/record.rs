@@ -173,9 +173,12 @@ impl RecordState {
         self.ops.get(&v.op)
     }
 
-    /// The fields in conflict.
+    /// The fields in conflict. A step ticked on two devices at once is not
+    /// one worth asking about (the newest tick or untick stands).
     pub fn conflicts(&self) -> impl Iterator<Item = (&String, &FieldState)> {
-        self.fields.iter().filter(|(_, f)| f.in_conflict())
+        self.fields
+            .iter()
+            .filter(|(k, f)| f.in_conflict() && !k.starts_with(STEP_PREFIX))
     }
 
     /// The newest stamp of any operation applied.
