@@ -2,6 +2,12 @@
 //! warnings, the timeline with the form that adds to it, the eight steps and
 //! the status. Every rule comes from the shared crate; this file only shows
 //! them and turns taps into [`AppState::handle`] calls.
+//!
+//! These parts are read-mostly and re-drawn whole when the complaint (or the
+//! clock) changes, so they are written as escaped HTML text, with one click
+//! handler per panel reading `data-act` from the element tapped: that costs
+//! a fraction of the wasm that a tree of reactive views does (the app must
+//! stay under its 350 KB download budget).
 
 use chrono::{DateTime, FixedOffset, Utc};
 use complaints_domain::handling::{
@@ -13,59 +19,126 @@ use complaints_domain::sla::{clocks, Clock};
 use complaints_domain::{timefmt, Complaint, Labelled, Lang, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::platform;
-use crate::router::Link;
-use crate::state::{use_app_state, AppState};
+use crate::router::use_nav;
+use crate::state::use_app_state;
+
+/// Text made safe to put in HTML (element content or a quoted attribute).
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
     timefmt::date_time(at.with_timezone(&offset).naive_local())
 }
 
 /// One clock as a chip: "首次联系：还剩 1小时20分", coloured by its state.
-#[component]
-pub fn ClockChip(clock: Clock) -> impl IntoView {
-    let state = use_app_state();
-    let kind = clock.kind.as_str();
-    let clock = StoredValue::new(clock);
-    let now = state.now;
-    let code = move || clock.with_value(|c| c.state(now.get()).code());
-    view! {
-        <span class=move || format!("clock clock--{}", code()) data-clock=kind data-state=code>
-            {move || clock.with_value(|c| c.describe(now.get(), state.lang.get()))}
-        </span>
-    }
+pub fn clock_html(clock: &Clock, now: DateTime<Utc>, lang: Lang) -> String {
+    let code = clock.state(now).code();
+    format!(
+        r#"<span class="clock clock--{code}" data-clock="{}" data-state="{code}">{}</span>"#,
+        clock.kind.as_str(),
+        esc(&clock.describe(now, lang))
+    )
 }
 
 /// The major-complaint warnings, each saying why.
-#[component]
-pub fn RiskList(#[prop(into)] warnings: Signal<Vec<Warning>>) -> impl IntoView {
-    let lang = use_app_state().lang;
-    move || {
-        let list = warnings.get();
-        let lang = lang.get();
-        (!list.is_empty()).then(|| {
-            let major = list.iter().any(|w| w.rule.criterion().is_some());
-            let title = match (major, lang) {
-                (true, Lang::Zh) => "符合重大投诉条件".to_string(),
-                (true, Lang::En) => "Meets a major-complaint criterion".to_string(),
-                (false, _) => lang.pick("重大投诉风险提示", "Major-complaint risk signals").to_string(),
-            };
-            let items = list
-                .iter()
-                .map(|w| {
-                    let class = if w.rule.criterion().is_some() { "risk__item risk__item--criterion" } else { "risk__item" };
-                    view! { <li class=class data-rule=w.rule.as_str()>{w.message(lang)}</li> }
-                })
-                .collect_view();
-            view! {
-                <section class="risk" data-testid="risk" aria-live="polite">
-                    <h2 class="risk__title">{format!("⚠ {title}（{}）", list.len())}</h2>
-                    <ul>{items}</ul>
-                </section>
-            }
-        })
+fn risk_html(list: &[Warning], lang: Lang) -> String {
+    if list.is_empty() {
+        return String::new();
     }
+    let major = list.iter().any(|w| w.rule.criterion().is_some());
+    let title = match major {
+        true => lang.pick("符合重大投诉条件", "Meets a major-complaint criterion"),
+        false => lang.pick("重大投诉风险提示", "Major-complaint risk signals"),
+    };
+    let items: String = list
+        .iter()
+        .map(|w| {
+            let class = if w.rule.criterion().is_some() { " risk__item--criterion" } else { "" };
+            format!(
+                r#"<li class="risk__item{class}" data-rule="{}">{}</li>"#,
+                w.rule.as_str(),
+                esc(&w.message(lang))
+            )
+        })
+        .collect();
+    format!(
+        r#"<section class="risk" data-testid="risk"><h2 class="risk__title">⚠ {title} ({})</h2><ul>{items}</ul></section>"#,
+        list.len()
+    )
+}
+
+/// Other complaints about the same vehicle, open ones first.
+fn same_vehicle_html(list: &[Complaint], lang: Lang, offset: FixedOffset) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let title = match lang {
+        Lang::Zh => format!("同一车辆的其他投诉（{} 条）", list.len()),
+        Lang::En => format!("Other complaints about this vehicle ({})", list.len()),
+    };
+    let items: String = list
+        .iter()
+        .map(|c| {
+            format!(
+                r#"<li><a href="/c/{}" data-link><span class="badge badge--{}">{}</span> {} · {} · {}</a></li>"#,
+                esc(&c.id),
+                c.status.as_str(),
+                c.status.label(lang),
+                esc(&c.case_number),
+                local(c.received_at, offset),
+                esc(&c.content.chars().take(40).collect::<String>())
+            )
+        })
+        .collect();
+    format!(r#"<section class="same-vehicle" data-testid="same-vehicle"><h2>{title}</h2><ul>{items}</ul></section>"#)
+}
+
+/// Follows a tapped in-app link (`data-link`) without reloading the page.
+fn follow_link(ev: &leptos::ev::MouseEvent) -> bool {
+    let Some(link) = tapped(ev, "a[data-link]") else {
+        return false;
+    };
+    if let Some(href) = link.get_attribute("href") {
+        ev.prevent_default();
+        use_nav().go(&href);
+    }
+    true
+}
+
+/// The element matching `selector` that was tapped (or that holds what was).
+fn tapped(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<web_sys::Element> {
+    let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    target.closest(selector).ok().flatten()
+}
+
+/// The warnings and the same-vehicle complaints on a complaint's page.
+#[component]
+pub fn RiskAndVehicle(
+    #[prop(into)] warnings: Signal<Vec<Warning>>,
+    #[prop(into)] others: Signal<Vec<Complaint>>,
+) -> impl IntoView {
+    let lang = use_app_state().lang;
+    let offset = platform::local_offset();
+    let html = move || {
+        let lang = lang.get();
+        warnings.with(|w| risk_html(w, lang)) + &others.with(|o| same_vehicle_html(o, lang, offset))
+    };
+    view! { <div inner_html=html on:click=move |ev| { follow_link(&ev); }></div> }
 }
 
 /// On intake, in the bar at the bottom that is always in view: one line
@@ -76,13 +149,15 @@ pub fn IntakeAlerts(
     #[prop(into)] others: Signal<Vec<Complaint>>,
 ) -> impl IntoView {
     let lang = use_app_state().lang;
+    let offset = platform::local_offset();
     let line = move || {
         let lang = lang.get();
         let mut parts = Vec::new();
         warnings.with(|w| {
             if !w.is_empty() {
                 let titles: Vec<&str> = w.iter().map(|w| w.rule.label(lang)).collect();
-                parts.push(format!("⚠ {} {}：{}", lang.pick("风险提示", "Warnings"), w.len(), titles.join("、")));
+                let sep = lang.pick("、", ", ");
+                parts.push(format!("⚠ {} {}: {}", lang.pick("风险提示", "Warnings"), w.len(), titles.join(sep)));
             }
         });
         let n = others.with(Vec::len);
@@ -94,53 +169,15 @@ pub fn IntakeAlerts(
         }
         parts.join(" · ")
     };
-    move || {
-        let text = line();
-        (!text.is_empty()).then(|| view! {
-            <details class="intake-alerts" data-testid="intake-alerts">
-                <summary>{text}</summary>
-                <div class="intake-alerts__body">
-                    <RiskList warnings/>
-                    <SameVehicle others/>
-                </div>
-            </details>
-        })
-    }
-}
-
-/// Other complaints about the same vehicle, open ones first.
-#[component]
-pub fn SameVehicle(#[prop(into)] others: Signal<Vec<Complaint>>) -> impl IntoView {
-    let lang = use_app_state().lang;
-    let offset = platform::local_offset();
-    move || {
-        let list = others.get();
+    let body = move || {
         let lang = lang.get();
-        (!list.is_empty()).then(|| {
-            let title = match lang {
-                Lang::Zh => format!("同一车辆的其他投诉（{} 条）", list.len()),
-                Lang::En => format!("Other complaints about this vehicle ({})", list.len()),
-            };
-            let items = list
-                .into_iter()
-                .map(|c| {
-                    view! {
-                        <li>
-                            <Link href=format!("/c/{}", c.id)>
-                                <span class=format!("badge badge--{}", c.status.as_str())>{c.status.label(lang)}</span>
-                                " " {c.case_number.clone()} " · " {local(c.received_at, offset)} " · " {c.content.chars().take(40).collect::<String>()}
-                            </Link>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <section class="same-vehicle" data-testid="same-vehicle">
-                    <h2>{title}</h2>
-                    <ul>{items}</ul>
-                </section>
-            }
-        })
+        warnings.with(|w| risk_html(w, lang)) + &others.with(|o| same_vehicle_html(o, lang, offset))
+    };
+    view! {
+        <details class="intake-alerts" data-testid="intake-alerts" hidden=move || line().is_empty()>
+            <summary>{line}</summary>
+            <div class="intake-alerts__body" inner_html=body on:click=move |ev| { follow_link(&ev); }></div>
+        </details>
     }
 }
 
@@ -177,6 +214,101 @@ fn summary(e: &Entry, offset: FixedOffset, lang: Lang) -> String {
     parts.join(" · ")
 }
 
+/// The level, the major mark and the clocks.
+fn facts_html(c: &Complaint, now: DateTime<Utc>, lang: Lang, offset: FixedOffset) -> String {
+    let level = escalation_level(c);
+    let mut out = format!(
+        r#"<div class="handling__facts"><span class="badge level level--{}" data-testid="level">{}{}</span>"#,
+        level.as_str(),
+        lang.pick("处理层级：", "Level: "),
+        level.label(lang)
+    );
+    if let Some(m) = major_mark(c) {
+        out += &format!(
+            r#"<span class="badge badge--major" data-testid="major">{} · {} {}</span>"#,
+            lang.pick("重大投诉", "Major complaint"),
+            esc(&m.by),
+            local(m.at, offset)
+        );
+    }
+    for k in clocks(c) {
+        out += &clock_html(&k, now, lang);
+    }
+    out + "</div>"
+}
+
+fn timeline_html(c: &Complaint, lang: Lang, offset: FixedOffset, me: &str) -> String {
+    if c.timeline.is_empty() {
+        return format!(r#"<p class="empty">{}</p>"#, lang.pick("还没有处理记录", "Nothing recorded yet"));
+    }
+    let items: String = c
+        .timeline
+        .iter()
+        .map(|e| {
+            let here = if e.dev == me { lang.pick(" · 本机", " · this device") } else { "" };
+            let text = if e.text.is_empty() {
+                String::new()
+            } else {
+                format!(r#"<p class="tl__text">{}</p>"#, esc(&e.text))
+            };
+            format!(
+                r#"<li class="tl tl--{k}" data-kind="{k}"><div class="tl__head"><time>{}</time><strong>{}</strong><span class="tl__who">{}{here}</span></div><p class="tl__detail">{}</p>{text}</li>"#,
+                local(e.at, offset),
+                e.kind.label(lang),
+                esc(&e.by),
+                esc(&summary(e, offset, lang)),
+                k = e.kind.as_str(),
+            )
+        })
+        .collect();
+    format!(r#"<ol class="timeline" data-testid="timeline">{items}</ol>"#)
+}
+
+/// The status buttons, the last refusal, and the eight steps.
+fn side_html(c: &Complaint, lang: Lang, offset: FixedOffset, error: Option<&str>) -> String {
+    let mut out = format!(
+        r#"<h2>{}</h2><div class="status-row" role="group">"#,
+        lang.pick("状态", "Status")
+    );
+    for &s in Status::ALL {
+        let here = c.status == s;
+        let label = if c.status == Status::Closed && !here {
+            format!("{} {}", lang.pick("重新打开为", "Reopen as"), s.label(lang))
+        } else {
+            s.label(lang).to_string()
+        };
+        out += &format!(
+            r#"<button type="button" class="btn{}" aria-pressed="{here}" data-act="status" data-arg="{code}" data-status="{code}">{label}</button>"#,
+            if here { " btn--primary" } else { "" },
+            code = s.as_str()
+        );
+    }
+    out += "</div>";
+    if let Some(e) = error {
+        out += &format!(
+            r#"<p class="notice notice--error" role="alert" data-testid="handling-error">{}</p>"#,
+            esc(e)
+        );
+    }
+    out += &format!(
+        r#"<h2>{}</h2><ol class="steps" data-testid="steps">"#,
+        lang.pick("处理八步骤", "The eight steps")
+    );
+    for n in 1..=8u8 {
+        let tick = c.steps.get(&n);
+        let who = tick
+            .map(|t| format!("{} · {}", esc(&t.by), local(t.at, offset)))
+            .unwrap_or_default();
+        out += &format!(
+            r#"<li class="{}"><label><input type="checkbox" data-act="step" data-arg="{n}" data-step="{n}"{}><span>{n}. {}</span></label><span class="step__who">{who}</span></li>"#,
+            if tick.is_some() { "step--done" } else { "" },
+            if tick.is_some() { " checked" } else { "" },
+            handling::step_label(n, lang)
+        );
+    }
+    out + "</ol>"
+}
+
 /// The kinds the "add to the timeline" form offers.
 fn offered_kinds(c: &Complaint) -> Vec<EntryKind> {
     let mut kinds = vec![
@@ -196,27 +328,170 @@ fn offered_kinds(c: &Complaint) -> Vec<EntryKind> {
     kinds
 }
 
-/// Runs a handling action, showing "working" and the refusal, if any.
-fn act(
-    state: AppState,
-    id: StoredValue<String>,
-    busy: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
-    action: impl FnOnce(&Complaint, handling::Actor, String, DateTime<Utc>) -> Result<Complaint, handling::HandlingError>
-        + 'static,
-    done: impl FnOnce() + 'static,
-) {
-    busy.set(true);
-    spawn_local(async move {
-        match state.handle(&id.get_value(), action).await {
-            Ok(_) => {
-                error.set(None);
-                done();
-            }
-            Err(e) => error.set(Some(e.message(state.lang.get_untracked()))),
+/// What the entry form is drawn from: the kinds offered and the level now.
+type FormShape = (Vec<EntryKind>, Level);
+
+/// The form that adds an entry of `kind`, with the text and time typed so far.
+fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lang) -> String {
+    let (kinds, level) = shape;
+    let mut out = String::from(r#"<div class="chips" role="group">"#);
+    for k in kinds {
+        out += &format!(
+            r#"<button type="button" class="chip" aria-pressed="{}" data-act="kind" data-arg="{}" data-kind="{}">{}</button>"#,
+            *k == kind,
+            k.as_str(),
+            k.as_str(),
+            k.label(lang)
+        );
+    }
+    out += "</div>";
+    let field = |label: &str, control: String| {
+        format!(r#"<label class="field"><span class="field__label">{label}</span>{control}</label>"#)
+    };
+    if matches!(kind, EntryKind::Contact | EntryKind::Callback) {
+        let options: String = ContactMethod::ALL
+            .iter()
+            .map(|m| format!(r#"<option value="{}">{}</option>"#, m.as_str(), m.label(lang)))
+            .collect();
+        out += &field(
+            lang.pick("方式", "How"),
+            format!(r#"<select class="field__control" name="method" data-testid="entry-method">{options}</select>"#),
+        );
+        out += &format!(
+            r#"<label class="check"><input type="checkbox" name="reached" data-testid="entry-reached" checked>{}</label>"#,
+            lang.pick("已联系上顾客", "Customer reached")
+        );
+    }
+    if kind == EntryKind::Callback {
+        out += r#"<div class="choice-row" role="radiogroup">"#;
+        for (value, zh, en) in [("yes", "满意", "Satisfied"), ("no", "不满意", "Not satisfied"), ("", "未表态", "No answer")] {
+            out += &format!(
+                r#"<label><input type="radio" name="satisfied" value="{value}" data-testid="entry-satisfied-{value}"{}>{}</label>"#,
+                if value.is_empty() { " checked" } else { "" },
+                lang.pick(zh, en)
+            );
         }
-        busy.set(false);
-    });
+        out += "</div>";
+    }
+    if kind == EntryKind::Escalation {
+        let options: String = Level::ALL
+            .iter()
+            .filter(|l| *l > level)
+            .map(|l| format!(r#"<option value="{}">{}</option>"#, l.as_str(), l.label(lang)))
+            .collect();
+        out += &field(
+            lang.pick("升级到", "Escalate to"),
+            format!(r#"<select class="field__control" name="level" data-testid="entry-level">{options}</select>"#),
+        );
+    }
+    if kind == EntryKind::Major {
+        out += &format!(
+            r#"<fieldset class="criteria"><legend>{}</legend>"#,
+            lang.pick("符合的重大投诉条件", "Criteria that hold")
+        );
+        for (i, (zh, en)) in CRITERIA.iter().enumerate() {
+            out += &format!(
+                r#"<label class="check"><input type="checkbox" name="crit" value="{n}" data-criterion="{n}">{n}. {}</label>"#,
+                lang.pick(zh, en),
+                n = i + 1
+            );
+        }
+        out += "</fieldset>";
+    }
+    let text_label = match kind {
+        EntryKind::Escalation => lang.pick("升级原因", "Why"),
+        EntryKind::Callback => lang.pick("顾客反馈", "Customer's feedback"),
+        EntryKind::Note => lang.pick("备注内容", "Note"),
+        _ => lang.pick("说明", "Details"),
+    };
+    out += &field(
+        text_label,
+        format!(
+            r#"<textarea class="field__control" rows="2" name="text" data-testid="entry-text">{}</textarea>"#,
+            esc(text)
+        ),
+    );
+    out += r#"<div class="entry-form__bottom">"#;
+    out += &field(
+        lang.pick("发生时间（默认现在）", "When (default: now)"),
+        format!(
+            r#"<input class="field__control" type="datetime-local" name="at" data-testid="entry-at" value="{}">"#,
+            esc(at)
+        ),
+    );
+    out + &format!(
+        r#"<button type="button" class="btn btn--primary" data-act="add" data-testid="entry-add">{}</button></div>"#,
+        lang.pick("添加记录", "Add to timeline")
+    )
+}
+
+/// The value of the form control named `name` ("" when absent).
+fn control_value(form: &web_sys::Element, name: &str) -> String {
+    form.query_selector(&format!("[name={name}]"))
+        .ok()
+        .flatten()
+        .and_then(|el| js_sys::Reflect::get(&el, &JsValue::from_str("value")).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// Whether the form has a checked control matching `selector`.
+fn checked(form: &web_sys::Element, selector: &str) -> bool {
+    form.query_selector(&format!("{selector}:checked"))
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// The entry the form describes (its time is checked by the caller).
+#[derive(Clone)]
+struct EntryDraft {
+    kind: EntryKind,
+    at: String,
+    text: String,
+    method: Option<ContactMethod>,
+    reached: Option<bool>,
+    satisfied: Option<bool>,
+    level: Option<Level>,
+    criteria: Vec<u8>,
+}
+
+fn read_form(form: &web_sys::Element, kind: EntryKind) -> EntryDraft {
+    let contact = matches!(kind, EntryKind::Contact | EntryKind::Callback);
+    let reached = contact.then(|| checked(form, "[name=reached]"));
+    EntryDraft {
+        kind,
+        at: control_value(form, "at"),
+        text: control_value(form, "text").trim().to_string(),
+        method: ContactMethod::from_code(&control_value(form, "method")),
+        reached,
+        satisfied: match (kind, reached) {
+            (EntryKind::Callback, Some(true)) if checked(form, "[name=satisfied][value=yes]") => Some(true),
+            (EntryKind::Callback, Some(true)) if checked(form, "[name=satisfied][value=no]") => Some(false),
+            _ => None,
+        },
+        level: Level::from_code(&control_value(form, "level")),
+        criteria: (1..=5u8)
+            .filter(|n| checked(form, &format!("[name=crit][value=\"{n}\"]")))
+            .collect(),
+    }
+}
+
+fn build_entry(d: EntryDraft, at: Option<DateTime<Utc>>, id: String, actor: &handling::Actor, now: DateTime<Utc>) -> Entry {
+    let mut e = Entry::new(id, d.kind, actor, at.unwrap_or(now), now);
+    e.text = d.text;
+    if matches!(d.kind, EntryKind::Contact | EntryKind::Callback) {
+        e.method = d.method;
+        e.reached = d.reached;
+    }
+    e.satisfied = d.satisfied;
+    if d.kind == EntryKind::Escalation {
+        e.level = d.level;
+    }
+    if d.kind == EntryKind::Major {
+        e.criteria = d.criteria;
+    }
+    e
 }
 
 /// Everything about handling complaint `id`, read live from the app's list.
@@ -230,310 +505,159 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
         id.with_value(|id| state.complaints.with(|all| all.iter().find(|c| &c.id == id).cloned()))
     });
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    // The last refusal, and whether it belongs to the side panel (status,
+    // steps) or under the entry form.
+    let error = RwSignal::new(None::<(bool, String)>);
+    let kind = RwSignal::new(EntryKind::Contact);
+    // What was typed survives a change of kind (the form is drawn again).
+    let kept = RwSignal::new((String::new(), String::new()));
+    let shape = Memo::new(move |_| {
+        current.with(|c| c.as_ref().map(|c| (offered_kinds(c), escalation_level(c))))
+    });
+    let me = StoredValue::new(String::new());
 
     let facts = move || {
-        let c = current.get()?;
-        let lang = lang.get();
-        let level = escalation_level(&c);
-        let chips = clocks(&c).into_iter().map(|k| view! { <ClockChip clock=k/> }).collect_view();
-        Some(view! {
-            <div class="handling__facts">
-                <span class=format!("badge level level--{}", level.as_str()) data-testid="level">
-                    {format!("{}{}", lang.pick("处理层级：", "Level: "), level.label(lang))}
-                </span>
-                {major_mark(&c).map(|m| view! {
-                    <span class="badge badge--major" data-testid="major">
-                        {format!("{} · {} {}", lang.pick("重大投诉", "Major complaint"), m.by, local(m.at, offset))}
-                    </span>
-                })}
-                {chips}
-            </div>
+        current.with(|c| {
+            c.as_ref()
+                .map(|c| facts_html(c, state.now.get(), lang.get(), offset))
+                .unwrap_or_default()
         })
     };
-
     let timeline = move || {
-        let c = current.get()?;
-        let lang = lang.get();
-        let me = state.device_id();
-        let items = c
-            .timeline
-            .iter()
-            .map(|e| {
-                let who = if e.dev == me { format!("{} · {}", e.by, lang.pick("本机", "this device")) } else { e.by.clone() };
-                view! {
-                    <li class=format!("tl tl--{}", e.kind.as_str()) data-kind=e.kind.as_str()>
-                        <div class="tl__head">
-                            <time>{local(e.at, offset)}</time>
-                            <strong>{e.kind.label(lang)}</strong>
-                            <span class="tl__who">{who}</span>
-                        </div>
-                        <p class="tl__detail">{summary(e, offset, lang)}</p>
-                        {(!e.text.is_empty()).then(|| view! { <p class="tl__text">{e.text.clone()}</p> })}
-                    </li>
-                }
-            })
-            .collect_view();
-        Some(if c.timeline.is_empty() {
-            view! { <p class="empty">{lang.pick("还没有处理记录", "Nothing recorded yet")}</p> }.into_any()
-        } else {
-            view! { <ol class="timeline" data-testid="timeline">{items}</ol> }.into_any()
+        if me.with_value(String::is_empty) {
+            me.set_value(state.device_id());
+        }
+        current.with(|c| {
+            c.as_ref()
+                .map(|c| me.with_value(|me| timeline_html(c, lang.get(), offset, me)))
+                .unwrap_or_default()
+        })
+    };
+    let side = move || {
+        current.with(|c| {
+            c.as_ref()
+                .map(|c| {
+                    error.with(|e| {
+                        let side = e.as_ref().filter(|(side, _)| *side).map(|(_, m)| m.as_str());
+                        side_html(c, lang.get(), offset, side)
+                    })
+                })
+                .unwrap_or_default()
+        })
+    };
+    let form = move || {
+        shape.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    let mut k = kind.get();
+                    if !s.0.contains(&k) {
+                        k = EntryKind::Contact;
+                    }
+                    kept.with(|(text, at)| form_html(s, k, text, at, lang.get()))
+                })
+                .unwrap_or_default()
         })
     };
 
-    let steps = move || {
-        let c = current.get()?;
-        let lang = lang.get();
-        let rows = (1..=8u8)
-            .map(|n| {
-                let tick = c.steps.get(&n).cloned();
-                let done = tick.is_some();
-                let who = tick.map(|t| format!("{} · {}", t.by, local(t.at, offset))).unwrap_or_default();
-                let toggle = move |_| act(state, id, busy, error, move |c, actor, _, now| tick_step(c, n, !done, &actor, now), || ());
-                view! {
-                    <li class:step--done=done>
-                        <label>
-                            <input type="checkbox" prop:checked=done disabled=move || busy.get() on:change=toggle data-step=n/>
-                            <span>{format!("{n}. {}", handling::step_label(n, lang))}</span>
-                        </label>
-                        <span class="step__who">{who}</span>
-                    </li>
-                }
-            })
-            .collect_view();
-        Some(view! { <ol class="steps" data-testid="steps">{rows}</ol> })
+    // Runs a handling action, showing the refusal if there is one.
+    let form_error = move || {
+        error.with(|e| match e {
+            Some((false, m)) => format!(
+                r#"<p class="notice notice--error" role="alert" data-testid="entry-error">{}</p>"#,
+                esc(m)
+            ),
+            _ => String::new(),
+        })
     };
 
-    let status = move || {
-        let c = current.get()?;
-        let lang = lang.get();
-        let buttons = Status::ALL
-            .iter()
-            .map(|&s| {
-                let here = c.status == s;
-                let go = move |_| act(state, id, busy, error, move |c, actor, entry, now| change_status(c, s, entry, &actor, now), || ());
-                view! {
-                    <button type="button" class=if here { "btn btn--primary" } else { "btn" } aria-pressed=here.to_string()
-                        disabled=move || busy.get() on:click=go data-status=s.as_str()>
-                        {if c.status == Status::Closed && s != Status::Closed {
-                            format!("{} {}", lang.pick("重新打开为", "Reopen as"), s.label(lang))
-                        } else {
-                            s.label(lang).to_string()
-                        }}
-                    </button>
+    let run = move |side: bool,
+                    action: Box<
+        dyn FnOnce(&Complaint, handling::Actor, String, DateTime<Utc>) -> Result<Complaint, handling::HandlingError>,
+    >,
+                    done: Box<dyn FnOnce()>| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match state.handle(&id.get_value(), action).await {
+                Ok(_) => {
+                    error.set(None);
+                    done();
                 }
-            })
-            .collect_view();
-        Some(view! { <div class="status-row" role="group">{buttons}</div> })
+                Err(e) => error.set(Some((side, e.message(state.lang.get_untracked())))),
+            }
+            busy.set(false);
+        });
+    };
+
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(el) = tapped(&ev, "[data-act]") else {
+            return;
+        };
+        let arg = el.get_attribute("data-arg").unwrap_or_default();
+        match el.get_attribute("data-act").as_deref() {
+            Some("status") => {
+                if let Some(to) = Status::from_code(&arg) {
+                    run(
+                        true,
+                        Box::new(move |c, actor, entry, now| change_status(c, to, entry, &actor, now)),
+                        Box::new(|| ()),
+                    );
+                }
+            }
+            Some("step") => {
+                let n: u8 = arg.parse().unwrap_or(0);
+                let done = current.with_untracked(|c| c.as_ref().is_some_and(|c| !c.steps.contains_key(&n)));
+                run(
+                    true,
+                    Box::new(move |c, actor, _, now| tick_step(c, n, done, &actor, now)),
+                    Box::new(|| ()),
+                );
+            }
+            Some("kind") => {
+                if let (Some(k), Ok(Some(f))) = (EntryKind::from_code(&arg), el.closest("form")) {
+                    kept.set((control_value(&f, "text"), control_value(&f, "at")));
+                    kind.set(k);
+                }
+            }
+            Some("add") => {
+                let Ok(Some(f)) = el.closest("form") else { return };
+                let draft = read_form(&f, kind.get_untracked());
+                let at = if draft.at.trim().is_empty() {
+                    None
+                } else {
+                    match complaints_domain::form::parse_local_datetime(&draft.at, offset) {
+                        Some(t) => Some(t),
+                        None => {
+                            let m = lang.get_untracked().pick("请输入正确的发生时间", "Enter a valid time");
+                            error.set(Some((false, m.into())));
+                            return;
+                        }
+                    }
+                };
+                run(
+                    false,
+                    Box::new(move |c, actor, entry_id, now| add_entry(c, build_entry(draft, at, entry_id, &actor, now))),
+                    Box::new(move || kept.set((String::new(), String::new()))),
+                );
+            }
+            _ => {}
+        }
     };
 
     view! {
-        <section class="handling" data-testid="handling">
-            {facts}
+        <section class="handling" data-testid="handling" on:click=on_click>
+            <div inner_html=facts></div>
             <div class="handling__cols">
                 <div class="panel">
                     <h2>{move || lang.get().pick("处理记录", "Timeline")}</h2>
-                    {timeline}
-                    <EntryForm current id busy error/>
+                    <div inner_html=timeline></div>
+                    <form class="entry-form" novalidate on:submit=|ev| ev.prevent_default() data-testid="entry-form" inner_html=form></form>
+                    <div inner_html=form_error></div>
                 </div>
-                <div class="panel">
-                    <h2>{move || lang.get().pick("状态", "Status")}</h2>
-                    {status}
-                    {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert" data-testid="handling-error">{e}</p> })}
-                    <h2>{move || lang.get().pick("处理八步骤", "The eight steps")}</h2>
-                    {steps}
-                </div>
+                <div class="panel" inner_html=side></div>
             </div>
         </section>
-    }
-}
-
-/// Adds an entry to the timeline: the kind, when it happened (now unless
-/// changed), and what that kind needs.
-#[component]
-fn EntryForm(
-    current: Memo<Option<Complaint>>,
-    id: StoredValue<String>,
-    busy: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let state = use_app_state();
-    let lang = state.lang;
-    let offset = platform::local_offset();
-    let kind = RwSignal::new(EntryKind::Contact);
-    let at = RwSignal::new(String::new());
-    let method = RwSignal::new(Some(ContactMethod::Phone));
-    let reached = RwSignal::new(Some(true));
-    let satisfied = RwSignal::new(None::<bool>);
-    let level = RwSignal::new(None::<Level>);
-    let criteria = RwSignal::new(Vec::<u8>::new());
-    let text = RwSignal::new(String::new());
-    let reset = move || {
-        at.set(String::new());
-        text.set(String::new());
-        criteria.set(Vec::new());
-        satisfied.set(None);
-        level.set(None);
-    };
-
-    let submit = move |_| {
-        let when = at.get_untracked();
-        let typed_at = if when.trim().is_empty() {
-            None
-        } else {
-            match complaints_domain::form::parse_local_datetime(&when, offset) {
-                Some(t) => Some(t),
-                None => {
-                    error.set(Some(lang.get_untracked().pick("请输入正确的发生时间", "Enter a valid time").into()));
-                    return;
-                }
-            }
-        };
-        let k = kind.get_untracked();
-        let (m, r, s, l, cr, t) = (
-            method.get_untracked(),
-            reached.get_untracked(),
-            satisfied.get_untracked(),
-            level.get_untracked(),
-            criteria.get_untracked(),
-            text.get_untracked().trim().to_string(),
-        );
-        act(
-            state,
-            id,
-            busy,
-            error,
-            move |c, actor, entry_id, now| {
-                let mut e = Entry::new(entry_id, k, &actor, typed_at.unwrap_or(now), now);
-                e.text = t;
-                if matches!(k, EntryKind::Contact | EntryKind::Callback) {
-                    e.method = m;
-                    e.reached = r;
-                }
-                if k == EntryKind::Callback && r == Some(true) {
-                    e.satisfied = s;
-                }
-                if k == EntryKind::Escalation {
-                    e.level = l.or(Some(match escalation_level(c) {
-                        Level::Branch => Level::Management,
-                        _ => Level::Manufacturer,
-                    }));
-                }
-                if k == EntryKind::Major {
-                    e.criteria = cr;
-                }
-                add_entry(c, e)
-            },
-            reset,
-        );
-    };
-
-    let kinds = move || {
-        let c = current.get()?;
-        let lang = lang.get();
-        let offered = offered_kinds(&c);
-        if !offered.contains(&kind.get_untracked()) {
-            kind.set(EntryKind::Contact);
-        }
-        Some(
-            offered
-                .into_iter()
-                .map(|k| {
-                    view! {
-                        <button type="button" class="chip" aria-pressed=move || (kind.get() == k).to_string()
-                            on:click=move |_| kind.set(k) data-kind=k.as_str()>
-                            {k.label(lang)}
-                        </button>
-                    }
-                })
-                .collect_view(),
-        )
-    };
-
-    // The inputs the chosen kind needs.
-    let specifics = move || {
-        let lang = lang.get();
-        let k = kind.get();
-        let mut out = Vec::new();
-        if matches!(k, EntryKind::Contact | EntryKind::Callback) {
-            let options = ContactMethod::ALL
-                .iter()
-                .map(|&m| view! { <option value=m.as_str() selected=method.get_untracked() == Some(m)>{m.label(lang)}</option> })
-                .collect_view();
-            out.push(view! {
-                <label class="field"><span class="field__label">{lang.pick("方式", "How")}</span>
-                    <select class="field__control" data-testid="entry-method" on:change=move |ev| method.set(ContactMethod::from_code(&event_target_value(&ev)))>{options}</select>
-                </label>
-                <label class="check"><input type="checkbox" data-testid="entry-reached" prop:checked=move || reached.get() == Some(true)
-                    on:change=move |ev| reached.set(Some(event_target_checked(&ev)))/>{lang.pick("已联系上顾客", "Customer reached")}</label>
-            }.into_any());
-        }
-        if k == EntryKind::Callback {
-            let pick = move |v: Option<bool>| move |_| satisfied.set(v);
-            out.push(view! {
-                <div class="choice-row" role="radiogroup" aria-label=lang.pick("顾客是否满意", "Customer satisfied")>
-                    <label><input type="radio" name="entry-satisfied" data-testid="entry-satisfied-yes" prop:checked=move || satisfied.get() == Some(true) on:change=pick(Some(true))/>{lang.pick("满意", "Satisfied")}</label>
-                    <label><input type="radio" name="entry-satisfied" data-testid="entry-satisfied-no" prop:checked=move || satisfied.get() == Some(false) on:change=pick(Some(false))/>{lang.pick("不满意", "Not satisfied")}</label>
-                    <label><input type="radio" name="entry-satisfied" prop:checked=move || satisfied.get().is_none() on:change=pick(None)/>{lang.pick("未表态", "No answer")}</label>
-                </div>
-            }.into_any());
-        }
-        if k == EntryKind::Escalation {
-            let from = current.with(|c| c.as_ref().map(escalation_level)).unwrap_or_default();
-            let options = Level::ALL
-                .iter()
-                .filter(|&&l| l > from)
-                .map(|&l| view! { <option value=l.as_str()>{l.label(lang)}</option> })
-                .collect_view();
-            out.push(view! {
-                <label class="field"><span class="field__label">{lang.pick("升级到", "Escalate to")}</span>
-                    <select class="field__control" data-testid="entry-level" on:change=move |ev| level.set(Level::from_code(&event_target_value(&ev)))>{options}</select>
-                </label>
-            }.into_any());
-        }
-        if k == EntryKind::Major {
-            let boxes = (1..=5u8)
-                .map(|n| {
-                    let (zh, en) = CRITERIA[usize::from(n) - 1];
-                    view! {
-                        <label class="check"><input type="checkbox" data-criterion=n prop:checked=move || criteria.with(|c| c.contains(&n))
-                            on:change=move |ev| criteria.update(|c| { c.retain(|x| *x != n); if event_target_checked(&ev) { c.push(n); c.sort_unstable(); } })/>
-                            {format!("{n}. {}", lang.pick(zh, en))}</label>
-                    }
-                })
-                .collect_view();
-            out.push(view! { <fieldset class="criteria"><legend>{lang.pick("符合的重大投诉条件", "Criteria that hold")}</legend>{boxes}</fieldset> }.into_any());
-        }
-        out
-    };
-
-    let text_label = move || {
-        let lang = lang.get();
-        match kind.get() {
-            EntryKind::Escalation => lang.pick("升级原因", "Why"),
-            EntryKind::Callback => lang.pick("顾客反馈", "Customer's feedback"),
-            EntryKind::Note => lang.pick("备注内容", "Note"),
-            _ => lang.pick("说明", "Details"),
-        }
-    };
-
-    view! {
-        <form class="entry-form" novalidate on:submit=|ev| ev.prevent_default() data-testid="entry-form">
-            <div class="chips" role="group">{kinds}</div>
-            {specifics}
-            <label class="field"><span class="field__label">{text_label}</span>
-                <textarea class="field__control" rows="2" data-testid="entry-text" prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-            </label>
-            <div class="entry-form__bottom">
-                <label class="field"><span class="field__label">{move || lang.get().pick("发生时间（默认现在）", "When (default: now)")}</span>
-                    <input class="field__control" type="datetime-local" data-testid="entry-at" prop:value=move || at.get()
-                        on:input=move |ev| at.set(event_target_value(&ev))/>
-                </label>
-                <button type="button" class="btn btn--primary" data-testid="entry-add" disabled=move || busy.get() on:click=submit>
-                    {move || lang.get().pick("添加记录", "Add to timeline")}
-                </button>
-            </div>
-        </form>
     }
 }

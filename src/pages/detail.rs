@@ -10,8 +10,8 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind, RecordSyncPanel, RiskList,
-    SameVehicle, SaveButton, StatusBadge,
+    ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind, RecordSyncPanel,
+    RiskAndVehicle, SaveButton, StatusBadge,
 };
 use crate::i18n::Text;
 use crate::platform;
@@ -143,9 +143,8 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         </div>
         <FormNotice draft/>
         <RecordSyncPanel id=id.clone() revision=revision.into() on_change/>
-        <RiskList warnings=risks/>
+        <RiskAndVehicle warnings=risks others=Signal::derive(move || others.get().unwrap_or_default())/>
         <HandlingPanel id=id.clone()/>
-        <SameVehicle others=Signal::derive(move || others.get().unwrap_or_default())/>
         <h2 class="form-title">{move || lang.get().pick("投诉处理表", "Complaint record")}</h2>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use complaints_domain::handling::{escalation_level, major_mark, Level};
 use complaints_domain::sla::most_urgent;
 
-use crate::components::{ClockChip, StatusBadge};
+use crate::components::{clock_html, StatusBadge};
 use crate::i18n::Text;
 use crate::platform;
 use crate::router::Link;
@@ -140,7 +140,9 @@ pub fn ListPage(attention: bool) -> impl IntoView {
                     {shown.with(|list| list.iter().take(shown_limit.get()).cloned().collect::<Vec<_>>()).into_iter().map(|c| {
                         let level = escalation_level(&c);
                         let major = major_mark(&c).is_some();
-                        let urgent = most_urgent(&c, state.now.get_untracked()).map(|(k, _)| view! { <ClockChip clock=k/> });
+                        let urgent = most_urgent(&c, state.now.get_untracked())
+                            .map(|(k, _)| clock_html(&k, state.now.get_untracked(), lang))
+                            .unwrap_or_default();
                         view! {
                         <li>
                             <Link href=format!("/c/{}", c.id) class="complaint-card">
@@ -151,7 +153,7 @@ pub fn ListPage(attention: bool) -> impl IntoView {
                                     <span class="badge">{c.category.label(lang)}</span>
                                     {(level != Level::Branch).then(|| view! { <span class=format!("badge level level--{}", level.as_str()) data-testid="card-level">{level.label(lang)}</span> })}
                                     {major.then(|| view! { <span class="badge badge--major">{lang.pick("重大投诉", "Major")}</span> })}
-                                    {urgent}
+                                    <span inner_html=urgent></span>
                                     <span class="complaint-card__when">{short_time(c.received_at)}</span>
                                 </div>
                                 <p class="complaint-card__content">{c.content.clone()}</p>

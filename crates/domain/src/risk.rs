@@ -710,12 +710,13 @@ pub fn march_15_window(year: i32) -> (NaiveDate, NaiveDate) {
     )
 }
 
-/// `model` without whitespace, lowercased, for comparing models.
+/// `model` without whitespace, ASCII-lowercased (model names that have case
+/// are Latin; full Unicode case tables would cost the app's wasm), for comparing models.
 fn model_key(model: &str) -> String {
     model
         .chars()
         .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 

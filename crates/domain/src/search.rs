@@ -78,7 +78,7 @@ pub fn plate_key(plate: &str) -> String {
     plate
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '•' | '-' | '・'))
-        .flat_map(char::to_uppercase)
+        .map(|c| c.to_ascii_uppercase())
         .collect()
 }
 

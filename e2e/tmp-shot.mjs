@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import { fillForm, launchBrowser, openApp, startServer, WORKED_EXAMPLE } from './lib.js';
+const out = '/tmp/shots'; mkdirSync(out, { recursive: true });
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.log('console:', m.text()); });
+  await openApp(page, `${server.url}/new`);
+  await fillForm(page, { ...WORKED_EXAMPLE, 同一故障维修次数: '3', '要求赔偿金额 (元)': '12000' });
+  await page.screenshot({ path: `${out}/intake.png` });
+  await page.locator('.intake-alerts summary').click();
+  await page.screenshot({ path: `${out}/intake-open.png` });
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.waitForURL(`${server.url}/`);
+  await page.locator('.complaint-card').first().click();
+  await page.getByTestId('handling').waitFor();
+  await page.getByTestId('entry-text').fill('已电话联系顾客，安抚情绪并预约明天到店检查');
+  await page.getByTestId('entry-add').click();
+  await page.locator('.tl').first().waitFor();
+  await page.locator('[data-step="1"]').check();
+  await page.locator('[data-step="2"]').check();
+  await page.locator('.chip[data-kind="escalation"]').click();
+  await page.getByTestId('entry-text').fill('顾客要求更换全部制动部件，超出维修站权限');
+  await page.getByTestId('entry-add').click();
+  await page.waitForTimeout(500);
+  await page.locator('[data-status="closed"]').click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${out}/detail-1024.png`, fullPage: true });
+  await page.setViewportSize({ width: 800, height: 1280 });
+  await page.screenshot({ path: `${out}/detail-800.png` });
+  await page.goto(`${server.url}/`);
+  await page.getByTestId('complaint-list').waitFor();
+  await page.screenshot({ path: `${out}/list.png` });
+} finally { await browser.close(); await server.stop(); server.cleanup(); }
