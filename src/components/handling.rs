@@ -121,7 +121,7 @@ fn follow_link(ev: &leptos::ev::MouseEvent) -> bool {
 }
 
 /// The element matching `selector` that was tapped (or that holds what was).
-fn tapped(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<web_sys::Element> {
+pub(crate) fn tapped(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<web_sys::Element> {
     let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
     target.closest(selector).ok().flatten()
 }

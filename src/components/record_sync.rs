@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
+use super::handling::{esc, tapped};
 use crate::platform;
 use crate::state::use_app_state;
 
@@ -77,6 +78,75 @@ fn author(state: &RecordState, v: &Version, my_device: &str, lang: Lang) -> Stri
     }
 }
 
+/// The conflicts of a record: each field's values, who and when, with buttons.
+fn conflicts_html(rs: &RecordState, me: &str, lang: Lang) -> String {
+    let mut out = String::new();
+    for (key, field) in rs.conflicts() {
+        let key = esc(key);
+        let mut values = String::new();
+        for (i, v) in field.heads.iter().enumerate() {
+            let action = if i == 0 {
+                format!(r#"<span class="badge">{}</span>"#, lang.pick("当前采用", "in use"))
+            } else {
+                format!(
+                    r#"<button type="button" class="btn" data-act="choose" data-field="{key}" data-ver="{i}">{}</button>"#,
+                    lang.pick("采用此值", "Use this value")
+                )
+            };
+            values += &format!(
+                r#"<li class="conflict__value{}"><span class="conflict__text">{}</span><span class="conflict__who">{}</span>{action}</li>"#,
+                if i == 0 { " conflict__value--current" } else { "" },
+                esc(&show_value(&key, &v.value, lang)),
+                esc(&author(rs, v, me, lang)),
+            );
+        }
+        out += &format!(
+            r#"<div class="conflict" data-testid="conflict" data-field="{key}"><p class="conflict__title"><strong>{}</strong>{}</p><ul class="conflict__values">{values}</ul><button type="button" class="btn btn--primary" data-act="choose" data-field="{key}" data-ver="0">{}</button></div>"#,
+            esc(&field_label(&key, lang)),
+            lang.pick("：两台设备同时修改了此项，两个值都已保留", ": changed on two devices at the same time; both values are kept"),
+            lang.pick("确认当前值", "Keep the value in use"),
+        );
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!(
+        r#"<section class="notice notice--warn record-sync" aria-label="{}">{out}</section>"#,
+        lang.pick("修改冲突", "Conflicting changes")
+    )
+}
+
+/// The changes of a record the server refused: why, and what can be done.
+fn refused_html(mine: &[OutboxEntry], lang: Lang) -> String {
+    if mine.is_empty() {
+        return String::new();
+    }
+    let mut rows = String::new();
+    for entry in mine {
+        let reason = entry.rejection.as_ref().map(|r| r.message(lang)).unwrap_or_default();
+        let fields = entry.op.set.keys().map(|k| field_label(k, lang)).collect::<Vec<_>>().join("、");
+        let again = match entry.rejection.as_ref().is_some_and(|r| r.code == RejectCode::ClockAhead) {
+            true => format!(
+                r#"<button type="button" class="btn" data-act="reapply" data-op="{}">{}</button>"#,
+                esc(&entry.op.id),
+                lang.pick("重新提交", "Apply again")
+            ),
+            false => String::new(),
+        };
+        rows += &format!(
+            r#"<li class="refused" data-testid="refused-change"><p><strong>{}</strong> — {}</p><button type="button" class="btn btn--danger" data-act="discard" data-op="{}">{}</button>{again}</li>"#,
+            esc(&fields),
+            esc(&reason),
+            esc(&entry.op.id),
+            lang.pick("放弃此修改", "Discard this change"),
+        );
+    }
+    format!(
+        r#"<section class="notice notice--error record-sync" role="alert"><p>{}</p><ul>{rows}</ul></section>"#,
+        lang.pick("以下修改未被服务器接受，仅保存在本机：", "These changes were refused by the server and exist only on this device:")
+    )
+}
+
 /// Conflicts and refused changes of complaint `id`. `on_change` receives the
 /// complaint after the user settles something.
 #[component]
@@ -97,86 +167,9 @@ pub fn RecordSyncPanel(
             async move { record_state.set(state.record_state(&record_id.get_value()).await) },
         );
     });
-    let my_device = StoredValue::new(String::new());
     let busy = RwSignal::new(false);
 
-    let choose = move |field: String, value: Value| {
-        busy.set(true);
-        spawn_local(async move {
-            match state
-                .choose_value(&record_id.get_value(), &field, value)
-                .await
-            {
-                Ok(c) => on_change.run(Some(c)),
-                Err(e) => platform::log_error("choosing a value failed", &format!("{e:?}")),
-            }
-            busy.set(false);
-        });
-    };
-
-    let conflicts = move || {
-        let lang = lang.get();
-        let rs = record_state.get()?;
-        if my_device.with_value(String::is_empty) {
-            my_device.set_value(state.device_id());
-        }
-        let me = my_device.get_value();
-        let rows: Vec<_> = rs
-            .conflicts()
-            .map(|(key, field)| {
-                let versions = field
-                    .heads
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let value = v.value.clone();
-                        let key_for_click = key.clone();
-                        let shown = show_value(key, &v.value, lang);
-                        let who = author(&rs, v, &me, lang);
-                        let current = i == 0;
-                        view! {
-                            <li class=if current { "conflict__value conflict__value--current" } else { "conflict__value" }>
-                                <span class="conflict__text">{shown}</span>
-                                <span class="conflict__who">{who}</span>
-                                {if current {
-                                    view! { <span class="badge">{lang.pick("当前采用", "in use")}</span> }.into_any()
-                                } else {
-                                    view! {
-                                        <button type="button" class="btn" disabled=move || busy.get()
-                                            on:click=move |_| choose(key_for_click.clone(), value.clone())>
-                                            {lang.pick("采用此值", "Use this value")}
-                                        </button>
-                                    }.into_any()
-                                }}
-                            </li>
-                        }
-                    })
-                    .collect_view();
-                let keep_key = key.clone();
-                let keep_value = field.value().cloned().unwrap_or(Value::Null);
-                view! {
-                    <div class="conflict" data-testid="conflict" data-field=key.clone()>
-                        <p class="conflict__title">
-                            <strong>{field_label(key, lang)}</strong>
-                            {lang.pick("：两台设备同时修改了此项，两个值都已保留", ": changed on two devices at the same time; both values are kept")}
-                        </p>
-                        <ul class="conflict__values">{versions}</ul>
-                        <button type="button" class="btn btn--primary" disabled=move || busy.get()
-                            on:click=move |_| choose(keep_key.clone(), keep_value.clone())>
-                            {lang.pick("确认当前值", "Keep the value in use")}
-                        </button>
-                    </div>
-                }
-            })
-            .collect();
-        (!rows.is_empty()).then(|| view! {
-            <section class="notice notice--warn record-sync" aria-label=lang.pick("修改冲突", "Conflicting changes")>
-                {rows}
-            </section>
-        })
-    };
-
-    let refused = move || {
+    let html = move || {
         let lang = lang.get();
         let mine: Vec<OutboxEntry> = state.sync.rejected.with(|all| {
             all.iter()
@@ -184,65 +177,60 @@ pub fn RecordSyncPanel(
                 .cloned()
                 .collect()
         });
-        (!mine.is_empty()).then(|| {
-            let rows = mine
-                .into_iter()
-                .map(|entry| {
-                    let reason = entry.rejection.clone().map(|r| r.message(lang)).unwrap_or_default();
-                    let fields = entry.op.set.keys().map(|k| field_label(k, lang)).collect::<Vec<_>>().join("、");
-                    let can_reapply = entry.rejection.as_ref().is_some_and(|r| r.code == RejectCode::ClockAhead);
-                    let id_discard = entry.op.id.clone();
-                    let again = entry.clone();
-                    view! {
-                        <li class="refused" data-testid="refused-change">
-                            <p><strong>{fields}</strong>{format!(" — {reason}")}</p>
-                            <button type="button" class="btn btn--danger" disabled=move || busy.get()
-                                on:click=move |_| {
-                                    let op_id = id_discard.clone();
-                                    busy.set(true);
-                                    spawn_local(async move {
-                                        match state.discard_refused(&op_id).await {
-                                            Ok(c) => on_change.run(c),
-                                            Err(e) => platform::log_error("discard failed", &format!("{e:?}")),
-                                        }
-                                        state.refresh_outbox().await;
-                                        busy.set(false);
-                                    });
-                                }>
-                                {lang.pick("放弃此修改", "Discard this change")}
-                            </button>
-                            {can_reapply.then(|| view! {
-                                <button type="button" class="btn" disabled=move || busy.get()
-                                    on:click=move |_| {
-                                        let entry = again.clone();
-                                        busy.set(true);
-                                        spawn_local(async move {
-                                            match state.reapply_refused(&entry).await {
-                                                Ok(c) => on_change.run(c),
-                                                Err(e) => platform::log_error("apply again failed", &format!("{e:?}")),
-                                            }
-                                            state.refresh_outbox().await;
-                                            busy.set(false);
-                                        });
-                                    }>
-                                    {lang.pick("重新提交", "Apply again")}
-                                </button>
-                            })}
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <section class="notice notice--error record-sync" role="alert">
-                    <p>{lang.pick("以下修改未被服务器接受，仅保存在本机：", "These changes were refused by the server and exist only on this device:")}</p>
-                    <ul>{rows}</ul>
-                </section>
-            }
-        })
+        let me = state.device_id();
+        refused_html(&mine, lang)
+            + &record_state.with(|rs| rs.as_ref().map(|rs| conflicts_html(rs, &me, lang)).unwrap_or_default())
     };
 
-    view! {
-        {refused}
-        {conflicts}
-    }
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(el) = tapped(&ev, "[data-act]") else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        let attr = |name: &str| el.get_attribute(name).unwrap_or_default();
+        let (act, op_id, field) = (attr("data-act"), attr("data-op"), attr("data-field"));
+        let index: usize = attr("data-ver").parse().unwrap_or(0);
+        busy.set(true);
+        spawn_local(async move {
+            let result = match act.as_str() {
+                "choose" => {
+                    let value = record_state.with_untracked(|rs| {
+                        rs.as_ref()
+                            .and_then(|rs| rs.fields.get(&field))
+                            .and_then(|f| f.heads.get(index))
+                            .map(|v| v.value.clone())
+                    });
+                    match value {
+                        Some(v) => state
+                            .choose_value(&record_id.get_value(), &field, v)
+                            .await
+                            .map(Some),
+                        None => Ok(None),
+                    }
+                }
+                "discard" => state.discard_refused(&op_id).await,
+                "reapply" => {
+                    let entry = state
+                        .sync
+                        .rejected
+                        .with_untracked(|all| all.iter().find(|e| e.op.id == op_id).cloned());
+                    match entry {
+                        Some(entry) => state.reapply_refused(&entry).await,
+                        None => Ok(None),
+                    }
+                }
+                _ => Ok(None),
+            };
+            match result {
+                Ok(c) => on_change.run(c),
+                Err(e) => platform::log_error("settling a change failed", &format!("{e:?}")),
+            }
+            if act != "choose" {
+                state.refresh_outbox().await;
+            }
+            busy.set(false);
+        });
+    };
+
+    view! { <div inner_html=html on:click=on_click></div> }
 }
