@@ -256,9 +256,6 @@ describe('handling a complaint', () => {
         await h.status('closed').and(page.locator('[aria-pressed=true]')).waitFor();
         await h.entries('status').locator('.tl__detail', { hasText: '处理中无结论 → 关闭' }).waitFor();
         assert.equal(await refusal.count(), 0, 'the refusal is gone');
-        await page.waitForFunction(
-          () => document.querySelector('[data-testid=detail-form] [data-field=status] select')?.value === 'closed',
-        );
         // The other buttons now reopen.
         await h.status('on_going').filter({ hasText: '重新打开为 处理中无结论' }).waitFor();
 
@@ -279,6 +276,8 @@ describe('handling a complaint', () => {
           await h.section.getByTestId('level').filter({ hasText: '厂方区域经理' }).waitFor();
           await h.section.getByTestId('major').waitFor();
           assert.equal(await page.getByLabel('最终结果').inputValue(), '免费更换前制动盘，故障排除');
+          assert.equal(await page.locator('[data-testid=detail-form] [data-field=status] select').inputValue(), 'closed');
+          assert.equal(await page.locator('[data-testid=detail-form] [data-field=customer_satisfied] select').inputValue(), 'yes');
         };
         await page.reload();
         await expectSame();
@@ -336,6 +335,34 @@ describe('handling a complaint', () => {
         await h.timeline.nth(1).waitFor();
         const kinds = await h.timeline.evaluateAll((lis) => lis.map((li) => li.dataset.kind));
         assert.deepEqual(kinds, ['major', 'contact'], 'the entry added is the kind the form showed');
+      });
+    });
+  });
+
+  test("the edit form's 状态 follows a status change made with the buttons", async () => {
+    await withServer(async (server) => {
+      await inContext(browser, 'form-status', async (page) => {
+        await openApp(page, server.url);
+        await create(page, server.url, base('曹女士', '13566667777', '天窗漏水'));
+        await page.locator('.complaint-card', { hasText: '曹女士' }).click();
+        const h = handling(page);
+        const detailForm = page.getByTestId('detail-form');
+        const statusSelect = detailForm.locator('[data-field=status] select');
+        await h.section.waitFor();
+        // The user picks 关闭 in the form, is refused, and changes their mind…
+        await statusSelect.selectOption('closed');
+        await detailForm.getByRole('button', { name: '保存', exact: true }).click();
+        await detailForm.locator('[data-field=final_result] .field__msg--error').waitFor();
+        await statusSelect.selectOption('on_going');
+        await page.getByLabel('情况跟踪和目前维修状态').fill('等待配件');
+        await detailForm.getByRole('button', { name: '保存', exact: true }).click();
+        await page.getByText('已保存', { exact: true }).waitFor();
+        // …then changes the status with the buttons: the form shows the new status.
+        await h.status('hold').click();
+        await h.status('hold').and(page.locator('[aria-pressed=true]')).waitFor();
+        await page.locator('.detail-head .badge', { hasText: '冷处理或僵持' }).waitFor();
+        await detailForm.locator('[data-field=status] option[value=hold][selected]').waitFor({ state: 'attached' });
+        assert.equal(await statusSelect.inputValue(), 'hold', 'the form shows a status the complaint no longer has');
       });
     });
   });

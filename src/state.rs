@@ -40,6 +40,12 @@ const RISK_SETTING: &str = "risk_config";
 /// Set once complaints saved before sync existed have been given operations.
 const ADOPTED_SETTING: &str = "adopted_unsynced";
 
+/// Reads a stored setting. Through text rather than `serde_json::from_value`,
+/// so each type has one deserialiser in the app (the one sync also uses).
+fn from_setting<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
+    serde_json::from_str(&v.to_string()).ok()
+}
+
 /// The draft key of the edit form of one complaint.
 pub fn edit_draft_key(id: &str) -> String {
     format!("edit:{id}")
@@ -205,7 +211,7 @@ impl AppState {
     async fn open(self) -> Result<(), StoreError> {
         let store = Rc::new(IdbStore::open(DB_NAME).await?);
         let device = match store.get_setting(DEVICE_SETTING).await? {
-            Some(v) => serde_json::from_value::<Device>(v).ok(),
+            Some(v) => from_setting::<Device>(v),
             None => None,
         };
         let device = match device {
@@ -226,12 +232,12 @@ impl AppState {
             }
         };
         if let Some(v) = store.get_setting(DEFAULTS_SETTING).await? {
-            if let Ok(d) = serde_json::from_value(v) {
+            if let Some(d) = from_setting(v) {
                 self.defaults.set(d);
             }
         }
         if let Some(v) = store.get_setting(CLOCK_SETTING).await? {
-            if let Ok(clock) = serde_json::from_value::<HlcClock>(v) {
+            if let Some(clock) = from_setting::<HlcClock>(v) {
                 self.clock.set_value(clock);
             }
         }
@@ -243,7 +249,7 @@ impl AppState {
             self.offset_ms.set_value(offset);
         }
         if let Some(v) = store.get_setting(RISK_SETTING).await? {
-            if let Ok(config) = serde_json::from_value(v) {
+            if let Some(config) = from_setting(v) {
                 self.risk_config.set(config);
             }
         }

@@ -40,11 +40,45 @@ pub struct PushResponse {
     pub server_time: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OpResult {
     pub id: String,
     #[serde(flatten)]
     pub outcome: Outcome,
+}
+
+/// An [`OpResult`] as it is on the wire, read without serde's buffering of
+/// flattened and tagged data (which costs the app ~10 KB of wasm).
+#[derive(Deserialize)]
+struct OpResultWire {
+    id: String,
+    status: OutcomeCode,
+    #[serde(default)]
+    reason: Option<Rejection>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OutcomeCode {
+    Accepted,
+    Rejected,
+}
+
+impl<'de> Deserialize<'de> for OpResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = OpResultWire::deserialize(d)?;
+        let outcome = match (wire.status, wire.reason) {
+            (OutcomeCode::Accepted, _) => Outcome::Accepted,
+            (OutcomeCode::Rejected, Some(reason)) => Outcome::Rejected { reason },
+            (OutcomeCode::Rejected, None) => {
+                return Err(serde::de::Error::missing_field("reason"));
+            }
+        };
+        Ok(OpResult {
+            id: wire.id,
+            outcome,
+        })
+    }
 }
 
 /// What the server did with one pushed operation.
