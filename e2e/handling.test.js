@@ -293,6 +293,13 @@ describe('handling a complaint', () => {
         await h.entries('status').nth(1).locator('.tl__detail', { hasText: '重新打开：关闭 → 处理中无结论' }).waitFor();
         assert.equal(await h.timeline.count(), count + 1);
         await h.status('closed').filter({ hasText: /^关闭$/ }).waitFor();
+
+        // In the list: the level it was escalated to and the major mark.
+        await page.getByRole('link', { name: /返回列表/ }).click();
+        const card = page.locator('.complaint-card', { hasText: '李先生' });
+        await card.getByTestId('card-level').filter({ hasText: '厂方区域经理' }).waitFor();
+        await card.locator('.badge--major').waitFor();
+        await card.locator('.badge--on_going').waitFor();
       });
     });
   });
@@ -349,10 +356,8 @@ describe('handling a complaint', () => {
         const detailForm = page.getByTestId('detail-form');
         const statusSelect = detailForm.locator('[data-field=status] select');
         await h.section.waitFor();
-        // The user picks 关闭 in the form, is refused, and changes their mind…
-        await statusSelect.selectOption('closed');
-        await detailForm.getByRole('button', { name: '保存', exact: true }).click();
-        await detailForm.locator('[data-field=final_result] .field__msg--error').waitFor();
+        // The user picks 冷处理或僵持 in the form, changes their mind and saves another edit…
+        await statusSelect.selectOption('hold');
         await statusSelect.selectOption('on_going');
         await page.getByLabel('情况跟踪和目前维修状态').fill('等待配件');
         await detailForm.getByRole('button', { name: '保存', exact: true }).click();

@@ -90,6 +90,15 @@ pub enum SaveError {
 }
 
 impl SaveError {
+    /// What went wrong, for the log (English).
+    pub fn detail(&self) -> String {
+        match self {
+            SaveError::Storage(e) => e.to_string(),
+            SaveError::NotReady => "storage not open yet".into(),
+            other => other.message(Lang::En),
+        }
+    }
+
     /// What to tell the user.
     pub fn message(&self, lang: Lang) -> String {
         match self {

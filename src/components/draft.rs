@@ -85,7 +85,7 @@ impl DraftWriter {
             match this.state.save_draft(&this.key, &form).await {
                 Ok(()) => this.status.set(DraftStatus::Saved),
                 Err(e) => {
-                    platform::log_error("draft not saved", &format!("{e:?}"));
+                    platform::log_error("draft not saved", &e.detail());
                     this.status.set(DraftStatus::Failed);
                 }
             }
@@ -108,7 +108,7 @@ impl DraftWriter {
         self.generation.set(self.generation.get() + 1);
         let _turn = self.gate.lock().await;
         if let Err(e) = self.state.delete_draft(&self.key).await {
-            platform::log_error("draft not deleted", &format!("{e:?}"));
+            platform::log_error("draft not deleted", &e.detail());
         }
         self.status.set(DraftStatus::Idle);
     }
@@ -182,7 +182,7 @@ impl FormDraft {
                 Ok(_) => {}
                 Err(e) => platform::log_error(
                     "draft unreadable; showing the form without it",
-                    &format!("{e:?}"),
+                    &e.detail(),
                 ),
             }
             self.baseline.set_value(Some(self.form.get_untracked()));
@@ -226,7 +226,7 @@ impl FormDraft {
                 None
             }
             Err(e) => {
-                platform::log_error("saving failed", &format!("{e:?}"));
+                platform::log_error("saving failed", &e.detail());
                 self.notice.set(Some((NoticeKind::Error, Text::SaveFailed)));
                 None
             }

@@ -109,7 +109,7 @@ fn same_vehicle_html(list: &[Complaint], lang: Lang, offset: FixedOffset) -> Str
 }
 
 /// Follows a tapped in-app link (`data-link`) without reloading the page.
-fn follow_link(ev: &leptos::ev::MouseEvent) -> bool {
+pub fn follow_link(ev: &leptos::ev::MouseEvent) -> bool {
     let Some(link) = tapped(ev, "a[data-link]") else {
         return false;
     };

@@ -223,7 +223,7 @@ pub fn RecordSyncPanel(
             };
             match result {
                 Ok(c) => on_change.run(c),
-                Err(e) => platform::log_error("settling a change failed", &format!("{e:?}")),
+                Err(e) => platform::log_error("settling a change failed", &e.detail()),
             }
             if act != "choose" {
                 state.refresh_outbox().await;

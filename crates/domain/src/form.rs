@@ -513,7 +513,7 @@ impl ComplaintForm {
             phone: self.phone.trim().to_string(),
             customer_background: self.customer_background.trim().to_string(),
             vin: p.vin,
-            plate: self.plate.trim().to_uppercase(),
+            plate: self.plate.trim().to_ascii_uppercase(),
             vehicle_model: self.vehicle_model.trim().to_string(),
             mileage_km: p.mileage_km,
             purchase_date: p.purchase_date,

@@ -11,7 +11,9 @@ use crate::phone;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
     /// Words to look for in the case number, customer name, phone, VIN,
-    /// plate and content; every word must appear somewhere.
+    /// plate and content; every word must appear somewhere. Latin letters
+    /// match in either case (Chinese has none; full Unicode case tables would
+    /// cost the app's download).
     pub text: String,
     pub status: Option<Status>,
     pub category: Option<Category>,
@@ -44,9 +46,9 @@ impl ListQuery {
         ];
         let phone_digits = phone::search_key(&c.phone);
         self.text.split_whitespace().all(|word| {
-            let word = word.to_lowercase();
+            let word = word.to_ascii_lowercase();
             let digits = phone::search_key(&word);
-            haystacks.iter().any(|h| h.to_lowercase().contains(&word))
+            haystacks.iter().any(|h| h.to_ascii_lowercase().contains(&word))
                 || (digits.len() >= 3
                     && digits.len() == word.chars().filter(|ch| !matches!(ch, '-' | ' ')).count()
                     && phone_digits.contains(&digits))
