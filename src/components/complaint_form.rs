@@ -1,13 +1,20 @@
 //! The complaint form: every field of the record, grouped as on the paper
 //! form, each with a visible label, its required mark, and its problems
 //! (from the shared validation) right beside it.
+//!
+//! The form is drawn as escaped HTML from the values, once, and again only
+//! when the values change from outside (a draft restored, a synced record
+//! shown); typing updates the form's signal through one input handler, and
+//! the problems beside each field are written into their slots as they
+//! change. Thirty reactive inputs cost the app's download several times more.
 
 use complaints_domain::{
-    Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Severity,
-    Status,
+    Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Status,
 };
+use wasm_bindgen::JsCast;
 use leptos::prelude::*;
 
+use super::handling::esc;
 use crate::i18n::Text;
 use crate::state::use_app_state;
 
@@ -100,6 +107,78 @@ fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// One field as HTML, with `value` in its control.
+fn field_html(field: Field, value: &str, case_number: &str, lang: Lang) -> String {
+    let key = field.key();
+    let id = format!("f-{key}");
+    let required = field.is_required();
+    let aria = format!(
+        r#"id="{id}" class="field__control" data-key="{key}" aria-required="{required}" aria-invalid="false" aria-describedby="{id}-msg""#
+    );
+    let control = match field.kind() {
+        FieldKind::Generated => format!(r#"<output id="{id}" class="field__static">{}</output>"#, esc(case_number)),
+        FieldKind::LongText => format!(r#"<textarea {aria} rows="3">{}</textarea>"#, esc(value)),
+        FieldKind::Choice | FieldKind::YesNo => {
+            let mut options = String::new();
+            if field.kind() == FieldKind::Choice && required {
+                options += &format!(r#"<option value="">{}</option>"#, Text::ChooseOne.get(lang));
+            }
+            for (code, label) in choices(field, lang) {
+                let selected = if code == value { " selected" } else { "" };
+                options += &format!(r#"<option value="{code}"{selected}>{label}</option>"#);
+            }
+            format!(r#"<select {aria}>{options}</select>"#)
+        }
+        kind => {
+            let (input_type, input_mode, autocomplete) = match kind {
+                FieldKind::Phone => ("tel", "tel", "tel"),
+                FieldKind::Integer => ("text", "numeric", "off"),
+                FieldKind::Money => ("text", "decimal", "off"),
+                FieldKind::Date => ("date", "none", "off"),
+                FieldKind::DateTime => ("datetime-local", "none", "off"),
+                _ => ("text", "text", if field == Field::CustomerName { "name" } else { "off" }),
+            };
+            let capitalize = if matches!(field, Field::Vin | Field::Plate | Field::BranchCode) { "characters" } else { "sentences" };
+            format!(
+                r#"<input {aria} type="{input_type}" inputmode="{input_mode}" autocomplete="{autocomplete}" autocapitalize="{capitalize}" value="{}">"#,
+                esc(value)
+            )
+        }
+    };
+    let mark = if required {
+        format!(
+            r#"<span class="field__req" aria-hidden="true">*</span><span class="visually-hidden"> ({})</span>"#,
+            Text::Required.get(lang)
+        )
+    } else {
+        String::new()
+    };
+    let wide = if field.kind() == FieldKind::LongText { " field--wide" } else { "" };
+    format!(
+        r#"<div class="field{wide}" data-field="{key}"><label class="field__label" for="{id}">{}{mark}</label>{control}<div id="{id}-msg" aria-live="polite"></div></div>"#,
+        field.label(lang)
+    )
+}
+
+/// The whole form as HTML.
+fn form_html(form: &ComplaintForm, case_number: Option<&str>, lang: Lang) -> String {
+    let mut out = String::new();
+    for section in FormSection::ALL {
+        out += &format!(
+            r#"<fieldset class="form-section"><legend>{}</legend><div class="form-grid">"#,
+            section.title().get(lang)
+        );
+        for &field in section.fields() {
+            if field == Field::CaseNumber && case_number.is_none() {
+                continue;
+            }
+            out += &field_html(field, form.get(field), case_number.unwrap_or_default(), lang);
+        }
+        out += "</div></fieldset>";
+    }
+    out
+}
+
 /// The whole form. `reveal_all` shows every field's problems (after a save
 /// attempt); before that a field's problems show once the user has left it.
 #[component]
@@ -115,158 +194,80 @@ pub fn ComplaintFormView(
     case_number: Option<String>,
 ) -> impl IntoView {
     let touched = RwSignal::new(Vec::<Field>::new());
+    let lang = use_app_state().lang;
+    // What the drawn controls hold: typing keeps it equal to `form`, so only a
+    // change from outside draws the form again.
+    let shown = StoredValue::new(form.get_untracked());
+    let html = RwSignal::new(form_html(&shown.get_value(), case_number.as_deref(), lang.get_untracked()));
     let case_number = StoredValue::new(case_number);
-    let lang = use_app_state().lang;
-    FormSection::ALL
-        .into_iter()
-        .map(|section| {
-            let fields = section
-                .fields()
-                .iter()
-                .copied()
-                .filter(|f| *f != Field::CaseNumber || case_number.with_value(Option::is_some))
-                .map(|field| view! { <FieldRow field form issues reveal_all touched case_number/> })
-                .collect_view();
-            view! {
-                <fieldset class="form-section">
-                    <legend>{move || section.title().get(lang.get())}</legend>
-                    <div class="form-grid">{fields}</div>
-                </fieldset>
-            }
-        })
-        .collect_view()
-}
-
-#[component]
-fn FieldRow(
-    field: Field,
-    form: RwSignal<ComplaintForm>,
-    issues: Memo<Vec<Issue>>,
-    reveal_all: Signal<bool>,
-    touched: RwSignal<Vec<Field>>,
-    case_number: StoredValue<Option<String>>,
-) -> impl IntoView {
-    let lang = use_app_state().lang;
-    let id = format!("f-{}", field.key());
-    let msg_id = format!("{id}-msg");
-    let shown = Memo::new(move |_| {
-        if reveal_all.get() || touched.with(|t| t.contains(&field)) {
-            issues.with(|all| {
-                all.iter()
-                    .filter(|i| i.field == field)
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-        } else {
-            Vec::new()
+    Effect::new(move |drawn_in: Option<Lang>| {
+        let now = form.get();
+        let lang = lang.get();
+        let outside = shown.with_value(|s| *s != now);
+        if outside || drawn_in.is_some_and(|l| l != lang) {
+            shown.set_value(now);
+            html.set(shown.with_value(|f| case_number.with_value(|c| form_html(f, c.as_deref(), lang))));
         }
+        lang
     });
-    let has = move |severity: Severity| shown.with(|s| s.iter().any(|i| i.severity == severity));
-    let class = move || {
-        let mut c = String::from("field");
-        if matches!(field.kind(), FieldKind::LongText) {
-            c.push_str(" field--wide");
-        }
-        if has(Severity::Error) {
-            c.push_str(" field--error");
-        } else if has(Severity::Warning) {
-            c.push_str(" field--warning");
-        }
-        c
-    };
-    let touch = move || {
-        if !touched.with_untracked(|t| t.contains(&field)) {
-            touched.update(|t| t.push(field));
-        }
-    };
-    let value = move || form.with(|f| f.get(field).to_string());
-    let set = move |v: String| form.update(|f| f.set(field, v));
-    let invalid = move || {
-        if has(Severity::Error) {
-            "true"
-        } else {
-            "false"
-        }
-    };
 
-    let control = match field.kind() {
-        FieldKind::Generated => view! {
-            <output id=id.clone() class="field__static">{case_number.get_value().unwrap_or_default()}</output>
+    // The problems beside each field, once it was left (or after a save attempt).
+    Effect::new(move |_| {
+        html.track();
+        let lang = lang.get();
+        let reveal = reveal_all.get();
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        touched.with(|touched| {
+            issues.with(|issues| {
+                for &field in Field::ALL {
+                    let key = field.key();
+                    let mut msgs = String::new();
+                    let (mut error, mut warning) = (false, false);
+                    if reveal || touched.contains(&field) {
+                        for i in issues.iter().filter(|i| i.field == field) {
+                            error |= i.is_error();
+                            warning |= !i.is_error();
+                            let cls = if i.is_error() { "field__msg field__msg--error" } else { "field__msg field__msg--warning" };
+                            msgs += &format!(r#"<p class="{cls}">{}</p>"#, esc(&i.message(lang)));
+                        }
+                    }
+                    let id = format!("f-{key}");
+                    if let Some(slot) = doc.get_element_by_id(&format!("{id}-msg")) {
+                        slot.set_inner_html(&msgs);
+                    }
+                    if let Some(control) = doc.get_element_by_id(&id) {
+                        let _ = control.set_attribute("aria-invalid", if error { "true" } else { "false" });
+                        if let Some(row) = control.parent_element() {
+                            let wide = if field.kind() == FieldKind::LongText { " field--wide" } else { "" };
+                            let state = if error { " field--error" } else if warning { " field--warning" } else { "" };
+                            row.set_class_name(&format!("field{wide}{state}"));
+                        }
+                    }
+                }
+            })
+        });
+    });
+
+    let field_of = |ev: &leptos::ev::Event| {
+        let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
+        Field::from_key(&target.get_attribute("data-key")?)
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some(field) = field_of(&ev) {
+            let value = event_target_value(&ev);
+            shown.update_value(|f| f.set(field, value.clone()));
+            form.update(|f| f.set(field, value));
         }
-        .into_any(),
-        FieldKind::LongText => view! {
-            <textarea id=id.clone() class="field__control" rows="3"
-                aria-required=field.is_required().to_string()
-                aria-invalid=invalid aria-describedby=msg_id.clone()
-                prop:value=value
-                on:input=move |ev| set(event_target_value(&ev))
-                on:blur=move |_| touch()
-            ></textarea>
-        }
-        .into_any(),
-        FieldKind::Choice | FieldKind::YesNo => view! {
-            <select id=id.clone() class="field__control"
-                aria-required=field.is_required().to_string()
-                aria-invalid=invalid aria-describedby=msg_id.clone()
-                on:change=move |ev| { set(event_target_value(&ev)); touch(); }
-                on:blur=move |_| touch()
-            >
-                {move || {
-                    let lang = lang.get();
-                    let current = value();
-                    let placeholder = (field.kind() == FieldKind::Choice && field.is_required()).then(|| view! {
-                        <option value="" selected=current.is_empty()>{Text::ChooseOne.get(lang)}</option>
-                    });
-                    let options = choices(field, lang)
-                        .into_iter()
-                        .map(|(code, label)| view! { <option value=code selected=current == code>{label}</option> })
-                        .collect_view();
-                    view! { {placeholder} {options} }
-                }}
-            </select>
-        }
-        .into_any(),
-        kind => {
-            let (input_type, input_mode, autocomplete) = match kind {
-                FieldKind::Phone => ("tel", "tel", "tel"),
-                FieldKind::Integer => ("text", "numeric", "off"),
-                FieldKind::Money => ("text", "decimal", "off"),
-                FieldKind::Date => ("date", "none", "off"),
-                FieldKind::DateTime => ("datetime-local", "none", "off"),
-                _ => ("text", "text", if field == Field::CustomerName { "name" } else { "off" }),
-            };
-            let capitalize = if matches!(field, Field::Vin | Field::Plate | Field::BranchCode) { "characters" } else { "sentences" };
-            view! {
-                <input id=id.clone() class="field__control" type=input_type inputmode=input_mode
-                    autocomplete=autocomplete autocapitalize=capitalize
-                    aria-required=field.is_required().to_string()
-                    aria-invalid=invalid aria-describedby=msg_id.clone()
-                    prop:value=value
-                    on:input=move |ev| set(event_target_value(&ev))
-                    on:change=move |_| touch()
-                    on:blur=move |_| touch()
-                />
+    };
+    let touch = move |ev: leptos::ev::Event| {
+        if let Some(field) = field_of(&ev) {
+            if !touched.with_untracked(|t| t.contains(&field)) {
+                touched.update(|t| t.push(field));
             }
-            .into_any()
         }
     };
-
     view! {
-        <div class=class data-field=field.key()>
-            <label class="field__label" for=id.clone()>
-                {move || field.label(lang.get())}
-                {field.is_required().then(|| view! {
-                    <span class="field__req" aria-hidden="true">"*"</span>
-                    <span class="visually-hidden">{move || format!(" ({})", Text::Required.get(lang.get()))}</span>
-                })}
-            </label>
-            {control}
-            <div id=msg_id.clone() aria-live="polite">
-                {move || shown.get().into_iter().map(|issue| {
-                    let cls = if issue.is_error() { "field__msg field__msg--error" } else { "field__msg field__msg--warning" };
-                    view! { <p class=cls>{issue.message(lang.get())}</p> }
-                }).collect_view()}
-            </div>
-        </div>
+        <div inner_html=move || html.get() on:input=on_input on:change=move |ev| { on_input(ev.clone()); touch(ev) }
+            on:focusout=move |ev: leptos::ev::FocusEvent| touch(ev.into())></div>
     }
 }

@@ -136,7 +136,7 @@ mod date_text {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         crate::timefmt::parse_date(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a date: {text:?}")))
+            .ok_or_else(|| serde::de::Error::custom(format!("not a date: \"{text}\"")))
     }
 }
 

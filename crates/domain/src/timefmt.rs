@@ -167,7 +167,7 @@ pub mod rfc3339 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {text:?}")))
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: \"{text}\"")))
     }
 }
 
@@ -188,7 +188,7 @@ pub mod opt_date {
         match <Option<std::borrow::Cow<'de, str>>>::deserialize(d)? {
             Some(text) => super::parse_date(&text)
                 .map(Some)
-                .ok_or_else(|| serde::de::Error::custom(format!("not a date: {text:?}"))),
+                .ok_or_else(|| serde::de::Error::custom(format!("not a date: \"{text}\""))),
             None => Ok(None),
         }
     }

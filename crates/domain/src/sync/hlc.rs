@@ -33,12 +33,12 @@ impl FromStr for Hlc {
     fn from_str(s: &str) -> Result<Hlc, String> {
         let (wall, counter) = s
             .split_once('-')
-            .ok_or_else(|| format!("not an HLC stamp: {s:?}"))?;
+            .ok_or_else(|| format!("not an HLC stamp: \"{s}\""))?;
         Ok(Hlc {
-            wall_ms: wall.parse().map_err(|_| format!("bad HLC time: {s:?}"))?,
+            wall_ms: wall.parse().map_err(|_| format!("bad HLC time: \"{s}\""))?,
             counter: counter
                 .parse()
-                .map_err(|_| format!("bad HLC counter: {s:?}"))?,
+                .map_err(|_| format!("bad HLC counter: \"{s}\""))?,
         })
     }
 }
