@@ -39,8 +39,21 @@ async function inContext(browser, name, fn, options = {}) {
   }
 }
 
+/**
+ * Opens the intake form once the app has opened its storage: typing on a
+ * freshly loaded /new races the storage opening, which resets the fields it
+ * pre-fills (维修站代码, 受理时间…) when nothing else has been typed yet.
+ */
+async function openIntake(page, url) {
+  await page.goto(`${url}/`);
+  await page.locator('.list-count, p.empty').filter({ hasNotText: '正在加载' }).first().waitFor();
+  await page.getByRole('link', { name: '新建投诉' }).click();
+  await page.waitForURL(`${url}/new`);
+  await page.getByTestId('intake-form').waitFor();
+}
+
 async function create(page, url, fields) {
-  await page.goto(`${url}/new`);
+  await openIntake(page, url);
   await fillForm(page, fields);
   await page.getByRole('button', { name: '保存', exact: true }).click();
   await page.waitForURL(`${url}/`);
@@ -73,10 +86,11 @@ function handling(page) {
       await form.locator(`button.chip[data-kind=${kind}]`).click();
       await form.locator(`button.chip[data-kind=${kind}][aria-pressed=true]`).waitFor();
     },
-    /** Adds the entry the form holds; waits until it is on the timeline and the form is cleared. */
+    /** Adds the entry the form holds (with `text`); waits until it is on the timeline, or for the refusal `expect`. */
     async add(kind, { text = '', expect = 'ok' } = {}) {
       const before = await page.locator(`[data-testid=timeline] > li[data-kind=${kind}]`).count();
-      // Always typed (also when empty): the form keeps the last entry's text (see the test below).
+      // Always typed, also when empty: the form may still hold the last entry's text
+      // (see 'after an entry is added, the entry form is empty for the next one').
       await form.getByTestId('entry-text').fill(text);
       await form.getByTestId('entry-add').click();
       if (expect !== 'ok') {
@@ -116,7 +130,7 @@ describe('handling a complaint', () => {
     await withServer(async (server) => {
       await inContext(browser, 'walk', async (page, context) => {
         await openApp(page, server.url);
-        await page.getByRole('link', { name: '新建投诉' }).click();
+        await openIntake(page, server.url);
         await fillForm(page, WORKED_EXAMPLE);
 
         // Before saving: the bottom bar names the warnings, and opens into the list.
@@ -316,6 +330,8 @@ describe('handling a complaint', () => {
         await h.form.getByTestId('entry-at').fill(await localInput(page, -30 * 60 * 1000));
         await h.add('note', { text: '顾客来电询问进度' });
         assert.equal(await h.entries('note').count(), 1);
+        // Entered half an hour after it happened: the timeline says when it was recorded.
+        await h.entries('note').locator('.tl__detail', { hasText: '补记于' }).waitFor();
         assert.equal(await h.form.getByTestId('entry-text').inputValue(), '', 'the text of the entry just added is still in the form');
         assert.equal(await h.form.getByTestId('entry-at').inputValue(), '', 'the time of the entry just added is still in the form');
       });
@@ -380,7 +396,7 @@ describe('handling a complaint', () => {
         const first = await idOf(page, '赵先生');
 
         // The same plate, typed differently: recognised while typing.
-        await page.goto(`${server.url}/new`);
+        await openIntake(page, server.url);
         await fillForm(page, { ...base('赵太太', '13611113333', '车窗再次失灵'), 车牌号码: '京a 12345' });
         const alerts = page.getByTestId('intake-alerts');
         const summary = alerts.locator('summary', { hasText: '同一车辆已有 1 条投诉' });

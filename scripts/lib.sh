@@ -6,6 +6,7 @@
 TRUNK_VERSION="0.21.14"          # 0.22 needs a newer rustc than 1.95
 WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate in Cargo.lock
 BINARYEN_VERSION="132.0.0"       # wasm-opt from npm; Debian's binaryen (108) breaks the app
+TERSER_VERSION="5.51.2"          # minifies wasm-bindgen's JS in release builds (scripts/sw-stamp)
 PLAYWRIGHT_MAJOR_MINOR="1.65"    # playwright-core, see e2e/package.json
 WASM_TARGET="wasm32-unknown-unknown"
 
@@ -110,6 +111,21 @@ ensure_wasm_opt() {
     ok "wasm-opt" "$major (npm binaryen@$BINARYEN_VERSION, .tools/npm)"
 }
 
+ensure_terser() {
+    command -v npm >/dev/null 2>&1 || die "npm not found"
+    local have
+    have="$(version_of "$NPM_BIN/terser" --version)"
+    if [ "$have" != "terser $TERSER_VERSION" ]; then
+        info "npm install terser@$TERSER_VERSION into .tools/npm (found: ${have:-none})"
+        mkdir -p "$NPM_TOOLS"
+        [ -f "$NPM_TOOLS/package.json" ] || printf '{ "private": true }\n' > "$NPM_TOOLS/package.json"
+        npm install --prefix "$NPM_TOOLS" --no-audit --no-fund --save-exact "terser@$TERSER_VERSION"
+        have="$(version_of "$NPM_BIN/terser" --version)"
+    fi
+    [ "$have" = "terser $TERSER_VERSION" ] || die "terser: want $TERSER_VERSION, have '${have:-none}'"
+    ok "terser" "$TERSER_VERSION (npm, .tools/npm)"
+}
+
 # A CJK font, so Chinese renders as text (not boxes) in screenshots.
 CJK_FONT_PACKAGE="fonts-wqy-zenhei"
 
@@ -149,6 +165,7 @@ setup_run() {
     ensure_wasm_bindgen
     ensure_trunk
     ensure_wasm_opt
+    ensure_terser
 }
 
 # Everything `scripts/test` needs.

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use complaints_domain::timefmt;
 
+use super::handling::esc;
 use crate::i18n::Text;
 use crate::platform;
 use crate::state::use_app_state;
@@ -16,50 +17,50 @@ pub fn SyncBar() -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let sync = state.sync;
-    let t = move |text: Text| text.get(lang.get());
-    let waiting = move || {
+    // What it says, as escaped HTML (cheaper to ship than a view per part).
+    let status = move || {
+        let lang = lang.get();
+        let t = |text: Text| text.get(lang);
         let n = sync.pending.get();
-        if n == 0 {
-            t(Text::AllSynced).to_string()
-        } else {
-            format!("{n} {}", t(Text::Waiting))
+        let waiting = if n == 0 { t(Text::AllSynced).to_string() } else { format!("{n} {}", t(Text::Waiting)) };
+        let last = match sync.last_success.get() {
+            Some(at) => {
+                let local = at.with_timezone(&platform::local_offset());
+                format!("{} {}", t(Text::LastSynced), timefmt::time_seconds(local.naive_local()))
+            }
+            None => t(Text::NeverSynced).to_string(),
+        };
+        let mut out = format!(
+            r#"<span class="syncbar__waiting" data-testid="sync-pending" data-count="{n}">{waiting}</span><span class="syncbar__last" data-testid="sync-last">{last}</span>"#
+        );
+        let refused = sync.rejected.with(Vec::len);
+        if refused > 0 {
+            out += &format!(
+                r#"<span class="syncbar__refused" data-testid="sync-refused">{refused} {}</span>"#,
+                t(Text::RefusedChanges)
+            );
         }
+        if let Some(p) = sync.problem.get() {
+            out += &format!(r#"<span class="syncbar__problem" data-testid="sync-problem">{}</span>"#, esc(&p.message(lang)));
+        }
+        out
     };
-    let last = move || match sync.last_success.get() {
-        Some(at) => {
-            let local = at.with_timezone(&platform::local_offset());
-            format!(
-                "{} {}",
-                t(Text::LastSynced),
-                timefmt::time_seconds(local.naive_local())
-            )
-        }
-        None => t(Text::NeverSynced).to_string(),
+    let progress = move || {
+        let (done, total) = sync.progress.get().filter(|(_, total)| *total > 0)?;
+        Some(format!(
+            r#"<label class="syncbar__progress"><span>{} {done}/{total}</span><progress max="{total}" value="{done}" data-testid="sync-progress"></progress></label>"#,
+            Text::Receiving.get(lang.get())
+        ))
     };
     view! {
         <div class="syncbar" role="status" aria-live="polite" data-testid="sync-bar">
-            <span class="syncbar__waiting" data-testid="sync-pending" data-count=move || sync.pending.get()>{waiting}</span>
-            <span class="syncbar__last" data-testid="sync-last">{last}</span>
-            {move || {
-                let refused = sync.rejected.with(Vec::len);
-                (refused > 0).then(|| view! {
-                    <span class="syncbar__refused" data-testid="sync-refused">{format!("{refused} {}", t(Text::RefusedChanges))}</span>
-                })
-            }}
-            {move || sync.problem.get().map(|p| view! {
-                <span class="syncbar__problem" data-testid="sync-problem">{p.message(lang.get())}</span>
-            })}
+            <span class="syncbar__status" inner_html=status></span>
             <button type="button" class="btn syncbar__button" data-testid="sync-now"
                 disabled=move || sync.running.get()
                 on:click=move |_| spawn_local(state.sync_now())>
-                {move || if sync.running.get() { t(Text::Syncing) } else { t(Text::SyncNow) }}
+                {move || if sync.running.get() { Text::Syncing } else { Text::SyncNow }.get(lang.get())}
             </button>
-            {move || sync.progress.get().filter(|(_, total)| *total > 0).map(|(done, total)| view! {
-                <label class="syncbar__progress">
-                    <span>{format!("{} {done}/{total}", t(Text::Receiving))}</span>
-                    <progress max=total.to_string() value=done.to_string() data-testid="sync-progress"></progress>
-                </label>
-            })}
+            <span class="syncbar__progress-slot" inner_html=move || progress().unwrap_or_default()></span>
         </div>
     }
 }
