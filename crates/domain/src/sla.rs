@@ -13,7 +13,8 @@
 //! - **Written report to the manufacturer** (书面报告厂方): within 4 hours of
 //!   marking a complaint major when media or a court is involved (the mark
 //!   names criterion 5, or the nature is media exposure or legal). It stops
-//!   at the first report entry.
+//!   at the first report entry made after the mark (a complaint marked major
+//!   again needs a new report).
 //!
 //! A clock is **due soon** in the last quarter of its window (30 minutes of
 //! the 2 hours, 18 hours of the 3 days, 1 hour of the 4 hours). A closed
@@ -193,15 +194,19 @@ pub fn clocks(c: &Complaint) -> Vec<Clock> {
         let exposed = mark.criteria.contains(&EXPOSURE_CRITERION)
             || matches!(c.nature, Nature::MediaExposure | Nature::Legal);
         if exposed {
-            let reported = handling::entries(c, EntryKind::Report).map(|e| e.at).min();
+            let reported = handling::entries(c, EntryKind::Report)
+                .filter(|e| e.at >= mark.at)
+                .map(|e| e.at)
+                .min();
             out.push(clock(ClockKind::MajorReport, mark.at, reported, c));
         }
     }
     out
 }
 
-/// The clock someone should act on first, when one needs attention: the
-/// overdue or due-soon clock with the earliest due time.
+/// The clock someone should act on first: of the clocks still running
+/// (whatever their state), the one due first. The "needs attention" view
+/// keeps those whose state [`ClockState::needs_attention`].
 pub fn most_urgent(c: &Complaint, now: DateTime<Utc>) -> Option<(Clock, ClockState)> {
     clocks(c)
         .into_iter()

@@ -759,6 +759,23 @@ mod major_report_clock {
         let clock = the_clock(&again, ClockKind::MajorReport);
         assert_eq!((clock.start, clock.due), (m + hours(6), m + hours(10)));
     }
+
+    #[test]
+    fn a_report_made_before_a_new_mark_does_not_meet_its_clock() {
+        let (c, m) = marked(Nature::General, &[5], "");
+        let reported = with_entries(&c, vec![entry("e-report", EntryKind::Report, m + hours(1))]);
+        assert_eq!(the_clock(&reported, ClockKind::MajorReport).done, Some(m + hours(1)));
+        let again = with_entries(
+            &reported,
+            vec![
+                entry("e-unmajor", EntryKind::Unmajor, m + hours(2)),
+                major("e-major-2", m + hours(6), &[5]),
+            ],
+        );
+        let clock = the_clock(&again, ClockKind::MajorReport);
+        assert_eq!(clock.done, None, "the old report does not count for the new mark");
+        assert_eq!(clock.state(m + hours(11)), ClockState::Overdue { by: hours(1) });
+    }
 }
 
 mod closed_clocks {
@@ -1306,6 +1323,27 @@ mod timeline_merge {
                 .text,
             "已查阅维修记录"
         );
+    }
+
+    #[test]
+    fn a_tick_must_say_who_ticked_it() {
+        let (server, _) = server_with_a();
+        for (op_id, value) in [
+            ("op-t1", json!({})),
+            ("op-t2", json!({"by": " ", "at": "2026-03-10T08:00:00Z"})),
+            ("op-t3", json!("yes")),
+        ] {
+            let r = refusal(&server, &entry_op(op_id, "step.4", value.clone()));
+            assert_eq!(r.code, RejectCode::InvalidValue, "{value}");
+            assert_eq!(r.field.as_deref(), Some("step.4"), "{value}");
+        }
+        let good = json!({"by": "王经理", "dev": "tablet-b", "at": "2026-03-10T08:00:00Z"});
+        assert!(check_op(
+            server.state.as_ref(),
+            &entry_op("op-t4", "step.4", good),
+            ms(sync_time())
+        )
+        .is_ok());
     }
 
     #[test]

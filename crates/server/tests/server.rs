@@ -1184,3 +1184,66 @@ mod sync_schema {
         assert!(indexes.contains(&"ops_record_id".to_owned()), "{indexes:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// GET /api/v1/config: the risk rules' configuration
+mod risk_config {
+    use super::*;
+    use complaints_domain::risk::{MarketingEvent, ModelLaunch, RiskConfig};
+    use complaints_server::{load_risk_config, RISK_CONFIG_FILE};
+
+    fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[tokio::test]
+    async fn serves_the_configured_launches_and_events() {
+        let mut fx = Fixture::new().await;
+        fx.state.risk = Arc::new(RiskConfig {
+            launches: vec![ModelLaunch {
+                model: "ID.4".into(),
+                launched: date(2026, 3, 1),
+            }],
+            events: vec![MarketingEvent {
+                name: "广州车展".into(),
+                start: date(2026, 11, 20),
+                end: date(2026, 11, 29),
+            }],
+        });
+        let response = fx.get("/api/v1/config").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-store");
+        let json = body_json(response).await;
+        assert_eq!(
+            json["risk"],
+            json!({
+                "launches": [{"model": "ID.4", "launched": "2026-03-01"}],
+                "events": [{"name": "广州车展", "start": "2026-11-20", "end": "2026-11-29"}],
+            })
+        );
+        assert!(json["server_time"].as_str().is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn no_file_means_no_launches_or_events_and_a_bad_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load_risk_config(dir.path()).unwrap(), RiskConfig::default());
+
+        let path = dir.path().join(RISK_CONFIG_FILE);
+        std::fs::write(&path, r#"{"launches": [{"model": "ID.4", "launched": "2026-3-1"}]}"#).unwrap();
+        let read = load_risk_config(dir.path()).unwrap();
+        assert_eq!(read.launches[0].launched, date(2026, 3, 1));
+
+        std::fs::write(&path, r#"{"launches": [{"model": "ID.4", "launched": "soon"}]}"#).unwrap();
+        let error = load_risk_config(dir.path()).unwrap_err();
+        assert!(error.contains(RISK_CONFIG_FILE) && error.contains("soon"), "{error}");
+    }
+
+    #[test]
+    fn the_example_the_run_command_starts_from_is_valid() {
+        let example: RiskConfig =
+            serde_json::from_str(include_str!("../../../config/risk-config.example.json")).unwrap();
+        assert_eq!(example.launches[0].model, "ID.4");
+        assert!(example.events.iter().all(|e| e.start <= e.end));
+    }
+}

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::op::{is_syncable_field, Op, CREATED_AT, TIMELINE_PREFIX};
+use super::op::{is_syncable_field, Op, CREATED_AT, STEP_PREFIX, TIMELINE_PREFIX};
 use super::record::RecordState;
 use crate::field::Field;
 use crate::form::ComplaintForm;
-use crate::handling::Entry;
+use crate::handling::{Entry, Tick};
 use crate::validate::IssueKind;
 use crate::lang::{Labelled, Lang};
 
@@ -202,6 +202,8 @@ pub fn check_op(
     for (key, value) in &op.set {
         if let Some(id) = key.strip_prefix(TIMELINE_PREFIX) {
             check_entry(before, key, id, value)?;
+        } else if key.starts_with(STEP_PREFIX) && !value.is_null() {
+            check_tick(key, value)?;
         }
     }
     let creating = before.is_none();
@@ -295,6 +297,15 @@ fn check_entry(
     match entry.check() {
         Ok(()) => Ok(()),
         Err(e) => refuse(e.message(Lang::En)),
+    }
+}
+
+/// A ticked step says who ticked it.
+fn check_tick(key: &str, value: &serde_json::Value) -> Result<(), Rejection> {
+    match serde_json::from_str::<Tick>(&value.to_string()) {
+        Ok(tick) if !tick.by.trim().is_empty() => Ok(()),
+        Ok(_) => Err(Rejection::new(RejectCode::InvalidValue, Some(key), "a tick names who ticked it")),
+        Err(e) => Err(Rejection::new(RejectCode::InvalidValue, Some(key), e.to_string())),
     }
 }
 
