@@ -8,13 +8,13 @@
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
+use complaints_domain::handling::{record_status_change, Actor, HandlingError};
+use complaints_domain::risk::RiskConfig;
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::sync::{
     choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
     CREATED_AT, MAX_CLOCK_AHEAD_MS,
 };
-use complaints_domain::handling::{record_status_change, Actor, HandlingError};
-use complaints_domain::risk::RiskConfig;
 use complaints_domain::{
     case_number, Complaint, ComplaintForm, Issue, Lang, NewComplaint, OutboxEntry, StoreError,
     Unreadable,
@@ -313,11 +313,19 @@ impl AppState {
     /// Who acts on this device: the handler name last used here (sign-in
     /// will name the user), and the device.
     pub fn actor(&self) -> Actor {
-        let name = self.defaults.with_untracked(|d| d.handler.trim().to_string());
+        let name = self
+            .defaults
+            .with_untracked(|d| d.handler.trim().to_string());
         let device = self.device_id();
         let name = if name.is_empty() {
-            let tag = self.device.with_value(|d| d.as_ref().map(|d| d.tag.clone()));
-            format!("{} {}", Text::Device.get(self.lang.get_untracked()), tag.unwrap_or_default())
+            let tag = self
+                .device
+                .with_value(|d| d.as_ref().map(|d| d.tag.clone()));
+            format!(
+                "{} {}",
+                Text::Device.get(self.lang.get_untracked()),
+                tag.unwrap_or_default()
+            )
         } else {
             name
         };
@@ -355,7 +363,12 @@ impl AppState {
     pub async fn handle(
         &self,
         id: &str,
-        action: impl FnOnce(&Complaint, Actor, String, DateTime<Utc>) -> Result<Complaint, HandlingError>,
+        action: impl FnOnce(
+            &Complaint,
+            Actor,
+            String,
+            DateTime<Utc>,
+        ) -> Result<Complaint, HandlingError>,
     ) -> Result<Complaint, SaveError> {
         let store = self.store()?;
         let base = store
@@ -365,7 +378,10 @@ impl AppState {
             .ok_or(SaveError::NotReady)?;
         let after = action(&base, self.actor(), self.stamp_id(), self.clock_now())
             .map_err(SaveError::Rule)?;
-        let state = store.get_record_state(id).await.map_err(SaveError::Storage)?;
+        let state = store
+            .get_record_state(id)
+            .await
+            .map_err(SaveError::Storage)?;
         let change = local_change(state.as_ref(), Some(&base), &after, self.stamp())
             .map_err(|e| SaveError::Storage(StoreError::Invalid(e)))?;
         match change {

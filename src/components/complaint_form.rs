@@ -11,8 +11,8 @@
 use complaints_domain::{
     Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Status,
 };
-use wasm_bindgen::JsCast;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::handling::esc;
 use crate::i18n::Text;
@@ -116,7 +116,10 @@ fn field_html(field: Field, value: &str, case_number: &str, lang: Lang) -> Strin
         r#"id="{id}" class="field__control" data-key="{key}" aria-required="{required}" aria-invalid="false" aria-describedby="{id}-msg""#
     );
     let control = match field.kind() {
-        FieldKind::Generated => format!(r#"<output id="{id}" class="field__static">{}</output>"#, esc(case_number)),
+        FieldKind::Generated => format!(
+            r#"<output id="{id}" class="field__static">{}</output>"#,
+            esc(case_number)
+        ),
         FieldKind::LongText => format!(r#"<textarea {aria} rows="3">{}</textarea>"#, esc(value)),
         FieldKind::Choice | FieldKind::YesNo => {
             let mut options = String::new();
@@ -136,9 +139,21 @@ fn field_html(field: Field, value: &str, case_number: &str, lang: Lang) -> Strin
                 FieldKind::Money => ("text", "decimal", "off"),
                 FieldKind::Date => ("date", "none", "off"),
                 FieldKind::DateTime => ("datetime-local", "none", "off"),
-                _ => ("text", "text", if field == Field::CustomerName { "name" } else { "off" }),
+                _ => (
+                    "text",
+                    "text",
+                    if field == Field::CustomerName {
+                        "name"
+                    } else {
+                        "off"
+                    },
+                ),
             };
-            let capitalize = if matches!(field, Field::Vin | Field::Plate | Field::BranchCode) { "characters" } else { "sentences" };
+            let capitalize = if matches!(field, Field::Vin | Field::Plate | Field::BranchCode) {
+                "characters"
+            } else {
+                "sentences"
+            };
             format!(
                 r#"<input {aria} type="{input_type}" inputmode="{input_mode}" autocomplete="{autocomplete}" autocapitalize="{capitalize}" value="{}">"#,
                 esc(value)
@@ -153,7 +168,11 @@ fn field_html(field: Field, value: &str, case_number: &str, lang: Lang) -> Strin
     } else {
         String::new()
     };
-    let wide = if field.kind() == FieldKind::LongText { " field--wide" } else { "" };
+    let wide = if field.kind() == FieldKind::LongText {
+        " field--wide"
+    } else {
+        ""
+    };
     format!(
         r#"<div class="field{wide}" data-field="{key}"><label class="field__label" for="{id}">{}{mark}</label>{control}<div id="{id}-msg" aria-live="polite"></div></div>"#,
         field.label(lang)
@@ -172,7 +191,12 @@ fn form_html(form: &ComplaintForm, case_number: Option<&str>, lang: Lang) -> Str
             if field == Field::CaseNumber && case_number.is_none() {
                 continue;
             }
-            out += &field_html(field, form.get(field), case_number.unwrap_or_default(), lang);
+            out += &field_html(
+                field,
+                form.get(field),
+                case_number.unwrap_or_default(),
+                lang,
+            );
         }
         out += "</div></fieldset>";
     }
@@ -198,7 +222,11 @@ pub fn ComplaintFormView(
     // What the drawn controls hold: typing keeps it equal to `form`, so only a
     // change from outside draws the form again.
     let shown = StoredValue::new(form.get_untracked());
-    let html = RwSignal::new(form_html(&shown.get_value(), case_number.as_deref(), lang.get_untracked()));
+    let html = RwSignal::new(form_html(
+        &shown.get_value(),
+        case_number.as_deref(),
+        lang.get_untracked(),
+    ));
     let case_number = StoredValue::new(case_number);
     Effect::new(move |drawn_in: Option<Lang>| {
         let now = form.get();
@@ -206,7 +234,9 @@ pub fn ComplaintFormView(
         let outside = shown.with_value(|s| *s != now);
         if outside || drawn_in.is_some_and(|l| l != lang) {
             shown.set_value(now);
-            html.set(shown.with_value(|f| case_number.with_value(|c| form_html(f, c.as_deref(), lang))));
+            html.set(
+                shown.with_value(|f| case_number.with_value(|c| form_html(f, c.as_deref(), lang))),
+            );
         }
         lang
     });
@@ -216,7 +246,9 @@ pub fn ComplaintFormView(
         html.track();
         let lang = lang.get();
         let reveal = reveal_all.get();
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
         touched.with(|touched| {
             issues.with(|issues| {
                 for &field in Field::ALL {
@@ -227,7 +259,11 @@ pub fn ComplaintFormView(
                         for i in issues.iter().filter(|i| i.field == field) {
                             error |= i.is_error();
                             warning |= !i.is_error();
-                            let cls = if i.is_error() { "field__msg field__msg--error" } else { "field__msg field__msg--warning" };
+                            let cls = if i.is_error() {
+                                "field__msg field__msg--error"
+                            } else {
+                                "field__msg field__msg--warning"
+                            };
                             msgs += &format!(r#"<p class="{cls}">{}</p>"#, esc(&i.message(lang)));
                         }
                     }
@@ -236,10 +272,21 @@ pub fn ComplaintFormView(
                         slot.set_inner_html(&msgs);
                     }
                     if let Some(control) = doc.get_element_by_id(&id) {
-                        let _ = control.set_attribute("aria-invalid", if error { "true" } else { "false" });
+                        let _ = control
+                            .set_attribute("aria-invalid", if error { "true" } else { "false" });
                         if let Some(row) = control.parent_element() {
-                            let wide = if field.kind() == FieldKind::LongText { " field--wide" } else { "" };
-                            let state = if error { " field--error" } else if warning { " field--warning" } else { "" };
+                            let wide = if field.kind() == FieldKind::LongText {
+                                " field--wide"
+                            } else {
+                                ""
+                            };
+                            let state = if error {
+                                " field--error"
+                            } else if warning {
+                                " field--warning"
+                            } else {
+                                ""
+                            };
                             row.set_class_name(&format!("field{wide}{state}"));
                         }
                     }

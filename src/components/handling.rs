@@ -68,7 +68,11 @@ fn risk_html(list: &[Warning], lang: Lang) -> String {
     let items: String = list
         .iter()
         .map(|w| {
-            let class = if w.rule.criterion().is_some() { " risk__item--criterion" } else { "" };
+            let class = if w.rule.criterion().is_some() {
+                " risk__item--criterion"
+            } else {
+                ""
+            };
             format!(
                 r#"<li class="risk__item{class}" data-rule="{}">{}</li>"#,
                 w.rule.as_str(),
@@ -105,7 +109,9 @@ fn same_vehicle_html(list: &[Complaint], lang: Lang, offset: FixedOffset) -> Str
             )
         })
         .collect();
-    format!(r#"<section class="same-vehicle" data-testid="same-vehicle"><h2>{title}</h2><ul>{items}</ul></section>"#)
+    format!(
+        r#"<section class="same-vehicle" data-testid="same-vehicle"><h2>{title}</h2><ul>{items}</ul></section>"#
+    )
 }
 
 /// Follows a tapped in-app link (`data-link`) without reloading the page.
@@ -157,7 +163,12 @@ pub fn IntakeAlerts(
             if !w.is_empty() {
                 let titles: Vec<&str> = w.iter().map(|w| w.rule.label(lang)).collect();
                 let sep = lang.pick("、", ", ");
-                parts.push(format!("⚠ {} {}: {}", lang.pick("风险提示", "Warnings"), w.len(), titles.join(sep)));
+                parts.push(format!(
+                    "⚠ {} {}: {}",
+                    lang.pick("风险提示", "Warnings"),
+                    w.len(),
+                    titles.join(sep)
+                ));
             }
         });
         let n = others.with(Vec::len);
@@ -201,15 +212,27 @@ fn summary(e: &Entry, offset: FixedOffset, lang: Lang) -> String {
         parts.push(format!("→ {}", level.label(lang)));
     }
     if let (Some(from), Some(to)) = (e.from, e.status) {
-        let reopen = if e.is_reopening() { lang.pick("重新打开：", "reopened: ") } else { "" };
+        let reopen = if e.is_reopening() {
+            lang.pick("重新打开：", "reopened: ")
+        } else {
+            ""
+        };
         parts.push(format!("{reopen}{} → {}", from.label(lang), to.label(lang)));
     }
     if !e.criteria.is_empty() {
         let list: Vec<String> = e.criteria.iter().map(u8::to_string).collect();
-        parts.push(format!("{} {}", lang.pick("符合条件", "criteria"), list.join(", ")));
+        parts.push(format!(
+            "{} {}",
+            lang.pick("符合条件", "criteria"),
+            list.join(", ")
+        ));
     }
     if e.recorded - e.at > chrono::Duration::minutes(10) {
-        parts.push(format!("{} {}", lang.pick("补记于", "recorded"), local(e.recorded, offset)));
+        parts.push(format!(
+            "{} {}",
+            lang.pick("补记于", "recorded"),
+            local(e.recorded, offset)
+        ));
     }
     parts.join(" · ")
 }
@@ -239,7 +262,10 @@ fn facts_html(c: &Complaint, now: DateTime<Utc>, lang: Lang, offset: FixedOffset
 
 fn timeline_html(c: &Complaint, lang: Lang, offset: FixedOffset, me: &str) -> String {
     if c.timeline.is_empty() {
-        return format!(r#"<p class="empty">{}</p>"#, lang.pick("还没有处理记录", "Nothing recorded yet"));
+        return format!(
+            r#"<p class="empty">{}</p>"#,
+            lang.pick("还没有处理记录", "Nothing recorded yet")
+        );
     }
     let items: String = c
         .timeline
@@ -346,16 +372,26 @@ fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lan
     }
     out += "</div>";
     let field = |label: &str, control: String| {
-        format!(r#"<label class="field"><span class="field__label">{label}</span>{control}</label>"#)
+        format!(
+            r#"<label class="field"><span class="field__label">{label}</span>{control}</label>"#
+        )
     };
     if matches!(kind, EntryKind::Contact | EntryKind::Callback) {
         let options: String = ContactMethod::ALL
             .iter()
-            .map(|m| format!(r#"<option value="{}">{}</option>"#, m.as_str(), m.label(lang)))
+            .map(|m| {
+                format!(
+                    r#"<option value="{}">{}</option>"#,
+                    m.as_str(),
+                    m.label(lang)
+                )
+            })
             .collect();
         out += &field(
             lang.pick("方式", "How"),
-            format!(r#"<select class="field__control" name="method" data-testid="entry-method">{options}</select>"#),
+            format!(
+                r#"<select class="field__control" name="method" data-testid="entry-method">{options}</select>"#
+            ),
         );
         out += &format!(
             r#"<label class="check"><input type="checkbox" name="reached" data-testid="entry-reached" checked>{}</label>"#,
@@ -364,7 +400,11 @@ fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lan
     }
     if kind == EntryKind::Callback {
         out += r#"<div class="choice-row" role="radiogroup">"#;
-        for (value, zh, en) in [("yes", "满意", "Satisfied"), ("no", "不满意", "Not satisfied"), ("", "未表态", "No answer")] {
+        for (value, zh, en) in [
+            ("yes", "满意", "Satisfied"),
+            ("no", "不满意", "Not satisfied"),
+            ("", "未表态", "No answer"),
+        ] {
             out += &format!(
                 r#"<label><input type="radio" name="satisfied" value="{value}" data-testid="entry-satisfied-{value}"{}>{}</label>"#,
                 if value.is_empty() { " checked" } else { "" },
@@ -377,11 +417,19 @@ fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lan
         let options: String = Level::ALL
             .iter()
             .filter(|l| *l > level)
-            .map(|l| format!(r#"<option value="{}">{}</option>"#, l.as_str(), l.label(lang)))
+            .map(|l| {
+                format!(
+                    r#"<option value="{}">{}</option>"#,
+                    l.as_str(),
+                    l.label(lang)
+                )
+            })
             .collect();
         out += &field(
             lang.pick("升级到", "Escalate to"),
-            format!(r#"<select class="field__control" name="level" data-testid="entry-level">{options}</select>"#),
+            format!(
+                r#"<select class="field__control" name="level" data-testid="entry-level">{options}</select>"#
+            ),
         );
     }
     if kind == EntryKind::Major {
@@ -466,8 +514,12 @@ fn read_form(form: &web_sys::Element, kind: EntryKind) -> EntryDraft {
         method: ContactMethod::from_code(&control_value(form, "method")),
         reached,
         satisfied: match (kind, reached) {
-            (EntryKind::Callback, Some(true)) if checked(form, "[name=satisfied][value=yes]") => Some(true),
-            (EntryKind::Callback, Some(true)) if checked(form, "[name=satisfied][value=no]") => Some(false),
+            (EntryKind::Callback, Some(true)) if checked(form, "[name=satisfied][value=yes]") => {
+                Some(true)
+            }
+            (EntryKind::Callback, Some(true)) if checked(form, "[name=satisfied][value=no]") => {
+                Some(false)
+            }
             _ => None,
         },
         level: Level::from_code(&control_value(form, "level")),
@@ -477,7 +529,13 @@ fn read_form(form: &web_sys::Element, kind: EntryKind) -> EntryDraft {
     }
 }
 
-fn build_entry(d: EntryDraft, at: Option<DateTime<Utc>>, id: String, actor: &handling::Actor, now: DateTime<Utc>) -> Entry {
+fn build_entry(
+    d: EntryDraft,
+    at: Option<DateTime<Utc>>,
+    id: String,
+    actor: &handling::Actor,
+    now: DateTime<Utc>,
+) -> Entry {
     let mut e = Entry::new(id, d.kind, actor, at.unwrap_or(now), now);
     e.text = d.text;
     if matches!(d.kind, EntryKind::Contact | EntryKind::Callback) {
@@ -494,6 +552,17 @@ fn build_entry(d: EntryDraft, at: Option<DateTime<Utc>>, id: String, actor: &han
     e
 }
 
+/// A handling action on the stored complaint: given it, who acts, a fresh
+/// entry id and the time, the changed complaint or why not.
+type Action = Box<
+    dyn FnOnce(
+        &Complaint,
+        handling::Actor,
+        String,
+        DateTime<Utc>,
+    ) -> Result<Complaint, handling::HandlingError>,
+>;
+
 /// Everything about handling complaint `id`, read live from the app's list.
 #[component]
 pub fn HandlingPanel(id: String) -> impl IntoView {
@@ -502,7 +571,11 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
     let offset = platform::local_offset();
     let id = StoredValue::new(id);
     let current = Memo::new(move |_| {
-        id.with_value(|id| state.complaints.with(|all| all.iter().find(|c| &c.id == id).cloned()))
+        id.with_value(|id| {
+            state
+                .complaints
+                .with(|all| all.iter().find(|c| &c.id == id).cloned())
+        })
     });
     let busy = RwSignal::new(false);
     // The last refusal, and whether it belongs to the side panel (status,
@@ -538,7 +611,10 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
             c.as_ref()
                 .map(|c| {
                     error.with(|e| {
-                        let side = e.as_ref().filter(|(side, _)| *side).map(|(_, m)| m.as_str());
+                        let side = e
+                            .as_ref()
+                            .filter(|(side, _)| *side)
+                            .map(|(_, m)| m.as_str());
                         side_html(c, lang.get(), offset, side)
                     })
                 })
@@ -570,11 +646,7 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
         })
     };
 
-    let run = move |side: bool,
-                    action: Box<
-        dyn FnOnce(&Complaint, handling::Actor, String, DateTime<Utc>) -> Result<Complaint, handling::HandlingError>,
-    >,
-                    done: Box<dyn FnOnce()>| {
+    let run = move |side: bool, action: Action, done: Box<dyn FnOnce()>| {
         if busy.get_untracked() {
             return;
         }
@@ -601,14 +673,17 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                 if let Some(to) = Status::from_code(&arg) {
                     run(
                         true,
-                        Box::new(move |c, actor, entry, now| change_status(c, to, entry, &actor, now)),
+                        Box::new(move |c, actor, entry, now| {
+                            change_status(c, to, entry, &actor, now)
+                        }),
                         Box::new(|| ()),
                     );
                 }
             }
             Some("step") => {
                 let n: u8 = arg.parse().unwrap_or(0);
-                let done = current.with_untracked(|c| c.as_ref().is_some_and(|c| !c.steps.contains_key(&n)));
+                let done = current
+                    .with_untracked(|c| c.as_ref().is_some_and(|c| !c.steps.contains_key(&n)));
                 run(
                     true,
                     Box::new(move |c, actor, _, now| tick_step(c, n, done, &actor, now)),
@@ -622,7 +697,9 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                 }
             }
             Some("add") => {
-                let Ok(Some(f)) = el.closest("form") else { return };
+                let Ok(Some(f)) = el.closest("form") else {
+                    return;
+                };
                 let draft = read_form(&f, kind.get_untracked());
                 let at = if draft.at.trim().is_empty() {
                     None
@@ -630,7 +707,9 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                     match complaints_domain::form::parse_local_datetime(&draft.at, offset) {
                         Some(t) => Some(t),
                         None => {
-                            let m = lang.get_untracked().pick("请输入正确的发生时间", "Enter a valid time");
+                            let m = lang
+                                .get_untracked()
+                                .pick("请输入正确的发生时间", "Enter a valid time");
                             error.set(Some((false, m.into())));
                             return;
                         }
@@ -638,7 +717,9 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                 };
                 run(
                     false,
-                    Box::new(move |c, actor, entry_id, now| add_entry(c, build_entry(draft, at, entry_id, &actor, now))),
+                    Box::new(move |c, actor, entry_id, now| {
+                        add_entry(c, build_entry(draft, at, entry_id, &actor, now))
+                    }),
                     Box::new(move || kept.set((String::new(), String::new()))),
                 );
             }

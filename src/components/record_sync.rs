@@ -86,7 +86,10 @@ fn conflicts_html(rs: &RecordState, me: &str, lang: Lang) -> String {
         let mut values = String::new();
         for (i, v) in field.heads.iter().enumerate() {
             let action = if i == 0 {
-                format!(r#"<span class="badge">{}</span>"#, lang.pick("当前采用", "in use"))
+                format!(
+                    r#"<span class="badge">{}</span>"#,
+                    lang.pick("当前采用", "in use")
+                )
             } else {
                 format!(
                     r#"<button type="button" class="btn" data-act="choose" data-field="{key}" data-ver="{i}">{}</button>"#,
@@ -95,7 +98,11 @@ fn conflicts_html(rs: &RecordState, me: &str, lang: Lang) -> String {
             };
             values += &format!(
                 r#"<li class="conflict__value{}"><span class="conflict__text">{}</span><span class="conflict__who">{}</span>{action}</li>"#,
-                if i == 0 { " conflict__value--current" } else { "" },
+                if i == 0 {
+                    " conflict__value--current"
+                } else {
+                    ""
+                },
                 esc(&show_value(&key, &v.value, lang)),
                 esc(&author(rs, v, me, lang)),
             );
@@ -103,7 +110,10 @@ fn conflicts_html(rs: &RecordState, me: &str, lang: Lang) -> String {
         out += &format!(
             r#"<div class="conflict" data-testid="conflict" data-field="{key}"><p class="conflict__title"><strong>{}</strong>{}</p><ul class="conflict__values">{values}</ul><button type="button" class="btn btn--primary" data-act="choose" data-field="{key}" data-ver="0">{}</button></div>"#,
             esc(&field_label(&key, lang)),
-            lang.pick("：两台设备同时修改了此项，两个值都已保留", ": changed on two devices at the same time; both values are kept"),
+            lang.pick(
+                "：两台设备同时修改了此项，两个值都已保留",
+                ": changed on two devices at the same time; both values are kept"
+            ),
             lang.pick("确认当前值", "Keep the value in use"),
         );
     }
@@ -123,9 +133,23 @@ fn refused_html(mine: &[OutboxEntry], lang: Lang) -> String {
     }
     let mut rows = String::new();
     for entry in mine {
-        let reason = entry.rejection.as_ref().map(|r| r.message(lang)).unwrap_or_default();
-        let fields = entry.op.set.keys().map(|k| field_label(k, lang)).collect::<Vec<_>>().join("、");
-        let again = match entry.rejection.as_ref().is_some_and(|r| r.code == RejectCode::ClockAhead) {
+        let reason = entry
+            .rejection
+            .as_ref()
+            .map(|r| r.message(lang))
+            .unwrap_or_default();
+        let fields = entry
+            .op
+            .set
+            .keys()
+            .map(|k| field_label(k, lang))
+            .collect::<Vec<_>>()
+            .join("、");
+        let again = match entry
+            .rejection
+            .as_ref()
+            .is_some_and(|r| r.code == RejectCode::ClockAhead)
+        {
             true => format!(
                 r#"<button type="button" class="btn" data-act="reapply" data-op="{}">{}</button>"#,
                 esc(&entry.op.id),
@@ -143,7 +167,10 @@ fn refused_html(mine: &[OutboxEntry], lang: Lang) -> String {
     }
     format!(
         r#"<section class="notice notice--error record-sync" role="alert"><p>{}</p><ul>{rows}</ul></section>"#,
-        lang.pick("以下修改未被服务器接受，仅保存在本机：", "These changes were refused by the server and exist only on this device:")
+        lang.pick(
+            "以下修改未被服务器接受，仅保存在本机：",
+            "These changes were refused by the server and exist only on this device:"
+        )
     )
 }
 
@@ -179,11 +206,17 @@ pub fn RecordSyncPanel(
         });
         let me = state.device_id();
         refused_html(&mine, lang)
-            + &record_state.with(|rs| rs.as_ref().map(|rs| conflicts_html(rs, &me, lang)).unwrap_or_default())
+            + &record_state.with(|rs| {
+                rs.as_ref()
+                    .map(|rs| conflicts_html(rs, &me, lang))
+                    .unwrap_or_default()
+            })
     };
 
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(el) = tapped(&ev, "[data-act]") else { return };
+        let Some(el) = tapped(&ev, "[data-act]") else {
+            return;
+        };
         if busy.get_untracked() {
             return;
         }

@@ -22,11 +22,19 @@ pub fn SyncBar() -> impl IntoView {
         let lang = lang.get();
         let t = |text: Text| text.get(lang);
         let n = sync.pending.get();
-        let waiting = if n == 0 { t(Text::AllSynced).to_string() } else { format!("{n} {}", t(Text::Waiting)) };
+        let waiting = if n == 0 {
+            t(Text::AllSynced).to_string()
+        } else {
+            format!("{n} {}", t(Text::Waiting))
+        };
         let last = match sync.last_success.get() {
             Some(at) => {
                 let local = at.with_timezone(&platform::local_offset());
-                format!("{} {}", t(Text::LastSynced), timefmt::time_seconds(local.naive_local()))
+                format!(
+                    "{} {}",
+                    t(Text::LastSynced),
+                    timefmt::time_seconds(local.naive_local())
+                )
             }
             None => t(Text::NeverSynced).to_string(),
         };
@@ -41,7 +49,10 @@ pub fn SyncBar() -> impl IntoView {
             );
         }
         if let Some(p) = sync.problem.get() {
-            out += &format!(r#"<span class="syncbar__problem" data-testid="sync-problem">{}</span>"#, esc(&p.message(lang)));
+            out += &format!(
+                r#"<span class="syncbar__problem" data-testid="sync-problem">{}</span>"#,
+                esc(&p.message(lang))
+            );
         }
         out
     };

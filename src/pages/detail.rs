@@ -125,7 +125,9 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         }))
     });
     let risks = Signal::derive(move || {
-        let Some(c) = latest.get() else { return Vec::new() };
+        let Some(c) = latest.get() else {
+            return Vec::new();
+        };
         let same = others.with(|o| o.as_ref().map_or(0, Vec::len));
         state
             .risk_config

@@ -24,7 +24,11 @@ fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The options of a filter: (code, label).
-fn options<T: Labelled + Copy>(all: &[T], code: fn(T) -> &'static str, lang: Lang) -> Vec<(&'static str, &'static str)> {
+fn options<T: Labelled + Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    lang: Lang,
+) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|v| (code(*v), v.label(lang))).collect()
 }
 
@@ -40,7 +44,10 @@ fn card_html(c: &Complaint, now: chrono::DateTime<chrono::Utc>, lang: Lang) -> S
         );
     }
     if major_mark(c).is_some() {
-        badges += &format!(r#"<span class="badge badge--major">{}</span>"#, lang.pick("重大投诉", "Major"));
+        badges += &format!(
+            r#"<span class="badge badge--major">{}</span>"#,
+            lang.pick("重大投诉", "Major")
+        );
     }
     if let Some((clock, _)) = most_urgent(c, now) {
         badges += &clock_html(&clock, now, lang);

@@ -74,14 +74,32 @@ labelled_enum! {
 /// The eight steps of handling the matter (处理事情), in order; step `n` is
 /// `STEPS[n - 1]`: (Chinese, English).
 pub const STEPS: [(&str, &str); 8] = [
-    ("准备：查阅维修记录、调查、分析原因", "Prepare: repair history, investigate, analyse the cause"),
-    ("了解客户的需求和真实意图", "Understand the customer's needs and real intent"),
+    (
+        "准备：查阅维修记录、调查、分析原因",
+        "Prepare: repair history, investigate, analyse the cause",
+    ),
+    (
+        "了解客户的需求和真实意图",
+        "Understand the customer's needs and real intent",
+    ),
     ("提出有选择的解决方案", "Offer a choice of solutions"),
-    ("寻求客户支持和认同", "Seek the customer's support and agreement"),
-    ("执行商定的解决方案并请客户确认", "Carry out the agreed solution; customer confirms"),
+    (
+        "寻求客户支持和认同",
+        "Seek the customer's support and agreement",
+    ),
+    (
+        "执行商定的解决方案并请客户确认",
+        "Carry out the agreed solution; customer confirms",
+    ),
     ("额外的服务", "Extra service beyond expectations"),
-    ("服务经理后续跟踪，确认满意", "Follow-up by the service manager; confirm satisfaction"),
-    ("总结经验和预防措施", "Sum up lessons and preventive measures"),
+    (
+        "服务经理后续跟踪，确认满意",
+        "Follow-up by the service manager; confirm satisfaction",
+    ),
+    (
+        "总结经验和预防措施",
+        "Sum up lessons and preventive measures",
+    ),
 ];
 
 /// A step's label in a language (`n` is 1–8).
@@ -158,11 +176,26 @@ pub struct Entry {
 /// The five criteria of a major complaint (domain.md), in order: criterion
 /// `n` is `CRITERIA[n - 1]`: (Chinese, English).
 pub const CRITERIA: [(&str, &str); 5] = [
-    ("经维修站、经销商和区域经理处理仍未达成一致", "Handled by branch, dealer and field manager without agreement"),
-    ("售后政策及维修或技术手段都无法解决", "Cannot be solved by policy, repair or technical means"),
-    ("顾客期望超出车辆本身的赔偿", "Expectations exceed compensation for the vehicle itself"),
-    ("赔偿要求远超常规（超过1万元）", "Compensation sought over CNY 10,000"),
-    ("存在公关、媒体或法律风险", "Risk of PR, media or legal exposure"),
+    (
+        "经维修站、经销商和区域经理处理仍未达成一致",
+        "Handled by branch, dealer and field manager without agreement",
+    ),
+    (
+        "售后政策及维修或技术手段都无法解决",
+        "Cannot be solved by policy, repair or technical means",
+    ),
+    (
+        "顾客期望超出车辆本身的赔偿",
+        "Expectations exceed compensation for the vehicle itself",
+    ),
+    (
+        "赔偿要求远超常规（超过1万元）",
+        "Compensation sought over CNY 10,000",
+    ),
+    (
+        "存在公关、媒体或法律风险",
+        "Risk of PR, media or legal exposure",
+    ),
 ];
 
 /// The criterion of domain.md that says media or legal exposure.
@@ -256,13 +289,22 @@ impl Entry {
             return Err(invalid("记录编号无效", "The entry id is invalid"));
         }
         if self.by.trim().is_empty() || self.by.chars().count() > 50 {
-            return Err(invalid("请填写经办人（50字以内）", "Say who did it (at most 50 characters)"));
+            return Err(invalid(
+                "请填写经办人（50字以内）",
+                "Say who did it (at most 50 characters)",
+            ));
         }
         if self.text.chars().count() > 4000 {
-            return Err(invalid("说明最多4000字", "The text is at most 4000 characters"));
+            return Err(invalid(
+                "说明最多4000字",
+                "The text is at most 4000 characters",
+            ));
         }
         if self.at > self.recorded + MAX_ENTRY_AHEAD {
-            return Err(invalid("发生时间不能晚于现在", "The time cannot be in the future"));
+            return Err(invalid(
+                "发生时间不能晚于现在",
+                "The time cannot be in the future",
+            ));
         }
         let text_needed = |zh, en| {
             if self.text.trim().is_empty() {
@@ -273,15 +315,20 @@ impl Entry {
         };
         match self.kind {
             EntryKind::Note => text_needed("请填写备注内容", "Write the note"),
-            EntryKind::Callback if self.reached.is_none() => {
-                Err(invalid("请选择是否联系上顾客", "Say whether the customer was reached"))
+            EntryKind::Callback if self.reached.is_none() => Err(invalid(
+                "请选择是否联系上顾客",
+                "Say whether the customer was reached",
+            )),
+            EntryKind::Callback if self.reached == Some(false) && self.satisfied.is_some() => {
+                Err(invalid(
+                    "未联系上顾客时不能记录满意度",
+                    "No answer can be recorded when the customer was not reached",
+                ))
             }
-            EntryKind::Callback if self.reached == Some(false) && self.satisfied.is_some() => Err(
-                invalid("未联系上顾客时不能记录满意度", "No answer can be recorded when the customer was not reached"),
-            ),
-            EntryKind::Escalation if self.level.is_none() => {
-                Err(invalid("请选择升级到的层级", "Choose the level to escalate to"))
-            }
+            EntryKind::Escalation if self.level.is_none() => Err(invalid(
+                "请选择升级到的层级",
+                "Choose the level to escalate to",
+            )),
             EntryKind::Escalation => text_needed("请填写升级原因", "Say why it is escalated"),
             EntryKind::Status if self.status.is_none() => {
                 Err(invalid("缺少新状态", "The new status is missing"))
@@ -306,7 +353,10 @@ impl Entry {
 pub fn add_entry(c: &Complaint, entry: Entry) -> Result<Complaint, HandlingError> {
     entry.check()?;
     if entry.kind == EntryKind::Status {
-        return Err(invalid("请用状态按钮更改状态", "Use the status control to change the status"));
+        return Err(invalid(
+            "请用状态按钮更改状态",
+            "Use the status control to change the status",
+        ));
     }
     if entry.kind == EntryKind::Escalation && entry.level <= Some(escalation_level(c)) {
         return Err(invalid(

@@ -48,7 +48,9 @@ impl ListQuery {
         self.text.split_whitespace().all(|word| {
             let word = word.to_ascii_lowercase();
             let digits = phone::search_key(&word);
-            haystacks.iter().any(|h| h.to_ascii_lowercase().contains(&word))
+            haystacks
+                .iter()
+                .any(|h| h.to_ascii_lowercase().contains(&word))
                 || (digits.len() >= 3
                     && digits.len() == word.chars().filter(|ch| !matches!(ch, '-' | ' ')).count()
                     && phone_digits.contains(&digits))

@@ -85,7 +85,10 @@ pub enum ClockState {
 impl ClockState {
     /// Whether someone should act on it now.
     pub fn needs_attention(self) -> bool {
-        matches!(self, ClockState::DueSoon { .. } | ClockState::Overdue { .. })
+        matches!(
+            self,
+            ClockState::DueSoon { .. } | ClockState::Overdue { .. }
+        )
     }
 
     /// A short stable code (CSS classes, tests).

@@ -24,17 +24,30 @@ pub enum IssueKind {
     Required,
     /// Closing the complaint needs this field.
     RequiredToClose,
-    TooLong { max: usize },
-    VinLength { len: usize },
-    VinForbiddenLetter { letter: char },
-    VinInvalidChar { found: char },
-    VinCheckDigit { expected: char, found: char },
+    TooLong {
+        max: usize,
+    },
+    VinLength {
+        len: usize,
+    },
+    VinForbiddenLetter {
+        letter: char,
+    },
+    VinInvalidChar {
+        found: char,
+    },
+    VinCheckDigit {
+        expected: char,
+        found: char,
+    },
     PhoneInvalid,
     BranchCodeInvalid,
     NotANumber,
     Negative,
     NotWhole,
-    TooLarge { max: u64 },
+    TooLarge {
+        max: u64,
+    },
     MoneyTooPrecise,
     DateInvalid,
     DateTimeInvalid,
@@ -88,7 +101,10 @@ impl Issue {
                 if zh {
                     format!("关闭投诉前必须填写{}", self.field.label(lang))
                 } else {
-                    format!("{} is required to close the complaint", self.field.label(lang))
+                    format!(
+                        "{} is required to close the complaint",
+                        self.field.label(lang)
+                    )
                 }
             }
             TooLong { max } => {

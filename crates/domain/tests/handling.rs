@@ -764,7 +764,10 @@ mod major_report_clock {
     fn a_report_made_before_a_new_mark_does_not_meet_its_clock() {
         let (c, m) = marked(Nature::General, &[5], "");
         let reported = with_entries(&c, vec![entry("e-report", EntryKind::Report, m + hours(1))]);
-        assert_eq!(the_clock(&reported, ClockKind::MajorReport).done, Some(m + hours(1)));
+        assert_eq!(
+            the_clock(&reported, ClockKind::MajorReport).done,
+            Some(m + hours(1))
+        );
         let again = with_entries(
             &reported,
             vec![
@@ -773,8 +776,14 @@ mod major_report_clock {
             ],
         );
         let clock = the_clock(&again, ClockKind::MajorReport);
-        assert_eq!(clock.done, None, "the old report does not count for the new mark");
-        assert_eq!(clock.state(m + hours(11)), ClockState::Overdue { by: hours(1) });
+        assert_eq!(
+            clock.done, None,
+            "the old report does not count for the new mark"
+        );
+        assert_eq!(
+            clock.state(m + hours(11)),
+            ClockState::Overdue { by: hours(1) }
+        );
     }
 }
 

@@ -1221,7 +1221,9 @@ mod risk_config {
                 "events": [{"name": "广州车展", "start": "2026-11-20", "end": "2026-11-29"}],
             })
         );
-        assert!(json["server_time"].as_str().is_some_and(|t| t.ends_with('Z')));
+        assert!(json["server_time"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')));
     }
 
     #[test]
@@ -1230,13 +1232,24 @@ mod risk_config {
         assert_eq!(load_risk_config(dir.path()).unwrap(), RiskConfig::default());
 
         let path = dir.path().join(RISK_CONFIG_FILE);
-        std::fs::write(&path, r#"{"launches": [{"model": "ID.4", "launched": "2026-3-1"}]}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"launches": [{"model": "ID.4", "launched": "2026-3-1"}]}"#,
+        )
+        .unwrap();
         let read = load_risk_config(dir.path()).unwrap();
         assert_eq!(read.launches[0].launched, date(2026, 3, 1));
 
-        std::fs::write(&path, r#"{"launches": [{"model": "ID.4", "launched": "soon"}]}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"launches": [{"model": "ID.4", "launched": "soon"}]}"#,
+        )
+        .unwrap();
         let error = load_risk_config(dir.path()).unwrap_err();
-        assert!(error.contains(RISK_CONFIG_FILE) && error.contains("soon"), "{error}");
+        assert!(
+            error.contains(RISK_CONFIG_FILE) && error.contains("soon"),
+            "{error}"
+        );
     }
 
     #[test]

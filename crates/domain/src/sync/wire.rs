@@ -10,8 +10,8 @@ use super::record::RecordState;
 use crate::field::Field;
 use crate::form::ComplaintForm;
 use crate::handling::{Entry, Tick};
-use crate::validate::IssueKind;
 use crate::lang::{Labelled, Lang};
+use crate::validate::IssueKind;
 
 /// The protocol version, in the URL path.
 pub const PROTOCOL: &str = "v1";
@@ -258,14 +258,11 @@ pub fn check_op(
             }
         };
     let issues = ComplaintForm::from_complaint(&intended, utc()).issues(utc());
-    if let Some(issue) = issues
-        .iter()
-        .find(|i| {
-            i.is_error()
-                && (op.set.contains_key(i.field.key())
-                    || i.kind == IssueKind::RequiredToClose && op.set.contains_key("status"))
-        })
-    {
+    if let Some(issue) = issues.iter().find(|i| {
+        i.is_error()
+            && (op.set.contains_key(i.field.key())
+                || i.kind == IssueKind::RequiredToClose && op.set.contains_key("status"))
+    }) {
         return Err(Rejection::new(
             RejectCode::InvalidValue,
             Some(issue.field.key()),
@@ -304,8 +301,16 @@ fn check_entry(
 fn check_tick(key: &str, value: &serde_json::Value) -> Result<(), Rejection> {
     match serde_json::from_str::<Tick>(&value.to_string()) {
         Ok(tick) if !tick.by.trim().is_empty() => Ok(()),
-        Ok(_) => Err(Rejection::new(RejectCode::InvalidValue, Some(key), "a tick names who ticked it")),
-        Err(e) => Err(Rejection::new(RejectCode::InvalidValue, Some(key), e.to_string())),
+        Ok(_) => Err(Rejection::new(
+            RejectCode::InvalidValue,
+            Some(key),
+            "a tick names who ticked it",
+        )),
+        Err(e) => Err(Rejection::new(
+            RejectCode::InvalidValue,
+            Some(key),
+            e.to_string(),
+        )),
     }
 }
 
