@@ -27,11 +27,43 @@ try {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(out, `intake-${w}x${h}.png`) });
     await page.getByLabel('联系电话').fill('138 0013 8000');
-    if (w === 1024) {
-      await page.getByRole('button', { name: '保存' }).click();
-      await page.waitForURL(`${server.url}/`);
-      await page.screenshot({ path: join(out, `list-${w}x${h}.png`) });
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.waitForURL(`${server.url}/`);
+    if (w === 1024) await page.screenshot({ path: join(out, `list-${w}x${h}.png`) });
+
+    // The handling of that complaint, part way through: contacted, escalated,
+    // marked major, the report to the manufacturer still due.
+    // (The second tablet opens the first one's complaint, synced with its handling.)
+    const cards = page.locator('.complaint-card', { hasText: '李先生' });
+    if (w === 1024) await cards.first().click();
+    else {
+      await cards.nth(1).waitFor({ timeout: 20_000 });
+      await cards.last().click();
+      await page.locator('[data-testid=timeline] li[data-kind=major]').waitFor({ timeout: 20_000 });
     }
+    await page.getByTestId('handling').waitFor();
+    const add = async (kind, text, extra) => {
+      await page.locator(`.chip[data-kind=${kind}]`).click();
+      if (extra) await extra();
+      await page.getByTestId('entry-text').fill(text);
+      await page.getByTestId('entry-add').click();
+      await page.locator(`[data-testid=timeline] li[data-kind=${kind}]`).last().waitFor();
+    };
+    if (w === 1024) {
+      await add('contact', '已电话联系顾客，先安抚情绪，约定明天上午到店检查');
+      for (const n of [1, 2, 3]) {
+        await page.locator(`input[data-step="${n}"]`).check();
+        await page.locator(`li.step--done input[data-step="${n}"]`).waitFor();
+      }
+      await add('escalation', '顾客要求更换全部制动部件并赔偿误工，超出维修站权限');
+      await add('major', '顾客在媒体工作，威胁曝光', () => page.locator('input[data-criterion="5"]').check());
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(out, `detail-${w}x${h}.png`) });
+    await page.locator('[data-testid=handling]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(out, `handling-${w}x${h}.png`) });
+    // Everything reaches the server before this tablet is put away.
+    await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
     await context.close();
   }
   console.log(`screenshots written to ${out}`);
