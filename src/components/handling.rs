@@ -621,16 +621,22 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // The kind the form shows: the one chosen, or contact when the chosen one
+    // is no longer offered (after marking major, or escalating to the top).
+    let shown_kind = move || {
+        let k = kind.get();
+        let offered = shape.with(|s| s.as_ref().is_some_and(|s| s.0.contains(&k)));
+        if offered {
+            k
+        } else {
+            EntryKind::Contact
+        }
+    };
     let form = move || {
+        let k = shown_kind();
         shape.with(|s| {
             s.as_ref()
-                .map(|s| {
-                    let mut k = kind.get();
-                    if !s.0.contains(&k) {
-                        k = EntryKind::Contact;
-                    }
-                    kept.with(|(text, at)| form_html(s, k, text, at, lang.get()))
-                })
+                .map(|s| kept.with(|(text, at)| form_html(s, k, text, at, lang.get())))
                 .unwrap_or_default()
         })
     };
@@ -700,7 +706,7 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                 let Ok(Some(f)) = el.closest("form") else {
                     return;
                 };
-                let draft = read_form(&f, kind.get_untracked());
+                let draft = read_form(&f, shown_kind());
                 let at = if draft.at.trim().is_empty() {
                     None
                 } else {
@@ -720,7 +726,16 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
                     Box::new(move |c, actor, entry_id, now| {
                         add_entry(c, build_entry(draft, at, entry_id, &actor, now))
                     }),
-                    Box::new(move || kept.set((String::new(), String::new()))),
+                    Box::new(move || {
+                        // An empty form for the next entry: what was kept for a
+                        // change of kind, and what was typed since it was drawn.
+                        kept.set((String::new(), String::new()));
+                        if let Ok(reset) = js_sys::Reflect::get(&f, &JsValue::from_str("reset")) {
+                            if let Some(reset) = reset.dyn_ref::<js_sys::Function>() {
+                                let _ = reset.call0(&f);
+                            }
+                        }
+                    }),
                 );
             }
             _ => {}

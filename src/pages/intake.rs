@@ -31,7 +31,9 @@ pub fn IntakePage() -> impl IntoView {
             &d.handler,
         )
     };
-    let draft = FormDraft::new(state, INTAKE_DRAFT, blank());
+    let first = blank();
+    let draft = FormDraft::new(state, INTAKE_DRAFT, first.clone());
+    let first = StoredValue::new(first);
 
     // Once storage is open (and the device's remembered branch is known):
     // a fresh form, or the draft left from last time.
@@ -39,11 +41,9 @@ pub fn IntakePage() -> impl IntoView {
         if done == Some(true) || state.boot.get() != Boot::Ready {
             return done.unwrap_or(false);
         }
-        // Never over what the user already typed while storage was opening.
-        if draft
-            .form
-            .with_untracked(ComplaintForm::is_untouched_intake)
-        {
+        // Never over what the user already typed while storage was opening
+        // (in any field, the remembered ones included).
+        if draft.form.with_untracked(|f| first.with_value(|b| f == b)) {
             draft.reset(blank());
         }
         draft.restore(Text::DraftRestored);
