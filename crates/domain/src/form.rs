@@ -469,13 +469,13 @@ impl ComplaintForm {
 
         if p.status == Status::Closed {
             // Closing needs the result, the root cause and the customer's answer.
-            let closing = [
-                (Field::FinalResult, self.final_result.trim().is_empty()),
-                (Field::RootCause, self.root_cause.trim().is_empty()),
-                (Field::CustomerSatisfied, p.customer_satisfied.is_none()),
-            ];
-            for (field, missing) in closing {
-                if missing && !issues.iter().any(|i| i.field == field) {
+            let missing = crate::handling::missing_to_close_of(
+                &self.final_result,
+                &self.root_cause,
+                p.customer_satisfied,
+            );
+            for field in missing {
+                if !issues.iter().any(|i| i.field == field) {
                     issues.push(Issue::error(field, IssueKind::RequiredToClose));
                 }
             }

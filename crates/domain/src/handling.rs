@@ -386,14 +386,24 @@ pub fn sort_timeline(entries: &mut [Entry]) {
 /// The fields closing still needs: the final result, the root cause and
 /// corrective action, and the customer's satisfaction answer.
 pub fn missing_to_close(c: &Complaint) -> Vec<Field> {
+    missing_to_close_of(&c.final_result, &c.root_cause, c.customer_satisfied)
+}
+
+/// The closing rule itself, on the three values (the form checks what is
+/// typed with it, before there is a complaint).
+pub fn missing_to_close_of(
+    final_result: &str,
+    root_cause: &str,
+    satisfied: Option<bool>,
+) -> Vec<Field> {
     let mut missing = Vec::new();
-    if c.final_result.trim().is_empty() {
+    if final_result.trim().is_empty() {
         missing.push(Field::FinalResult);
     }
-    if c.root_cause.trim().is_empty() {
+    if root_cause.trim().is_empty() {
         missing.push(Field::RootCause);
     }
-    if c.customer_satisfied.is_none() {
+    if satisfied.is_none() {
         missing.push(Field::CustomerSatisfied);
     }
     missing

@@ -1035,22 +1035,10 @@ fn the_worked_example_warns_for_exposure_unexplained_and_media_background() {
         .expect("valid time");
     let c = worked_example("a", received_at);
     let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let input = RiskInput {
-        content: &c.content,
-        demand: &c.demand,
-        tracking: &c.tracking,
-        customer_background: &c.customer_background,
-        nature: Some(c.nature),
-        channel: Some(c.channel),
-        repeat_repairs: c.repeat_repairs,
-        compensation_requested: c.compensation_requested,
-        compensation_agreed: c.compensation_agreed,
-        received_on: Some(c.received_at.with_timezone(&cst).date_naive()),
-        purchase_date: c.purchase_date,
-        vehicle_model: &c.vehicle_model,
-        unresolved_at_manufacturer: false,
-        same_vehicle_complaints: 0,
-    };
+    // As the app builds it from a saved complaint.
+    let input = complaints_domain::handling::risk_input(&c, cst, 0);
+    assert_eq!(input.received_on, NaiveDate::from_ymd_opt(2026, 11, 23));
+    assert!(!input.unresolved_at_manufacturer);
     let got: Vec<(Rule, Option<Field>, String)> = warnings(&input, &RiskConfig::default())
         .into_iter()
         .map(|w| (w.rule, w.field, w.detail))
@@ -1228,4 +1216,65 @@ fn warnings_serialise_with_codes() {
         serde_json::to_string(&w).expect("writes"),
         r#"{"rule":"fire","field":"content","detail":"自燃"}"#
     );
+}
+
+// ---------------------------------------------------------------- inputs as the app builds them
+
+#[test]
+fn a_complaint_escalated_to_the_manufacturer_and_still_open_meets_criterion_1() {
+    use complaints_domain::handling::{add_entry, risk_input, Actor, Entry, EntryKind, Level};
+    use complaints_domain::Status;
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 1, 30, 0)
+        .single()
+        .expect("valid time");
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let mut c = worked_example("a", at);
+    c.status = Status::OnGoing;
+    let actor = Actor {
+        name: "王经理".into(),
+        device: "tablet-a".into(),
+    };
+    let mut c2 = c.clone();
+    for (id, level) in [("e1", Level::Management), ("e2", Level::Manufacturer)] {
+        let mut e = Entry::new(id.into(), EntryKind::Escalation, &actor, at, at);
+        e.level = Some(level);
+        e.text = "超出维修站权限".into();
+        c2 = add_entry(&c2, e).expect("escalated");
+    }
+    let config = RiskConfig::default();
+    assert!(!rules(&risk_input(&c, cst, 0), &config).contains(&Rule::UnresolvedAfterEscalation));
+    assert!(rules(&risk_input(&c2, cst, 0), &config).contains(&Rule::UnresolvedAfterEscalation));
+    // Closed, it no longer is.
+    c2.status = Status::Closed;
+    assert!(!rules(&risk_input(&c2, cst, 0), &config).contains(&Rule::UnresolvedAfterEscalation));
+    // The same-vehicle count is passed through.
+    assert!(rules(&risk_input(&c, cst, 2), &config).contains(&Rule::RepeatComplaint));
+}
+
+#[test]
+fn the_intake_form_as_typed_is_read_leniently() {
+    use complaints_domain::ComplaintForm;
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let mut form = ComplaintForm {
+        received_at: "2027-03-20T10:00".into(),
+        compensation_requested: "10,000.01".into(),
+        repeat_repairs: "3".into(),
+        nature: "general".into(),
+        ..Default::default()
+    };
+    let got = rules(&form.risk_input(cst, 0), &RiskConfig::default());
+    assert_eq!(
+        got,
+        [
+            Rule::CompensationOverLimit,
+            Rule::RepeatRepairs,
+            Rule::March15
+        ]
+    );
+    // What does not parse yet is left out, never an error.
+    form.compensation_requested = "一万".into();
+    form.repeat_repairs = "three".into();
+    form.received_at = "2027-03-20".into();
+    assert_eq!(rules(&form.risk_input(cst, 0), &RiskConfig::default()), []);
 }
