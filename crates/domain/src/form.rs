@@ -299,23 +299,6 @@ impl ComplaintForm {
         self.parse(offset).1
     }
 
-    /// Whether nothing has been typed beyond what [`Self::new_intake`] fills in
-    /// (so there is no draft worth keeping).
-    pub fn is_untouched_intake(&self) -> bool {
-        let typed = Field::ALL.iter().filter(|f| {
-            !matches!(
-                f,
-                Field::ReceivedAt
-                    | Field::BranchCode
-                    | Field::BranchName
-                    | Field::Handler
-                    | Field::Nature
-                    | Field::Status
-            )
-        });
-        typed.into_iter().all(|f| self.get(*f).trim().is_empty())
-    }
-
     /// What the major-complaint rules look at, from the form as typed
     /// (values that do not parse yet are left out), so warnings show while
     /// the user types. `same_vehicle` counts the other complaints about this

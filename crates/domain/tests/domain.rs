@@ -1686,21 +1686,6 @@ mod form {
     }
 
     #[test]
-    fn new_intake_is_untouched_until_something_is_typed() {
-        let mut form =
-            ComplaintForm::new_intake(utc(2026, 11, 23, 2, 0), cst(), "BJ01", "北京朝阳", "王经理");
-        assert!(form.is_untouched_intake());
-        form.set(Field::Handler, "张三");
-        form.set(Field::Status, "hold");
-        assert!(form.is_untouched_intake(), "prefilled fields do not count");
-        form.set(Field::CustomerName, "  ");
-        assert!(form.is_untouched_intake(), "whitespace is not typing");
-        form.set(Field::CustomerName, "李");
-        assert!(!form.is_untouched_intake());
-        assert!(!valid_form().is_untouched_intake());
-    }
-
-    #[test]
     fn drafts_from_older_versions_load_with_missing_fields_empty() {
         let form: ComplaintForm = serde_json::from_str(r#"{"customer_name":"张三"}"#).unwrap();
         assert_eq!(
