@@ -1,8 +1,8 @@
-//! Client-side routing for the app's three pages, in a few lines instead of a
+//! Client-side routing for the app's pages, in a few lines instead of a
 //! routing library (which cost ~40 KB of wasm): the path lives in a signal,
-//! links push history entries, and the back button pops them.
+//! links (`<a data-link>`, followed by `components::follow_link`) push
+//! history entries, and the back button pops them.
 
-use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 
 /// The pages of the app.
@@ -77,31 +77,5 @@ impl Nav {
 
     pub fn path(&self) -> Signal<String> {
         self.path.into()
-    }
-}
-
-/// A link that changes page without reloading (a modified or middle click
-/// still opens a new tab as usual). Marked `aria-current="page"` when current.
-#[component]
-pub fn Link(
-    #[prop(into)] href: String,
-    #[prop(optional, into)] class: String,
-    children: Children,
-) -> impl IntoView {
-    let nav = use_nav();
-    let target = href.clone();
-    let current = {
-        let href = href.clone();
-        move || (nav.path.get() == href).then_some("page")
-    };
-    let on_click = move |ev: MouseEvent| {
-        if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
-            return;
-        }
-        ev.prevent_default();
-        nav.go(&target);
-    };
-    view! {
-        <a href=href class=class aria-current=current on:click=on_click>{children()}</a>
     }
 }

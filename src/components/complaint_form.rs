@@ -231,12 +231,27 @@ pub fn ComplaintFormView(
     Effect::new(move |drawn_in: Option<Lang>| {
         let now = form.get();
         let lang = lang.get();
-        let outside = shown.with_value(|s| *s != now);
-        if outside || drawn_in.is_some_and(|l| l != lang) {
+        if drawn_in.is_some_and(|l| l != lang) {
+            // New labels: draw it again.
             shown.set_value(now);
             html.set(
                 shown.with_value(|f| case_number.with_value(|c| form_html(f, c.as_deref(), lang))),
             );
+        } else if shown.with_value(|s| *s != now) {
+            // New values from outside: put them into the controls in place, so
+            // an input being typed in is never replaced under the user's hands.
+            let doc = web_sys::window().and_then(|w| w.document());
+            for &field in Field::ALL {
+                let value = now.get(field);
+                if shown.with_value(|s| s.get(field) == value) {
+                    continue;
+                }
+                let control = doc.as_ref().and_then(|d| d.get_element_by_id(&format!("f-{}", field.key())));
+                if let Some(control) = control {
+                    let _ = js_sys::Reflect::set(&control, &"value".into(), &value.into());
+                }
+            }
+            shown.set_value(now);
         }
         lang
     });

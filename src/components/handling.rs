@@ -119,6 +119,10 @@ pub fn follow_link(ev: &leptos::ev::MouseEvent) -> bool {
     let Some(link) = tapped(ev, "a[data-link]") else {
         return false;
     };
+    // A modified or middle click opens a new tab as usual.
+    if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+        return true;
+    }
     if let Some(href) = link.get_attribute("href") {
         ev.prevent_default();
         use_nav().go(&href);

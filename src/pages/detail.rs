@@ -10,12 +10,11 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind, RecordSyncPanel,
+    follow_link, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind, RecordSyncPanel,
     RiskAndVehicle, SaveButton, StatusBadge,
 };
 use crate::i18n::Text;
 use crate::platform;
-use crate::router::Link;
 use crate::state::{edit_draft_key, use_app_state, Boot};
 
 #[component]
@@ -34,7 +33,9 @@ pub fn DetailPage(
         state.complaints.with(|all| all.iter().any(|c| c.id == id))
     });
     view! {
-        <p><Link href="/">{move || format!("← {}", Text::Back.get(lang.get()))}</Link></p>
+        <p on:click=move |ev| { follow_link(&ev); }>
+            <a href="/" data-link>{move || format!("← {}", Text::Back.get(lang.get()))}</a>
+        </p>
         {move || {
             let id = id();
             match (state.boot.get(), found.get()) {
