@@ -246,7 +246,9 @@ pub fn ComplaintFormView(
                 if shown.with_value(|s| s.get(field) == value) {
                     continue;
                 }
-                let control = doc.as_ref().and_then(|d| d.get_element_by_id(&format!("f-{}", field.key())));
+                let control = doc
+                    .as_ref()
+                    .and_then(|d| d.get_element_by_id(&format!("f-{}", field.key())));
                 if let Some(control) = control {
                     let _ = js_sys::Reflect::set(&control, &"value".into(), &value.into());
                 }

@@ -26,8 +26,15 @@ pub fn TopBar() -> impl IntoView {
                 .count()
         });
         let link = |href: &str, class: &str, text: Text, extra: String| {
-            let current = if path == href { r#" aria-current="page""# } else { "" };
-            format!(r#"<a href="{href}" class="{class}" data-link{current}>{}{extra}</a>"#, text.get(lang))
+            let current = if path == href {
+                r#" aria-current="page""#
+            } else {
+                ""
+            };
+            format!(
+                r#"<a href="{href}" class="{class}" data-link{current}>{}{extra}</a>"#,
+                text.get(lang)
+            )
         };
         let count = if due > 0 {
             format!(r#"<span class="count" data-testid="attention-count">{due}</span>"#)

@@ -10,8 +10,8 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    follow_link, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind, RecordSyncPanel,
-    RiskAndVehicle, SaveButton, StatusBadge,
+    follow_link, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind,
+    RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
 };
 use crate::i18n::Text;
 use crate::platform;

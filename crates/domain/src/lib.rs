@@ -16,8 +16,10 @@
 //! - [`sla`]: the handling clocks (2-hour contact, 3-day callback, 4-hour report);
 //! - [`risk`]: the major-complaint warnings;
 //! - [`search`]: the list's search, filters and order, and the same-vehicle lookup;
-//! - [`store`]: the storage contract, an in-memory store and its conformance suite.
+//! - [`store`]: the storage contract, an in-memory store and its conformance suite;
+//! - [`access`]: users' roles and the branches each may see ([`access::Scope`]).
 
+pub mod access;
 pub mod case_number;
 pub mod field;
 pub mod fixtures;

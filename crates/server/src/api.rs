@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::{openapi, sync, AppError, AppState};
+use crate::{auth, openapi, sync, AppError, AppState};
 
 /// All `/api` routes (paths relative to `/api`). Unmatched paths and methods
 /// answer JSON errors, never the SPA.
@@ -33,6 +33,7 @@ pub(crate) fn api_routes() -> Router<AppState> {
 fn v1_routes() -> Router<AppState> {
     Router::new()
         .merge(sync::sync_routes())
+        .merge(auth::auth_routes())
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/config", get(config))
         .fallback(api_not_found)

@@ -41,6 +41,25 @@ pub enum AppError {
     /// A pull cursor that is not one this server hands out. `400`, code `bad_cursor`.
     #[error("bad cursor: {0}")]
     BadCursor(String),
+    /// No usable bearer token: none, malformed, or unknown (forged). `401`,
+    /// code `unauthenticated`.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// The bearer token is past its expiry. `401`, code `token_expired`.
+    #[error("token expired")]
+    TokenExpired,
+    /// The bearer token was revoked (signed out) or its user disabled. `401`,
+    /// code `token_revoked`.
+    #[error("token revoked")]
+    TokenRevoked,
+    /// A login with a wrong password, an unknown or disabled user: one answer
+    /// for all, so usernames cannot be probed. `401`, code `bad_credentials`.
+    #[error("bad credentials")]
+    BadCredentials,
+    /// Too many failed logins for this username or address. `429`, code
+    /// `rate_limited`, with a `Retry-After` header.
+    #[error("rate limited, retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// The database cannot be reached right now (health check, pool closed or
     /// timed out). `503`, code `db_unavailable`.
     #[error("database unavailable: {0}")]
@@ -100,6 +119,11 @@ impl AppError {
             AppError::PayloadTooLarge(_) | AppError::TooManyOps { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
+            AppError::Unauthenticated(_)
+            | AppError::TokenExpired
+            | AppError::TokenRevoked
+            | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::DbUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_)
             | AppError::Internal(_)
@@ -119,6 +143,11 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::TooManyOps { .. } => "too_many_ops",
             AppError::BadCursor(_) => "bad_cursor",
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::TokenExpired => "token_expired",
+            AppError::TokenRevoked => "token_revoked",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::DbUnavailable(_) => "db_unavailable",
             AppError::Database(_)
             | AppError::Internal(_)
@@ -142,6 +171,13 @@ impl AppError {
             }
             AppError::BadCursor(cursor) => {
                 format!("bad cursor {cursor:?}: pass the cursor of the previous pull, or nothing to start from the beginning")
+            }
+            AppError::Unauthenticated(why) => why.clone(),
+            AppError::TokenExpired => "this sign-in has expired: sign in again".to_owned(),
+            AppError::TokenRevoked => "this sign-in has been revoked: sign in again".to_owned(),
+            AppError::BadCredentials => "wrong username or password".to_owned(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("too many failed sign-ins: try again in {retry_after_secs} seconds")
             }
             AppError::DbUnavailable(_) => "the database is temporarily unavailable".to_owned(),
             AppError::Database(_)
@@ -168,6 +204,10 @@ struct ErrorDetail<'a> {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
         if status.is_server_error() {
             tracing::error!(error = %self, code = self.code(), "request failed");
         } else {
@@ -184,6 +224,16 @@ impl IntoResponse for AppError {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

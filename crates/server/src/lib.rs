@@ -11,7 +11,10 @@
 //!   (module `api`), nested under `/api`: `GET /api/health`, and protocol
 //!   `v1` under `/api/v1/...` — `POST sync/push`, `GET sync/pull` (module
 //!   `sync`, which documents the protocol and why its cursor is safe) and
-//!   `GET openapi.json` (module `openapi`). Auth middleware can wrap them
+//!   `GET openapi.json` (module `openapi`), and sign-in: `POST auth/login`,
+//!   `POST auth/logout`, `GET auth/me` (module [`auth`], which documents
+//!   tokens, password hashing and the login rate limit; the sync routes do
+//!   not require a token yet). Auth middleware can wrap them
 //!   without touching the static side. Any `/api` path that matches no route answers
 //!   `404` with a JSON [`AppError`] body (`{"error":{"code":"not_found",...}}`),
 //!   never the SPA's `index.html`: a client talking to an older or newer
@@ -62,6 +65,7 @@
 //! are never edited; schema changes are new files.
 
 mod api;
+pub mod auth;
 mod db;
 mod error;
 mod extract;
@@ -91,6 +95,9 @@ pub struct AppState {
     /// Model launch dates and marketing events for the major-complaint
     /// rules (`<data-dir>/risk-config.json`), served to every device.
     pub risk: std::sync::Arc<complaints_domain::risk::RiskConfig>,
+    /// Sign-in: token lifetime, password cost and the in-memory login rate
+    /// limiter (module [`auth`]). `Default` is the production configuration.
+    pub auth: std::sync::Arc<auth::Auth>,
 }
 
 /// The file in the data directory that configures the risk rules.

@@ -13,6 +13,20 @@ complaints-server: serves the complaints app and its API
 
 USAGE:
     complaints-server [OPTIONS]
+    complaints-server region add <CODE> <NAME> [--data-dir <DIR>]
+    complaints-server branch add <CODE> <NAME> --region <CODE> [--data-dir <DIR>]
+    complaints-server user add <USERNAME> --role <ROLE> [--branch <CODE>] [--region <CODE>]
+                               [--name <DISPLAY NAME>] [--data-dir <DIR>]
+    complaints-server user passwd <USERNAME> [--data-dir <DIR>]
+
+SUBCOMMANDS (administration; the server need not be stopped):
+    region add     Adds a region of the after-sales network
+    branch add     Adds a branch (service station) of a region
+    user add       Adds a user and prints their new random password, once.
+                   ROLE: staff, branch_manager (both need --branch),
+                   regional_manager (needs --region), admin
+    user passwd    Gives a user a new random password (printed once) and
+                   signs out all their devices
 
 OPTIONS:
     --addr <HOST:PORT>    Address to listen on [env: COMPLAINTS_ADDR] [default: 127.0.0.1:8080]
@@ -36,8 +50,136 @@ struct Config {
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Run(Config),
+    Admin { data_dir: PathBuf, action: Admin },
     Help,
     Version,
+}
+
+/// An administrative subcommand.
+#[derive(Debug, PartialEq, Eq)]
+enum Admin {
+    RegionAdd {
+        code: String,
+        name: String,
+    },
+    BranchAdd {
+        code: String,
+        name: String,
+        region: String,
+    },
+    UserAdd {
+        username: String,
+        role: String,
+        branch: Option<String>,
+        region: Option<String>,
+        name: Option<String>,
+    },
+    UserPasswd {
+        username: String,
+    },
+}
+
+/// Parses `region|branch|user <verb> <positional>... [--flag value]...`.
+fn parse_admin(args: Vec<String>, env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let mut positional = Vec::new();
+    let mut flags: Vec<(String, String)> = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        if !arg.starts_with("--") {
+            positional.push(arg);
+            continue;
+        }
+        let (name, value) = match arg.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => {
+                let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
+                (arg, value)
+            }
+        };
+        if value.is_empty() {
+            return Err(format!("{name} needs a non-empty value"));
+        }
+        flags.push((name, value));
+    }
+    let positional: Vec<&str> = positional.iter().map(String::as_str).collect();
+    let (allowed, action): (&[&str], _) = match positional.as_slice() {
+        ["region", "add", code, name] => (
+            &[],
+            Admin::RegionAdd {
+                code: code.to_string(),
+                name: name.to_string(),
+            },
+        ),
+        ["branch", "add", code, name] => (
+            &["--region"],
+            Admin::BranchAdd {
+                code: code.to_string(),
+                name: name.to_string(),
+                region: String::new(),
+            },
+        ),
+        ["user", "add", username] => (
+            &["--role", "--branch", "--region", "--name"],
+            Admin::UserAdd {
+                username: username.to_string(),
+                role: String::new(),
+                branch: None,
+                region: None,
+                name: None,
+            },
+        ),
+        ["user", "passwd", username] => (
+            &[],
+            Admin::UserPasswd {
+                username: username.to_string(),
+            },
+        ),
+        ["region", ..] => return Err("usage: region add <CODE> <NAME>".to_owned()),
+        ["branch", ..] => return Err("usage: branch add <CODE> <NAME> --region <CODE>".to_owned()),
+        _ => {
+            return Err(
+                "usage: user add <USERNAME> --role <ROLE> ... | user passwd <USERNAME>".to_owned(),
+            )
+        }
+    };
+    let mut data_dir = None;
+    let mut value_of = std::collections::BTreeMap::new();
+    for (name, value) in flags {
+        if name == "--data-dir" {
+            data_dir = Some(value);
+        } else if allowed.contains(&name.as_str()) {
+            value_of.insert(name, value);
+        } else {
+            return Err(format!("unknown argument '{name}' for this subcommand"));
+        }
+    }
+    let action = match action {
+        Admin::BranchAdd { code, name, .. } => Admin::BranchAdd {
+            code,
+            name,
+            region: value_of
+                .remove("--region")
+                .ok_or("branch add needs --region <CODE>")?,
+        },
+        Admin::UserAdd { username, .. } => Admin::UserAdd {
+            username,
+            role: value_of
+                .remove("--role")
+                .ok_or("user add needs --role <ROLE>")?,
+            branch: value_of.remove("--branch"),
+            region: value_of.remove("--region"),
+            name: value_of.remove("--name"),
+        },
+        other => other,
+    };
+    let data_dir = data_dir
+        .or_else(|| env("COMPLAINTS_DATA_DIR").filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "./data".to_owned())
+        .into();
+    Ok(Command::Admin { data_dir, action })
 }
 
 fn parse_args(
@@ -49,7 +191,18 @@ fn parse_args(
     let mut data_dir = None;
     let mut dist_dir = None;
 
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    if let Some(first) = args.peek().and_then(|arg| arg.to_str()) {
+        if matches!(first, "region" | "branch" | "user") {
+            let args = args
+                .map(|arg| {
+                    arg.into_string()
+                        .map_err(|arg| format!("argument is not valid UTF-8: {arg:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            return parse_admin(args, env);
+        }
+    }
     while let Some(arg) = args.next() {
         let arg = arg
             .into_string()
@@ -99,6 +252,13 @@ fn parse_args(
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args_os().skip(1), |name| std::env::var(name).ok()) {
         Ok(Command::Run(config)) => config,
+        Ok(Command::Admin { data_dir, action }) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => return fail("cannot start the async runtime", &error),
+            };
+            return runtime.block_on(admin(data_dir, action));
+        }
         Ok(Command::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -176,10 +336,15 @@ async fn run(config: Config) -> ExitCode {
         db: db.clone(),
         dist_dir: config.dist_dir,
         risk: std::sync::Arc::new(risk),
+        auth: Default::default(),
     };
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = axum::serve(
+        listener,
+        // Connect info: the login rate limit also counts per client address.
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     db.close().await;
     match served {
         Ok(()) => {
@@ -187,6 +352,61 @@ async fn run(config: Config) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => fail("server error", &error),
+    }
+}
+
+/// Runs an administrative subcommand against the database in `data_dir`.
+async fn admin(data_dir: PathBuf, action: Admin) -> ExitCode {
+    use complaints_server::auth;
+
+    let db = match open_db(&data_dir).await {
+        Ok(db) => db,
+        Err(error) => {
+            let context = format!("cannot open the database in {}", data_dir.display());
+            return fail(&context, &error);
+        }
+    };
+    let params = auth::AuthConfig::default().password_params;
+    let done = match action {
+        Admin::RegionAdd { code, name } => auth::add_region(&db, &code, &name)
+            .await
+            .map(|()| println!("added region {code} ({name})")),
+        Admin::BranchAdd { code, name, region } => auth::add_branch(&db, &code, &name, &region)
+            .await
+            .map(|()| println!("added branch {code} ({name}) of region {region}")),
+        Admin::UserAdd {
+            username,
+            role,
+            branch,
+            region,
+            name,
+        } => {
+            let user = auth::NewUser {
+                username: username.clone(),
+                display_name: name.unwrap_or_default(),
+                role: role.clone(),
+                branch_code: branch,
+                region_code: region,
+            };
+            auth::add_user(&db, &user, &params).await.map(|password| {
+                println!("added user {username} ({role})");
+                println!("password: {password}");
+                println!("(shown once: pass it on now; `user passwd {username}` makes a new one)");
+            })
+        }
+        Admin::UserPasswd { username } => {
+            auth::reset_password(&db, &username, &params)
+                .await
+                .map(|password| {
+                    println!("new password for {username}: {password}");
+                    println!("(shown once; every device of {username} must sign in again)");
+                })
+        }
+    };
+    db.close().await;
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail("refused", &error),
     }
 }
 
@@ -300,5 +520,85 @@ mod tests {
             .unwrap_err()
             .contains("needs a value"));
         assert!(parse(&["--dist="], &[]).unwrap_err().contains("non-empty"));
+    }
+
+    #[test]
+    fn admin_subcommands() {
+        assert_eq!(
+            parse(&["region", "add", "EAST", "East China"], &[]),
+            Ok(Command::Admin {
+                data_dir: "./data".into(),
+                action: Admin::RegionAdd {
+                    code: "EAST".into(),
+                    name: "East China".into()
+                }
+            })
+        );
+        assert_eq!(
+            parse(
+                &["branch", "add", "SH01", "Shanghai 1", "--region=EAST"],
+                &[("COMPLAINTS_DATA_DIR", "/srv/d")]
+            ),
+            Ok(Command::Admin {
+                data_dir: "/srv/d".into(),
+                action: Admin::BranchAdd {
+                    code: "SH01".into(),
+                    name: "Shanghai 1".into(),
+                    region: "EAST".into()
+                }
+            })
+        );
+        assert_eq!(
+            parse(
+                &[
+                    "user",
+                    "add",
+                    "wang",
+                    "--role",
+                    "staff",
+                    "--branch",
+                    "SH01",
+                    "--name",
+                    "Wang Wei",
+                    "--data-dir",
+                    "/tmp/x"
+                ],
+                &[]
+            ),
+            Ok(Command::Admin {
+                data_dir: "/tmp/x".into(),
+                action: Admin::UserAdd {
+                    username: "wang".into(),
+                    role: "staff".into(),
+                    branch: Some("SH01".into()),
+                    region: None,
+                    name: Some("Wang Wei".into())
+                }
+            })
+        );
+        assert_eq!(
+            parse(&["user", "passwd", "wang"], &[]),
+            Ok(Command::Admin {
+                data_dir: "./data".into(),
+                action: Admin::UserPasswd {
+                    username: "wang".into()
+                }
+            })
+        );
+        assert!(parse(&["branch", "add", "SH01", "x"], &[])
+            .unwrap_err()
+            .contains("--region"));
+        assert!(parse(&["user", "add", "wang"], &[])
+            .unwrap_err()
+            .contains("--role"));
+        assert!(parse(&["user", "passwd", "wang", "--role", "x"], &[])
+            .unwrap_err()
+            .contains("--role"));
+        assert!(parse(&["user", "delete", "wang"], &[])
+            .unwrap_err()
+            .contains("usage"));
+        assert!(parse(&["region", "add", "EAST"], &[])
+            .unwrap_err()
+            .contains("usage"));
     }
 }

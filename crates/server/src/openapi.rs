@@ -9,7 +9,19 @@ use axum::Json;
 use complaints_domain::sync::{RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS};
 use serde_json::{json, Value};
 
+use crate::auth::LOGIN_BODY_LIMIT;
 use crate::sync::{DEFAULT_PULL_LIMIT, PUSH_BODY_LIMIT};
+
+/// The `401`s of a route that takes a bearer token.
+const UNAUTHORIZED_DOC: &str = "`unauthenticated`: no token, not `Bearer <token>`, or a token \
+    this server never issued; `token_expired`; `token_revoked`: signed out or user disabled.";
+
+fn role_codes() -> Vec<&'static str> {
+    complaints_domain::access::Role::ALL
+        .iter()
+        .map(|role| role.as_str())
+        .collect()
+}
 
 /// Every [`RejectCode`]. The `match` below stops compiling when a code is
 /// added, so the document cannot miss one.
@@ -174,9 +186,80 @@ pub(crate) fn document() -> Value {
                     "operationId": "openapi",
                     "responses": {"200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {}}}}
                 }
+            },
+            "/api/v1/auth/login": {
+                "post": {
+                    "summary": "Sign in: exchange a username and password for a bearer token",
+                    "operationId": "login",
+                    "requestBody": {
+                        "required": true,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoginRequest"}}}
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Signed in. The token is shown only here; the server keeps its SHA-256.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoginResponse"}}}
+                        },
+                        "400": error_response("`invalid_json`: not a login body; `bad_request`: empty or overlong `device`."),
+                        "401": error_response("`bad_credentials`: wrong username or password (one answer for both)."),
+                        "413": error_response(&format!("`payload_too_large`: body over {LOGIN_BODY_LIMIT} bytes.")),
+                        "415": error_response("`unsupported_media_type`: send `Content-Type: application/json`."),
+                        "429": error_response("`rate_limited`: 5 failed logins for this username (or 30 from this address) \
+                            in 15 minutes; see the `Retry-After` header (seconds).")
+                    }
+                }
+            },
+            "/api/v1/auth/logout": {
+                "post": {
+                    "summary": "Sign out: revoke the presented token",
+                    "operationId": "logout",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": {
+                            "description": "The token is revoked.",
+                            "content": {"application/json": {"schema": {
+                                "type": "object",
+                                "required": ["signed_out", "server_time"],
+                                "properties": {
+                                    "signed_out": {"const": true},
+                                    "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                                }
+                            }}}
+                        },
+                        "401": error_response(UNAUTHORIZED_DOC)
+                    }
+                }
+            },
+            "/api/v1/auth/me": {
+                "get": {
+                    "summary": "The signed-in user and the branches they may see",
+                    "operationId": "me",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": {
+                            "description": "The token's user, scope, device and expiry.",
+                            "content": {"application/json": {"schema": {
+                                "type": "object",
+                                "required": ["user", "scope", "device", "expires_at", "server_time"],
+                                "properties": {
+                                    "user": {"$ref": "#/components/schemas/User"},
+                                    "scope": {"$ref": "#/components/schemas/Scope"},
+                                    "device": {"type": "string"},
+                                    "expires_at": {"type": "string", "format": "date-time"},
+                                    "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                                }
+                            }}}
+                        },
+                        "401": error_response(UNAUTHORIZED_DOC)
+                    }
+                }
             }
         },
         "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "The token from `POST /api/v1/auth/login`."}
+            },
             "schemas": {
                 "Hlc": {
                     "type": "string",
@@ -271,6 +354,54 @@ pub(crate) fn document() -> Value {
                         "server_time": {"$ref": "#/components/schemas/ServerTime"}
                     }
                 },
+                "LoginRequest": {
+                    "type": "object",
+                    "required": ["username", "password", "device"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "password": {"type": "string"},
+                        "device": {"type": "string", "minLength": 1, "maxLength": 200,
+                                   "description": "The app's device id, recorded with the token."}
+                    }
+                },
+                "LoginResponse": {
+                    "type": "object",
+                    "required": ["token", "expires_at", "user", "scope", "server_time"],
+                    "properties": {
+                        "token": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
+                                  "description": "32 random bytes, base64url: send as `Authorization: Bearer <token>`."},
+                        "expires_at": {"type": "string", "format": "date-time",
+                                       "description": "After this the token is refused (`token_expired`): sign in again."},
+                        "user": {"$ref": "#/components/schemas/User"},
+                        "scope": {"$ref": "#/components/schemas/Scope"},
+                        "server_time": {"$ref": "#/components/schemas/ServerTime"}
+                    }
+                },
+                "User": {
+                    "type": "object",
+                    "required": ["username", "display_name", "role", "branch_code", "region_code"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "display_name": {"type": "string"},
+                        "role": {"type": "string", "enum": role_codes()},
+                        "branch_code": {"type": ["string", "null"]},
+                        "region_code": {"type": ["string", "null"]}
+                    }
+                },
+                "Scope": {
+                    "description": "The branches the user may see: all (administrators) or a list of branch codes.",
+                    "oneOf": [
+                        {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "all"}}},
+                        {
+                            "type": "object",
+                            "required": ["kind", "branches"],
+                            "properties": {
+                                "kind": {"const": "branches"},
+                                "branches": {"type": "array", "items": {"type": "string"}}
+                            }
+                        }
+                    ]
+                },
                 "Error": {
                     "type": "object",
                     "required": ["error", "server_time"],
@@ -284,7 +415,8 @@ pub(crate) fn document() -> Value {
                                     "enum": [
                                         "not_found", "method_not_allowed", "bad_request", "invalid_json",
                                         "unsupported_media_type", "payload_too_large", "too_many_ops",
-                                        "bad_cursor", "db_unavailable", "internal"
+                                        "bad_cursor", "unauthenticated", "token_expired", "token_revoked",
+                                        "bad_credentials", "rate_limited", "db_unavailable", "internal"
                                     ]
                                 },
                                 "message": {"type": "string"}

@@ -74,6 +74,7 @@ impl Fixture {
                 db,
                 dist_dir: dist,
                 risk: Default::default(),
+                auth: Default::default(),
             },
         }
     }
@@ -491,6 +492,7 @@ mod not_built {
             db: fx.state.db.clone(),
             dist_dir: fx.data_dir.join("does-not-exist"),
             risk: Default::default(),
+            auth: Default::default(),
         };
         let response = app(state)
             .oneshot(Request::get("/").body(Body::empty()).unwrap())

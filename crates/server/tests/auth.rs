@@ -1,0 +1,772 @@
+//! Sign-in (`complaints_server::auth`): login, tokens, `me`, logout, the
+//! login rate limit, scopes, and the administrative functions behind the
+//! `region`/`branch`/`user` subcommands. Driven through `oneshot` like
+//! `tests/server.rs`; passwords are hashed with cheap argon2 parameters so
+//! the suite stays fast (production uses the crate's defaults).
+//!
+//! Every request that must be refused is counted; `refusal_cases_are_all_4xx`
+//! prints `auth refusal cases: N`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::Params;
+use axum::body::Body;
+use axum::extract::connect_info::ConnectInfo;
+use axum::http::{header, Method, Request, Response, StatusCode};
+use complaints_server::auth::{self, AdminError, Auth, AuthConfig, NewUser};
+use complaints_server::{app, open_db, AppState};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+const DEVICE: &str = "device-test-1";
+
+fn cheap_params() -> Params {
+    Params::new(Params::MIN_M_COST, 1, 1, None).expect("valid params")
+}
+
+fn test_config() -> AuthConfig {
+    AuthConfig {
+        password_params: cheap_params(),
+        ..AuthConfig::default()
+    }
+}
+
+struct Fixture {
+    _tmp: TempDir,
+    state: AppState,
+    /// Passwords of the seeded users, by username.
+    passwords: Vec<(String, String)>,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        Self::with_config(test_config()).await
+    }
+
+    /// Regions EAST (SH01, SH02) and NORTH (BJ01); users `wang` (staff,
+    /// SH01), `li` (branch manager, SH02), `zhao` (regional manager, EAST),
+    /// `admin`.
+    async fn with_config(config: AuthConfig) -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let db = open_db(&tmp.path().join("data")).await.expect("open db");
+        auth::add_region(&db, "EAST", "East China").await.unwrap();
+        auth::add_region(&db, "NORTH", "North China").await.unwrap();
+        auth::add_branch(&db, "SH01", "Shanghai Pudong", "EAST")
+            .await
+            .unwrap();
+        auth::add_branch(&db, "SH02", "Shanghai Minhang", "EAST")
+            .await
+            .unwrap();
+        auth::add_branch(&db, "BJ01", "Beijing Chaoyang", "NORTH")
+            .await
+            .unwrap();
+        let users = [
+            ("wang", "staff", Some("SH01"), None, "王伟"),
+            ("li", "branch_manager", Some("SH02"), None, "李娜"),
+            ("zhao", "regional_manager", None, Some("EAST"), "赵强"),
+            ("admin", "admin", None, None, "Administrator"),
+        ];
+        let mut passwords = Vec::new();
+        for (username, role, branch, region, name) in users {
+            let user = NewUser {
+                username: username.into(),
+                display_name: name.into(),
+                role: role.into(),
+                branch_code: branch.map(Into::into),
+                region_code: region.map(Into::into),
+            };
+            let password = auth::add_user(&db, &user, &config.password_params)
+                .await
+                .unwrap();
+            passwords.push((username.to_owned(), password));
+        }
+        let dist = tmp.path().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        Fixture {
+            state: AppState {
+                db,
+                dist_dir: dist,
+                risk: Default::default(),
+                auth: Arc::new(Auth::new(config)),
+            },
+            _tmp: tmp,
+            passwords,
+        }
+    }
+
+    fn password(&self, username: &str) -> &str {
+        &self
+            .passwords
+            .iter()
+            .find(|(u, _)| u == username)
+            .expect("seeded user")
+            .1
+    }
+
+    async fn send(&self, request: Request<Body>) -> Response<Body> {
+        app(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible")
+    }
+
+    async fn login_raw(&self, username: &str, password: &str) -> Response<Body> {
+        self.send(login_request(username, password, None)).await
+    }
+
+    /// Logs in and returns the token.
+    async fn login(&self, username: &str) -> String {
+        let response = self.login_raw(username, self.password(username)).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body = body_json(response).await;
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    async fn with_token(&self, method: Method, uri: &str, token: &str) -> Response<Body> {
+        self.send(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn me(&self, token: &str) -> Response<Body> {
+        self.with_token(Method::GET, "/api/v1/auth/me", token).await
+    }
+}
+
+fn login_request(username: &str, password: &str, ip: Option<[u8; 4]>) -> Request<Body> {
+    let body = json!({"username": username, "password": password, "device": DEVICE});
+    let mut request = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    if let Some(ip) = ip {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((ip, 40000))));
+    }
+    request
+}
+
+fn raw_login(content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut builder = Request::post("/api/v1/auth/login");
+    if let Some(content_type) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, content_type);
+    }
+    builder.body(body.into()).unwrap()
+}
+
+async fn body_json(response: Response<Body>) -> Value {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).expect("JSON body")
+}
+
+/// Asserts a JSON error with this status and code; returns the message.
+async fn expect_error(response: Response<Body>, status: StatusCode, code: &str) -> String {
+    let got = response.status();
+    let body = body_json(response).await;
+    assert_eq!(got, status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(body["server_time"].is_string());
+    body["error"]["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn login_returns_a_token_the_user_and_their_scope() {
+    let fx = Fixture::new().await;
+    let response = fx.login_raw("wang", fx.password("wang")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let body = body_json(response).await;
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 43, "32 bytes, base64url without padding");
+    assert!(token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert_eq!(
+        body["user"],
+        json!({"username": "wang", "display_name": "王伟", "role": "staff",
+               "branch_code": "SH01", "region_code": null})
+    );
+    assert_eq!(
+        body["scope"],
+        json!({"kind": "branches", "branches": ["SH01"]})
+    );
+    let expires = chrono::DateTime::parse_from_rfc3339(body["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let days = (expires - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!(
+        (13.9..=14.0).contains(&days),
+        "default lifetime 14 days, got {days}"
+    );
+    assert!(body["server_time"].is_string());
+
+    // Only the token's SHA-256 is stored, with the device.
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT token_hash, device FROM tokens")
+        .fetch_all(&fx.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![(auth::token_hash(token), DEVICE.to_owned())]);
+    assert_ne!(rows[0].0, token);
+    assert_eq!(rows[0].0.len(), 64);
+
+    // Passwords are argon2id PHC strings, never the password.
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'wang'")
+            .fetch_one(&fx.state.db)
+            .await
+            .unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+    assert!(!hash.contains(fx.password("wang")));
+}
+
+#[tokio::test]
+async fn token_lifetime_is_configurable() {
+    let fx = Fixture::with_config(AuthConfig {
+        token_lifetime: chrono::TimeDelta::hours(2),
+        ..test_config()
+    })
+    .await;
+    let body = body_json(fx.login_raw("li", fx.password("li")).await).await;
+    let expires = chrono::DateTime::parse_from_rfc3339(body["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let minutes = (expires - chrono::Utc::now()).num_minutes();
+    assert!((118..=120).contains(&minutes), "{minutes}");
+}
+
+#[tokio::test]
+async fn me_returns_the_user_and_scope_of_each_role() {
+    let fx = Fixture::new().await;
+    let cases = [
+        (
+            "wang",
+            "staff",
+            json!({"kind": "branches", "branches": ["SH01"]}),
+        ),
+        (
+            "li",
+            "branch_manager",
+            json!({"kind": "branches", "branches": ["SH02"]}),
+        ),
+        // Exactly the region's branches: not BJ01 of NORTH.
+        (
+            "zhao",
+            "regional_manager",
+            json!({"kind": "branches", "branches": ["SH01", "SH02"]}),
+        ),
+        ("admin", "admin", json!({"kind": "all"})),
+    ];
+    for (username, role, scope) in cases {
+        let token = fx.login(username).await;
+        let response = fx.me(&token).await;
+        assert_eq!(response.status(), StatusCode::OK, "{username}");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let body = body_json(response).await;
+        assert_eq!(body["user"]["username"], username);
+        assert_eq!(body["user"]["role"], role);
+        assert_eq!(body["scope"], scope, "{username}");
+        assert_eq!(body["device"], DEVICE);
+        assert!(body["expires_at"].is_string());
+    }
+    // The regional manager's user record names the region, not a branch.
+    let token = fx.login("zhao").await;
+    let body = body_json(fx.me(&token).await).await;
+    assert_eq!(body["user"]["region_code"], "EAST");
+    assert_eq!(body["user"]["branch_code"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_new_branch_of_the_region_joins_the_regional_scope() {
+    let fx = Fixture::new().await;
+    let token = fx.login("zhao").await;
+    auth::add_branch(&fx.state.db, "HZ01", "Hangzhou", "EAST")
+        .await
+        .unwrap();
+    let body = body_json(fx.me(&token).await).await;
+    assert_eq!(
+        body["scope"],
+        json!({"kind": "branches", "branches": ["HZ01", "SH01", "SH02"]})
+    );
+}
+
+#[tokio::test]
+async fn logout_revokes_only_the_presented_token() {
+    let fx = Fixture::new().await;
+    let first = fx.login("wang").await;
+    let second = fx.login("wang").await;
+    assert_ne!(first, second);
+    let response = fx
+        .with_token(Method::POST, "/api/v1/auth/logout", &first)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_json(response).await["signed_out"], true);
+    expect_error(
+        fx.me(&first).await,
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
+    assert_eq!(fx.me(&second).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sync_routes_still_need_no_token() {
+    let fx = Fixture::new().await;
+    let response = fx
+        .send(
+            Request::get("/api/v1/sync/pull")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_login_succeeds_again_once_the_window_has_passed() {
+    let fx = Fixture::with_config(AuthConfig {
+        failure_window: Duration::from_millis(400),
+        ..test_config()
+    })
+    .await;
+    for _ in 0..5 {
+        let response = fx.login_raw("wang", "wrong").await;
+        expect_error(response, StatusCode::UNAUTHORIZED, "bad_credentials").await;
+    }
+    let response = fx.login_raw("wang", fx.password("wang")).await;
+    expect_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Other users are not affected.
+    assert_eq!(
+        fx.login_raw("li", fx.password("li")).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(
+        fx.login_raw("wang", fx.password("wang")).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_successful_login_clears_the_failures() {
+    let fx = Fixture::new().await;
+    for _ in 0..4 {
+        assert_eq!(
+            fx.login_raw("wang", "wrong").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    fx.login("wang").await;
+    for _ in 0..4 {
+        assert_eq!(
+            fx.login_raw("wang", "wrong").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    fx.login("wang").await;
+}
+
+#[tokio::test]
+async fn reset_password_refuses_the_old_one_and_revokes_tokens() {
+    let fx = Fixture::new().await;
+    let token = fx.login("wang").await;
+    let new = auth::reset_password(&fx.state.db, "wang", &cheap_params())
+        .await
+        .unwrap();
+    assert_ne!(new, fx.password("wang"));
+    expect_error(
+        fx.login_raw("wang", fx.password("wang")).await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    assert_eq!(fx.login_raw("wang", &new).await.status(), StatusCode::OK);
+    expect_error(
+        fx.me(&token).await,
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
+    assert!(matches!(
+        auth::reset_password(&fx.state.db, "nobody", &cheap_params()).await,
+        Err(AdminError::UnknownUser(_))
+    ));
+}
+
+#[tokio::test]
+async fn administration_refuses_bad_input_clearly() {
+    let fx = Fixture::new().await;
+    let db = &fx.state.db;
+    let params = cheap_params();
+    let user = |username: &str, role: &str, branch: Option<&str>, region: Option<&str>| NewUser {
+        username: username.into(),
+        display_name: String::new(),
+        role: role.into(),
+        branch_code: branch.map(Into::into),
+        region_code: region.map(Into::into),
+    };
+    let cases: Vec<(NewUser, &str)> = vec![
+        (user("wang", "staff", Some("SH01"), None), "already taken"),
+        (
+            user("x1", "staff", Some("GZ09"), None),
+            "unknown branch 'GZ09'",
+        ),
+        (
+            user("x2", "regional_manager", None, Some("WEST")),
+            "unknown region 'WEST'",
+        ),
+        (user("x3", "root", None, None), "unknown role 'root'"),
+        (user("x4", "staff", None, None), "--branch"),
+        (user("x5", "regional_manager", None, None), "--region"),
+        (user("x6", "admin", Some("SH01"), None), "drop --branch"),
+        (
+            user("x7", "branch_manager", Some("SH01"), Some("EAST")),
+            "drop --region",
+        ),
+        (user("", "admin", None, None), "username"),
+        (user("two words", "admin", None, None), "username"),
+    ];
+    for (new_user, expected) in cases {
+        let error = auth::add_user(db, &new_user, &params).await.unwrap_err();
+        assert!(
+            error.to_string().contains(expected),
+            "{new_user:?}: {error} (expected {expected:?})"
+        );
+    }
+    assert!(matches!(
+        auth::add_region(db, "EAST", "again").await,
+        Err(AdminError::DuplicateRegion(_))
+    ));
+    assert!(matches!(
+        auth::add_branch(db, "SH01", "again", "EAST").await,
+        Err(AdminError::DuplicateBranch(_))
+    ));
+    assert!(matches!(
+        auth::add_branch(db, "GZ01", "Guangzhou", "SOUTH").await,
+        Err(AdminError::UnknownRegion(_))
+    ));
+    assert!(matches!(
+        auth::add_region(db, "bad code", "x").await,
+        Err(AdminError::Invalid(_))
+    ));
+    // Generated passwords differ and avoid look-alike characters.
+    let a = auth::generate_password();
+    let b = auth::generate_password();
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 16);
+    assert!(!a.contains(['0', 'O', '1', 'l', 'I']));
+}
+
+/// Every request that must be refused, each with its status and code; none
+/// is a 5xx. Prints how many ran.
+#[tokio::test]
+async fn refusal_cases_are_all_4xx() {
+    let fx = Fixture::new().await;
+    let mut count = 0usize;
+
+    // --- login ---------------------------------------------------------
+    let wrong = expect_error(
+        fx.login_raw("wang", "not-the-password").await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    count += 1;
+    let unknown = expect_error(
+        fx.login_raw("nobody", "whatever").await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    count += 1;
+    assert_eq!(wrong, unknown, "no user enumeration");
+    expect_error(
+        fx.login_raw("", "").await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    count += 1;
+
+    // A disabled user cannot sign in, and their tokens stop working.
+    let li_token = fx.login("li").await;
+    sqlx::query("UPDATE users SET disabled = 1 WHERE username = 'li'")
+        .execute(&fx.state.db)
+        .await
+        .unwrap();
+    let disabled = expect_error(
+        fx.login_raw("li", fx.password("li")).await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    assert_eq!(disabled, wrong);
+    count += 1;
+    expect_error(
+        fx.me(&li_token).await,
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
+    count += 1;
+
+    let oversized = "x".repeat(auth::LOGIN_BODY_LIMIT + 1);
+    let bad_bodies: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (
+            raw_login(
+                Some("application/json"),
+                json!({"username": "wang", "password": oversized, "device": DEVICE}).to_string(),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            raw_login(Some("application/json"), "{\"username\": \"wang\", "),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            raw_login(Some("application/json"), "[1, 2, 3]"),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            raw_login(
+                Some("application/json"),
+                json!({"username": "wang"}).to_string(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            raw_login(
+                Some("application/json"),
+                json!({"username": "wang", "password": "x", "device": "  "}).to_string(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            raw_login(
+                None,
+                json!({"username": "wang", "password": "x", "device": DEVICE}).to_string(),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            Request::get("/api/v1/auth/login")
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (request, status, code) in bad_bodies {
+        expect_error(fx.send(request).await, status, code).await;
+        count += 1;
+    }
+
+    // --- tokens ----------------------------------------------------------
+    let token = fx.login("wang").await;
+    let bad_headers: Vec<(Option<String>, &str)> = vec![
+        (None, "unauthenticated"),
+        (Some(String::new()), "unauthenticated"),
+        (Some("Bearer".into()), "unauthenticated"),
+        (Some("Bearer ".into()), "unauthenticated"),
+        (Some(token.clone()), "unauthenticated"),
+        (Some(format!("Basic {token}")), "unauthenticated"),
+        (Some(format!("Bearer {token}x")), "unauthenticated"),
+        (Some(format!("Bearer {}", &token[1..])), "unauthenticated"),
+        (Some(format!("Bearer {}!", &token[1..])), "unauthenticated"),
+        (
+            Some(format!("Bearer {}", "é".repeat(20))),
+            "unauthenticated",
+        ),
+        // Forged: well-formed, but no server issued it.
+        (
+            Some(format!("Bearer {}", "A".repeat(43))),
+            "unauthenticated",
+        ),
+        (
+            Some(format!("Bearer {}", forged_token())),
+            "unauthenticated",
+        ),
+    ];
+    for (value, code) in bad_headers {
+        for (method, uri) in [
+            (Method::GET, "/api/v1/auth/me"),
+            (Method::POST, "/api/v1/auth/logout"),
+        ] {
+            let mut builder = Request::builder().method(method).uri(uri);
+            if let Some(value) = &value {
+                builder = builder.header(header::AUTHORIZATION, value.as_bytes());
+            }
+            let response = fx.send(builder.body(Body::empty()).unwrap()).await;
+            assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+            expect_error(response, StatusCode::UNAUTHORIZED, code).await;
+            count += 1;
+        }
+    }
+    // The token still works after all that.
+    assert_eq!(fx.me(&token).await.status(), StatusCode::OK);
+
+    // Expired: a token whose expiry has passed.
+    let expired = fx.login("zhao").await;
+    sqlx::query("UPDATE tokens SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = ?")
+        .bind(auth::token_hash(&expired))
+        .execute(&fx.state.db)
+        .await
+        .unwrap();
+    expect_error(
+        fx.me(&expired).await,
+        StatusCode::UNAUTHORIZED,
+        "token_expired",
+    )
+    .await;
+    count += 1;
+    expect_error(
+        fx.with_token(Method::POST, "/api/v1/auth/logout", &expired)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "token_expired",
+    )
+    .await;
+    count += 1;
+
+    // Revoked: after logout, for me and for a second logout.
+    let response = fx
+        .with_token(Method::POST, "/api/v1/auth/logout", &token)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    expect_error(
+        fx.me(&token).await,
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
+    count += 1;
+    expect_error(
+        fx.with_token(Method::POST, "/api/v1/auth/logout", &token)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
+    count += 1;
+
+    // --- rate limit ------------------------------------------------------
+    // Five failures for `admin` (counting a wrong password), then 429, even
+    // with the right password, with a Retry-After of at most the window.
+    for _ in 0..5 {
+        expect_error(
+            fx.login_raw("admin", "guess").await,
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+        )
+        .await;
+        count += 1;
+    }
+    for password in ["guess", fx.password("admin")] {
+        let response = fx.login_raw("admin", password).await;
+        let retry: u64 = response.headers()[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=15 * 60).contains(&retry), "{retry}");
+        expect_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+        count += 1;
+    }
+    // Usernames are limited case-insensitively.
+    expect_error(
+        fx.login_raw("ADMIN", fx.password("admin")).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    count += 1;
+
+    eprintln!("auth refusal cases: {count}");
+    println!("auth refusal cases: {count}");
+    assert_eq!(count, 48);
+}
+
+#[tokio::test]
+async fn the_rate_limit_also_counts_per_client_address() {
+    let fx = Fixture::with_config(AuthConfig {
+        max_failures_per_ip: 3,
+        ..test_config()
+    })
+    .await;
+    let ip = [10, 0, 0, 7];
+    for username in ["a", "b", "c"] {
+        let response = fx.send(login_request(username, "guess", Some(ip))).await;
+        expect_error(response, StatusCode::UNAUTHORIZED, "bad_credentials").await;
+    }
+    // A fourth username from the same address is refused, even the right password...
+    let response = fx
+        .send(login_request("wang", fx.password("wang"), Some(ip)))
+        .await;
+    expect_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // ...but the same user from another address is not.
+    let response = fx
+        .send(login_request(
+            "wang",
+            fx.password("wang"),
+            Some([10, 0, 0, 8]),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// A random, well-formed token no server issued.
+fn forged_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).unwrap();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_auth_routes() {
+    let fx = Fixture::new().await;
+    let response = fx
+        .send(
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc = body_json(response).await;
+    assert!(doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"].is_object());
+    assert!(doc["paths"]["/api/v1/auth/logout"]["post"]["responses"]["401"].is_object());
+    assert!(doc["paths"]["/api/v1/auth/me"]["get"]["responses"]["200"].is_object());
+    assert_eq!(
+        doc["components"]["schemas"]["User"]["properties"]["role"]["enum"],
+        json!(["staff", "branch_manager", "regional_manager", "admin"])
+    );
+    let codes =
+        &doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"];
+    for code in [
+        "unauthenticated",
+        "token_expired",
+        "token_revoked",
+        "bad_credentials",
+        "rate_limited",
+    ] {
+        assert!(codes.as_array().unwrap().contains(&json!(code)), "{code}");
+    }
+}
