@@ -130,7 +130,8 @@ pub fn ListPage(attention: bool) -> impl IntoView {
 
     let cards = move || {
         let lang = lang.get();
-        let now = state.now.get_untracked();
+        // The clock chips count down: the cards are drawn again every 30 s.
+        let now = state.now.get();
         shown.with(|list| {
             list.iter()
                 .take(shown_limit.get())
