@@ -14,7 +14,7 @@ use complaints_domain::{
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::handling::esc;
+use super::handling::{code_labels, esc, options_html};
 use crate::i18n::Text;
 use crate::state::use_app_state;
 
@@ -84,18 +84,11 @@ impl FormSection {
 
 /// The options of a choice field: (code, label).
 fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
-    fn all<T: Labelled + Copy>(
-        values: &[T],
-        code: fn(T) -> &'static str,
-        lang: Lang,
-    ) -> Vec<(&'static str, &'static str)> {
-        values.iter().map(|v| (code(*v), v.label(lang))).collect()
-    }
     match field {
-        Field::Channel => all(Channel::ALL, Channel::as_str, lang),
-        Field::Category => all(Category::ALL, Category::as_str, lang),
-        Field::Nature => all(Nature::ALL, Nature::as_str, lang),
-        Field::Status => all(Status::ALL, Status::as_str, lang),
+        Field::Channel => code_labels(Channel::ALL, Channel::as_str, lang),
+        Field::Category => code_labels(Category::ALL, Category::as_str, lang),
+        Field::Nature => code_labels(Nature::ALL, Nature::as_str, lang),
+        Field::Status => code_labels(Status::ALL, Status::as_str, lang),
         Field::CustomerSatisfied => {
             vec![
                 ("", Text::Unknown.get(lang)),
@@ -122,14 +115,9 @@ fn field_html(field: Field, value: &str, case_number: &str, lang: Lang) -> Strin
         ),
         FieldKind::LongText => format!(r#"<textarea {aria} rows="3">{}</textarea>"#, esc(value)),
         FieldKind::Choice | FieldKind::YesNo => {
-            let mut options = String::new();
-            if field.kind() == FieldKind::Choice && required {
-                options += &format!(r#"<option value="">{}</option>"#, Text::ChooseOne.get(lang));
-            }
-            for (code, label) in choices(field, lang) {
-                let selected = if code == value { " selected" } else { "" };
-                options += &format!(r#"<option value="{code}"{selected}>{label}</option>"#);
-            }
+            let blank =
+                (field.kind() == FieldKind::Choice && required).then(|| Text::ChooseOne.get(lang));
+            let options = options_html(blank, choices(field, lang), value);
             format!(r#"<select {aria}>{options}</select>"#)
         }
         kind => {

@@ -41,6 +41,36 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// The `<option>`s of a select: `blank` first (value ""), when given, then
+/// each (code, label), the one whose code is `selected` marked so.
+pub fn options_html<'a>(
+    blank: Option<&str>,
+    options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    selected: &str,
+) -> String {
+    let mut out = blank
+        .map(|label| format!(r#"<option value="">{}</option>"#, esc(label)))
+        .unwrap_or_default();
+    for (code, label) in options {
+        let mark = if code == selected { " selected" } else { "" };
+        out += &format!(
+            r#"<option value="{}"{mark}>{}</option>"#,
+            esc(code),
+            esc(label)
+        );
+    }
+    out
+}
+
+/// Every value of a labelled enumeration as (code, label).
+pub fn code_labels<T: Labelled + Copy>(
+    values: &[T],
+    code: fn(T) -> &'static str,
+    lang: Lang,
+) -> Vec<(&'static str, &'static str)> {
+    values.iter().map(|v| (code(*v), v.label(lang))).collect()
+}
+
 fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
     timefmt::date_time(at.with_timezone(&offset).naive_local())
 }
@@ -381,16 +411,11 @@ fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lan
         )
     };
     if matches!(kind, EntryKind::Contact | EntryKind::Callback) {
-        let options: String = ContactMethod::ALL
-            .iter()
-            .map(|m| {
-                format!(
-                    r#"<option value="{}">{}</option>"#,
-                    m.as_str(),
-                    m.label(lang)
-                )
-            })
-            .collect();
+        let options = options_html(
+            None,
+            code_labels(ContactMethod::ALL, ContactMethod::as_str, lang),
+            "",
+        );
         out += &field(
             lang.pick("方式", "How"),
             format!(
@@ -418,17 +443,8 @@ fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lan
         out += "</div>";
     }
     if kind == EntryKind::Escalation {
-        let options: String = Level::ALL
-            .iter()
-            .filter(|l| *l > level)
-            .map(|l| {
-                format!(
-                    r#"<option value="{}">{}</option>"#,
-                    l.as_str(),
-                    l.label(lang)
-                )
-            })
-            .collect();
+        let higher: Vec<Level> = Level::ALL.iter().copied().filter(|l| l > level).collect();
+        let options = options_html(None, code_labels(&higher, Level::as_str, lang), "");
         out += &field(
             lang.pick("升级到", "Escalate to"),
             format!(

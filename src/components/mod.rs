@@ -9,7 +9,10 @@ mod topbar;
 
 pub use complaint_form::{ComplaintFormView, FormSection};
 pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
-pub use handling::{clock_html, esc, follow_link, HandlingPanel, IntakeAlerts, RiskAndVehicle};
+pub use handling::{
+    clock_html, code_labels, esc, follow_link, options_html, HandlingPanel, IntakeAlerts,
+    RiskAndVehicle,
+};
 pub use record_sync::{show_value, RecordSyncPanel};
 pub use sync_bar::SyncBar;
 pub use topbar::TopBar;

@@ -11,7 +11,7 @@ use complaints_domain::sla::most_urgent;
 use complaints_domain::{Category, Channel, Complaint, Labelled, Lang, ListQuery, Status};
 use leptos::prelude::*;
 
-use crate::components::{clock_html, esc, follow_link};
+use crate::components::{clock_html, code_labels, esc, follow_link, options_html};
 use crate::i18n::Text;
 use crate::platform;
 use crate::state::{use_app_state, Boot};
@@ -21,15 +21,6 @@ const PAGE: usize = 100;
 
 fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
     complaints_domain::timefmt::date_time(at.with_timezone(&platform::local_offset()).naive_local())
-}
-
-/// The options of a filter: (code, label).
-fn options<T: Labelled + Copy>(
-    all: &[T],
-    code: fn(T) -> &'static str,
-    lang: Lang,
-) -> Vec<(&'static str, &'static str)> {
-    all.iter().map(|v| (code(*v), v.label(lang))).collect()
 }
 
 /// One card of the list.
@@ -110,17 +101,11 @@ pub fn ListPage(attention: bool) -> impl IntoView {
         let html = move || {
             let lang = lang.get();
             let list = match i {
-                0 => options(Status::ALL, Status::as_str, lang),
-                1 => options(Category::ALL, Category::as_str, lang),
-                _ => options(Channel::ALL, Channel::as_str, lang),
+                0 => code_labels(Status::ALL, Status::as_str, lang),
+                1 => code_labels(Category::ALL, Category::as_str, lang),
+                _ => code_labels(Channel::ALL, Channel::as_str, lang),
             };
-            let current = filters[i].get_untracked();
-            let mut out = format!(r#"<option value="">{}</option>"#, all.get(lang));
-            for (code, label) in list {
-                let selected = if code == current { " selected" } else { "" };
-                out += &format!(r#"<option value="{code}"{selected}>{label}</option>"#);
-            }
-            out
+            options_html(Some(all.get(lang)), list, &filters[i].get_untracked())
         };
         view! {
             <select id=format!("filter-{i}") aria-label=move || all.get(lang.get()) inner_html=html

@@ -720,35 +720,20 @@ pub async fn add_user(
     }
     let role =
         Role::from_code(&user.role).ok_or_else(|| AdminError::UnknownRole(user.role.clone()))?;
-    match (role.needs_branch(), &user.branch_code) {
-        (true, None) => {
-            return Err(AdminError::Invalid(format!(
-                "a {} belongs to a branch: pass --branch <code>",
-                role.as_str()
-            )))
+    // Staff and branch managers belong to a branch, regional managers to a
+    // region, administrators to neither.
+    for (needed, given, what) in [
+        (role.needs_branch(), user.branch_code.is_some(), "branch"),
+        (role.needs_region(), user.region_code.is_some(), "region"),
+    ] {
+        if needed != given {
+            let role = role.as_str();
+            return Err(AdminError::Invalid(if needed {
+                format!("a {role} belongs to a {what}: pass --{what} <code>")
+            } else {
+                format!("a {role} belongs to no {what}: drop --{what}")
+            }));
         }
-        (false, Some(_)) => {
-            return Err(AdminError::Invalid(format!(
-                "a {} belongs to no branch: drop --branch",
-                role.as_str()
-            )))
-        }
-        _ => {}
-    }
-    match (role.needs_region(), &user.region_code) {
-        (true, None) => {
-            return Err(AdminError::Invalid(format!(
-                "a {} belongs to a region: pass --region <code>",
-                role.as_str()
-            )))
-        }
-        (false, Some(_)) => {
-            return Err(AdminError::Invalid(format!(
-                "a {} belongs to no region: drop --region",
-                role.as_str()
-            )))
-        }
-        _ => {}
     }
     if let Some(branch) = &user.branch_code {
         if !exists(db, "SELECT 1 FROM branches WHERE code = ?", branch).await? {
