@@ -65,6 +65,7 @@ pub async fn seed_local_complaints(n: u32, first: u32) -> Result<f64, JsValue> {
         let mut bytes = [0u8; 10];
         bytes.copy_from_slice(&random.as_bytes()[..10]);
         let stamp = Stamp {
+            user: None,
             op_id: op_id_from_bytes(bytes),
             hlc: clock.tick(js_sys::Date::now() as u64),
             device: device.clone(),

@@ -397,6 +397,7 @@ impl AppState {
         let hlc = clock.tick(now);
         self.clock.set_value(clock);
         Stamp {
+            user: None,
             op_id: self.stamp_id(),
             hlc,
             device: self.device_id(),

@@ -161,6 +161,7 @@ fn ready_to_close(c: &Complaint) -> Complaint {
 
 fn stamp(op_id: &str, at: DateTime<Utc>, counter: u32, device: &str) -> Stamp {
     Stamp {
+        user: None,
         op_id: op_id.into(),
         hlc: Hlc::new(ms(at), counter),
         device: device.into(),
@@ -1270,6 +1271,7 @@ mod timeline_merge {
 
     fn entry_op(id: &str, key: &str, value: Value) -> Op {
         Op {
+            user: None,
             id: id.into(),
             record: REC.into(),
             hlc: Hlc::new(ms(sync_time()), 0),

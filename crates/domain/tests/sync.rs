@@ -114,6 +114,7 @@ fn op(
     base: BTreeMap<String, Vec<String>>,
 ) -> Op {
     Op {
+        user: None,
         id: id.into(),
         record: record.into(),
         hlc,
@@ -360,6 +361,7 @@ mod convergence {
         fn pull(&self, after: usize, limit: usize, real_ms: u64) -> PullResponse {
             let end = self.log.len().min(after + limit);
             PullResponse {
+                removed: Vec::new(),
                 ops: self.log[after..end].to_vec(),
                 cursor: end.to_string(),
                 more: end < self.log.len(),
@@ -549,6 +551,7 @@ mod convergence {
                 keys.truncate(rng.between(1, 3) as usize);
                 let state = r.records.get_mut(&record).expect("known record");
                 let mut op = Op {
+                    user: None,
                     id: rng.op_id(),
                     record: record.clone(),
                     hlc: Hlc::default(),
@@ -885,6 +888,7 @@ mod merge_algebra {
             rng.shuffle(&mut keys);
             keys.truncate(rng.between(1, 3) as usize);
             let mut edit = Op {
+                user: None,
                 id: rng.op_id(),
                 record: RECORD.into(),
                 hlc: Hlc::new(1_000 + rng.between(0, 4), rng.between(0, 2) as u32),
@@ -1261,6 +1265,7 @@ mod conflicts {
             assert_eq!(
                 state.author(&field.heads[0]),
                 Some(&OpMeta {
+                    user: None,
                     hlc: Hlc::new(NOW_MS + 20, 0),
                     device: "tablet-b".into()
                 })
@@ -1268,6 +1273,7 @@ mod conflicts {
             assert_eq!(
                 state.author(&field.heads[1]),
                 Some(&OpMeta {
+                    user: None,
                     hlc: Hlc::new(NOW_MS + 10, 0),
                     device: "tablet-a".into()
                 })
@@ -1310,6 +1316,7 @@ mod conflicts {
         let b = edit("op-b", NOW_MS + 20, "tablet-b", "from b", &["op-create"]);
         let state = state_of(REC, &[create(), a.clone(), b.clone()]);
         let stamp = Stamp {
+            user: None,
             op_id: "op-restore".into(),
             hlc: Hlc::new(NOW_MS + 30, 0),
             device: "tablet-c".into(),
@@ -1437,6 +1444,7 @@ mod client {
 
     fn stamp(id: &str, wall: u64, device: &str) -> Stamp {
         Stamp {
+            user: None,
             op_id: id.into(),
             hlc: Hlc::new(wall, 0),
             device: device.into(),
@@ -1847,6 +1855,7 @@ mod wire {
             server_time: time,
         });
         round_trip(&PullResponse {
+            removed: Vec::new(),
             ops: vec![sample_op()],
             cursor: "17".into(),
             more: true,

@@ -359,6 +359,7 @@ async fn pull(
         cursor: page.cursor.to_string(),
         more: page.remaining > 0,
         remaining: page.remaining,
+        removed: Vec::new(),
         server_time: server_now(),
     })))
 }

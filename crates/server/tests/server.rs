@@ -523,6 +523,7 @@ fn op_id(n: u64) -> String {
 fn creation(n: u32, device: &str, id: u64) -> Op {
     let complaint = fixtures::generated(n, device);
     Op {
+        user: None,
         id: op_id(id),
         record: complaint.id.clone(),
         hlc: Hlc::new(now_ms(), 0),
@@ -535,6 +536,7 @@ fn creation(n: u32, device: &str, id: u64) -> Op {
 /// An edit of one field of `record` by `device`, as operation `id`.
 fn edit(record: &str, device: &str, id: u64, field: &str, value: serde_json::Value) -> Op {
     Op {
+        user: None,
         id: op_id(id),
         record: record.to_owned(),
         hlc: Hlc::new(now_ms(), 1),

@@ -15,6 +15,7 @@ use crate::sync::{local_change, Hlc, LocalChange, RejectCode, Rejection, Stamp};
 
 fn stamp(op: &str, wall_ms: u64) -> Stamp {
     Stamp {
+        user: None,
         op_id: op.to_string(),
         hlc: Hlc::new(wall_ms, 0),
         device: "dev-a".into(),
@@ -288,6 +289,7 @@ pub async fn local_change_merges_with_what_was_pulled_meanwhile(store: impl Comp
         Some(&change.complaint),
         &theirs,
         Stamp {
+            user: None,
             op_id: "op-theirs".into(),
             hlc: Hlc::new(2_000, 0),
             device: "dev-b".into(),

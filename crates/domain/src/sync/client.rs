@@ -25,6 +25,8 @@ pub struct Stamp {
     pub op_id: String,
     pub hlc: Hlc,
     pub device: String,
+    /// The signed-in user (see [`Op::user`]).
+    pub user: Option<String>,
 }
 
 fn finish(state: Option<&RecordState>, record: &str, op: Op) -> Result<LocalChange, String> {
@@ -65,6 +67,7 @@ pub fn local_change(
         record: after.id.clone(),
         hlc: stamp.hlc,
         device: stamp.device,
+        user: stamp.user,
         set,
         base,
     };
@@ -90,6 +93,7 @@ pub fn choose_value(
         record: state.id.clone(),
         hlc: stamp.hlc,
         device: stamp.device,
+        user: stamp.user,
         set: [(field.to_string(), value)].into_iter().collect(),
         base: [(field.to_string(), heads)].into_iter().collect(),
     };
@@ -117,6 +121,7 @@ pub fn reapply(
         record: refused.record.clone(),
         hlc: stamp.hlc,
         device: stamp.device,
+        user: stamp.user,
         set: refused.set.clone(),
         base,
     };

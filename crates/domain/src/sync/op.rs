@@ -38,7 +38,7 @@ pub fn is_syncable_field(key: &str) -> bool {
 /// `base` says, for each changed field, which versions the device had seen
 /// (the field's heads when the user edited it): that is how a later edit is
 /// told apart from a concurrent one, independently of clocks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Op {
     /// Unique id of the operation (16 characters, 80 random bits).
     pub id: String,
@@ -48,6 +48,11 @@ pub struct Op {
     pub hlc: Hlc,
     #[serde(rename = "dev")]
     pub device: String,
+    /// The signed-in user who made it. The server sets it from the pushing
+    /// request's token (whatever the device sent), so every operation in the
+    /// log says who made it; devices set it on their own operations too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     /// Field key → new value, as the field appears in a complaint's JSON.
     pub set: BTreeMap<String, serde_json::Value>,
     /// Field key → ids of the versions the device had seen.

@@ -32,6 +32,9 @@ pub struct OpMeta {
     pub hlc: Hlc,
     #[serde(rename = "dev")]
     pub device: String,
+    /// The user who made it (see [`Op::user`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// One value a field has had.
@@ -108,6 +111,7 @@ impl RecordState {
             OpMeta {
                 hlc: op.hlc,
                 device: op.device.clone(),
+                user: op.user.clone(),
             },
         );
         for (key, value) in &op.set {

@@ -118,7 +118,8 @@ pub enum RejectCode {
     IncompleteRecord,
     /// The operation is malformed (no fields, ids missing…).
     Malformed,
-    /// Not allowed for this user (sign-in comes in a later version).
+    /// Not allowed for this user: a branch outside their scope, or a change
+    /// their role may not make (moving a complaint to another branch).
     Forbidden,
 }
 
@@ -153,7 +154,9 @@ impl Rejection {
             (RejectCode::IncompleteRecord, Lang::En) => format!("The new complaint lacks the required field “{field}”"),
             (RejectCode::Malformed, Lang::Zh) => "修改数据格式错误".into(),
             (RejectCode::Malformed, Lang::En) => "The change is malformed".into(),
-            (RejectCode::Forbidden, Lang::Zh) => "无权修改这条投诉".into(),
+            (RejectCode::Forbidden, Lang::Zh) if self.field.as_deref() == Some("branch_code") => "您无权把投诉登记到或转给这个维修站".into(),
+            (RejectCode::Forbidden, Lang::En) if self.field.as_deref() == Some("branch_code") => "You may not file or hand over a complaint to that branch".into(),
+            (RejectCode::Forbidden, Lang::Zh) => "您无权修改这条投诉".into(),
             (RejectCode::Forbidden, Lang::En) => "You may not change this complaint".into(),
         }
     }
@@ -169,6 +172,10 @@ pub struct PullResponse {
     pub more: bool,
     /// How many operations are waiting after this page (for progress).
     pub remaining: u64,
+    /// Complaints this device must delete: they moved to a branch outside
+    /// the user's scope (their operations are no longer sent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
     #[serde(with = "crate::timefmt::rfc3339")]
     pub server_time: DateTime<Utc>,
 }
