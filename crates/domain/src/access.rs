@@ -98,3 +98,41 @@ pub fn scope_of(role: Role, own_branch: Option<&str>, region_branches: &[String]
         Role::Admin => Scope::All,
     }
 }
+
+/// Whether a user may file a complaint under `to` (`from` is `None`), or
+/// move one from branch `from` to branch `to`. `to_exists`: whether `to` is
+/// a branch the server knows. The caller has already made sure the user may
+/// see `from`.
+///
+/// * Filing: only in a branch of the user's scope.
+/// * Keeping the branch (`from == to`): always.
+/// * Handing over to another branch: a branch manager to any existing branch
+///   (the customer went to another dealer); a regional manager within their
+///   region; an administrator to any existing branch; staff never (they ask
+///   their branch manager).
+pub fn check_branch_change(
+    role: Role,
+    scope: &Scope,
+    from: Option<&str>,
+    to: &str,
+    to_exists: bool,
+) -> Result<(), &'static str> {
+    let Some(from) = from else {
+        return if scope.allows(to) {
+            Ok(())
+        } else {
+            Err("a complaint can only be filed under a branch of the user's scope")
+        };
+    };
+    if from == to {
+        return Ok(());
+    }
+    match role {
+        Role::Staff => Err("staff cannot hand a complaint over to another branch"),
+        Role::RegionalManager if !scope.allows(to) => {
+            Err("a regional manager hands complaints over within their region only")
+        }
+        _ if !to_exists => Err("no such branch"),
+        _ => Ok(()),
+    }
+}

@@ -108,3 +108,27 @@ fn scope_json_shape() {
     );
     assert_eq!(serde_json::from_value::<Scope>(value).unwrap(), scope);
 }
+
+#[test]
+fn who_may_file_and_move_complaints() {
+    use complaints_domain::access::check_branch_change as check;
+    let bj01 = Scope::branches(["BJ01"]);
+    let region = Scope::branches(["BJ01", "BJ02"]);
+    // Filing: only in the scope, whatever the role.
+    assert!(check(Role::Staff, &bj01, None, "BJ01", true).is_ok());
+    assert!(check(Role::Staff, &bj01, None, "BJ02", true).is_err());
+    assert!(check(Role::BranchManager, &bj01, None, "SH01", true).is_err());
+    assert!(check(Role::RegionalManager, &region, None, "BJ02", true).is_ok());
+    assert!(check(Role::RegionalManager, &region, None, "SH01", true).is_err());
+    assert!(check(Role::Admin, &Scope::All, None, "NEW1", false).is_ok());
+    // Keeping the branch is no move.
+    assert!(check(Role::Staff, &bj01, Some("BJ01"), "BJ01", true).is_ok());
+    // Moving.
+    assert!(check(Role::Staff, &bj01, Some("BJ01"), "BJ02", true).is_err());
+    assert!(check(Role::BranchManager, &bj01, Some("BJ01"), "SH01", true).is_ok());
+    assert!(check(Role::BranchManager, &bj01, Some("BJ01"), "XX99", false).is_err());
+    assert!(check(Role::RegionalManager, &region, Some("BJ01"), "BJ02", true).is_ok());
+    assert!(check(Role::RegionalManager, &region, Some("BJ01"), "SH01", true).is_err());
+    assert!(check(Role::Admin, &Scope::All, Some("BJ01"), "SH01", true).is_ok());
+    assert!(check(Role::Admin, &Scope::All, Some("BJ01"), "XX99", false).is_err());
+}

@@ -84,8 +84,8 @@ struct Config<'a> {
 }
 
 /// `GET /api/v1/config`: what devices need to evaluate the risk rules
-/// offline (model launch dates, marketing events).
-async fn config(State(state): State<AppState>) -> Response {
+/// offline (model launch dates, marketing events). Signed-in users only.
+async fn config(State(state): State<AppState>, _auth: auth::AuthUser) -> Response {
     no_store(Json(Config {
         risk: &state.risk,
         server_time: server_time_text(),

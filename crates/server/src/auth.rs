@@ -111,6 +111,33 @@ impl Default for AuthConfig {
     }
 }
 
+/// Reads a token lifetime such as `14d`, `12h`, `30m` or `90s` (a whole
+/// number and a unit), between 10 seconds and 365 days.
+pub fn parse_lifetime(text: &str) -> Result<TimeDelta, String> {
+    let text = text.trim();
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = text.split_at(split);
+    let lifetime = number
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| match unit {
+            "s" => TimeDelta::try_seconds(n),
+            "m" => TimeDelta::try_minutes(n),
+            "h" => TimeDelta::try_hours(n),
+            "d" => TimeDelta::try_days(n),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            format!("token lifetime {text:?}: expected a number and s, m, h or d, e.g. 14d")
+        })?;
+    if lifetime < TimeDelta::seconds(10) || lifetime > TimeDelta::days(365) {
+        return Err(format!(
+            "token lifetime {text:?}: must be between 10s and 365d"
+        ));
+    }
+    Ok(lifetime)
+}
+
 /// Sign-in state shared by every handler: the configuration, the in-memory
 /// login rate limiter, and the dummy hash unknown users are checked against.
 #[derive(Debug, Default)]
@@ -707,6 +734,19 @@ pub async fn add_user(
     user: &NewUser,
     params: &Params,
 ) -> Result<String, AdminError> {
+    let password = generate_password();
+    add_user_with_password(db, user, &password, params).await?;
+    Ok(password)
+}
+
+/// Adds a user whose password is `password` (the demo users share one
+/// random password, see [`crate::demo`]).
+pub(crate) async fn add_user_with_password(
+    db: &SqlitePool,
+    user: &NewUser,
+    password: &str,
+    params: &Params,
+) -> Result<(), AdminError> {
     let username = user.username.trim();
     if username.is_empty()
         || username.len() > MAX_USERNAME_LEN
@@ -745,8 +785,7 @@ pub async fn add_user(
             return Err(AdminError::UnknownRegion(region.clone()));
         }
     }
-    let password = generate_password();
-    let hash = hash_password_with(&password, params)?;
+    let hash = hash_password_with(password, params)?;
     let inserted = sqlx::query(
         "INSERT INTO users (username, display_name, role, branch_code, region_code, \
                             password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -761,7 +800,7 @@ pub async fn add_user(
     .execute(db)
     .await;
     match inserted {
-        Ok(_) => Ok(password),
+        Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => {
             Err(AdminError::DuplicateUsername(username.to_owned()))
         }

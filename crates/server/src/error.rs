@@ -56,6 +56,14 @@ pub enum AppError {
     /// for all, so usernames cannot be probed. `401`, code `bad_credentials`.
     #[error("bad credentials")]
     BadCredentials,
+    /// A push naming another device than the one its token was issued to.
+    /// `403`, code `wrong_device`.
+    #[error("wrong device: {0}")]
+    WrongDevice(String),
+    /// Signed in, but this user's role may not do this (e.g. an
+    /// administration endpoint). `403`, code `forbidden`.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// Too many failed logins for this username or address. `429`, code
     /// `rate_limited`, with a `Retry-After` header.
     #[error("rate limited, retry after {retry_after_secs} s")]
@@ -123,6 +131,7 @@ impl AppError {
             | AppError::TokenExpired
             | AppError::TokenRevoked
             | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::WrongDevice(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::DbUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_)
@@ -147,6 +156,8 @@ impl AppError {
             AppError::TokenExpired => "token_expired",
             AppError::TokenRevoked => "token_revoked",
             AppError::BadCredentials => "bad_credentials",
+            AppError::WrongDevice(_) => "wrong_device",
+            AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::DbUnavailable(_) => "db_unavailable",
             AppError::Database(_)
@@ -176,6 +187,7 @@ impl AppError {
             AppError::TokenExpired => "this sign-in has expired: sign in again".to_owned(),
             AppError::TokenRevoked => "this sign-in has been revoked: sign in again".to_owned(),
             AppError::BadCredentials => "wrong username or password".to_owned(),
+            AppError::WrongDevice(why) | AppError::Forbidden(why) => why.clone(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many failed sign-ins: try again in {retry_after_secs} seconds")
             }

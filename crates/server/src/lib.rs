@@ -67,6 +67,7 @@
 mod api;
 pub mod auth;
 mod db;
+pub mod demo;
 mod error;
 mod extract;
 mod openapi;

@@ -34,6 +34,12 @@ OPTIONS:
                           [env: COMPLAINTS_DATA_DIR] [default: ./data]
     --dist <DIR>          Directory of the built app (trunk build output)
                           [env: COMPLAINTS_DIST] [default: ./dist]
+    --token-lifetime <N>  How long a sign-in lasts, also offline on a device:
+                          a number and s, m, h or d
+                          [env: COMPLAINTS_TOKEN_LIFETIME] [default: 14d]
+    --demo                On a database without users, create demo regions,
+                          branches and users and print how to sign in
+                          [env: COMPLAINTS_DEMO=1]
     -h, --help            Print this help
     -V, --version         Print the version
 
@@ -45,6 +51,8 @@ struct Config {
     addr: String,
     data_dir: PathBuf,
     dist_dir: PathBuf,
+    token_lifetime: chrono::TimeDelta,
+    demo: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -190,6 +198,8 @@ fn parse_args(
     let mut addr = None;
     let mut data_dir = None;
     let mut dist_dir = None;
+    let mut token_lifetime = None;
+    let mut demo = false;
 
     let mut args = args.into_iter().peekable();
     if let Some(first) = args.peek().and_then(|arg| arg.to_str()) {
@@ -214,11 +224,16 @@ fn parse_args(
             _ => (arg, None),
         };
         let slot = match name.as_str() {
+            "--demo" if inline.is_none() => {
+                demo = true;
+                continue;
+            }
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
             "--addr" => &mut addr,
             "--data-dir" => &mut data_dir,
             "--dist" => &mut dist_dir,
+            "--token-lifetime" => &mut token_lifetime,
             other => return Err(format!("unknown argument '{other}'")),
         };
         let value = match inline {
@@ -246,6 +261,11 @@ fn parse_args(
             .or_else(|| env("COMPLAINTS_DIST"))
             .unwrap_or_else(|| "./dist".to_owned())
             .into(),
+        token_lifetime: match token_lifetime.or_else(|| env("COMPLAINTS_TOKEN_LIFETIME")) {
+            Some(text) => complaints_server::auth::parse_lifetime(&text)?,
+            None => complaints_server::auth::AuthConfig::default().token_lifetime,
+        },
+        demo: demo || env("COMPLAINTS_DEMO").is_some_and(|value| value != "0"),
     }))
 }
 
@@ -332,11 +352,32 @@ async fn run(config: Config) -> ExitCode {
             return fail("the risk-rule configuration cannot be read", &error);
         }
     };
+    let auth_config = complaints_server::auth::AuthConfig {
+        token_lifetime: config.token_lifetime,
+        ..Default::default()
+    };
+    if config.demo {
+        match complaints_server::demo::seed(&db, &auth_config.password_params).await {
+            Ok(complaints_server::demo::Seeded::Added { password }) => {
+                let url = format!("http://{shown_addr}");
+                println!("{}", complaints_server::demo::sign_in_help(&password, &url));
+            }
+            Ok(complaints_server::demo::Seeded::HadUsers) => {
+                println!("--demo: this database has users already; nothing was added");
+            }
+            Err(error) => return fail("cannot create the demo data", &error),
+        }
+    } else if no_users(&db).await {
+        println!(
+            "No users yet: add an administrator with \
+             `complaints-server user add <name> --role admin`, or start with --demo."
+        );
+    }
     let state = AppState {
         db: db.clone(),
         dist_dir: config.dist_dir,
         risk: std::sync::Arc::new(risk),
-        auth: Default::default(),
+        auth: std::sync::Arc::new(complaints_server::auth::Auth::new(auth_config)),
     };
     let served = axum::serve(
         listener,
@@ -353,6 +394,14 @@ async fn run(config: Config) -> ExitCode {
         }
         Err(error) => fail("server error", &error),
     }
+}
+
+/// Whether the database has no users (and so nobody can sign in).
+async fn no_users(db: &sqlx::SqlitePool) -> bool {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await
+        .is_ok_and(|count| count == 0)
 }
 
 /// Runs an administrative subcommand against the database in `data_dir`.
@@ -477,7 +526,34 @@ mod tests {
             addr: addr.into(),
             data_dir: data.into(),
             dist_dir: dist.into(),
+            token_lifetime: chrono::TimeDelta::days(14),
+            demo: false,
         })
+    }
+
+    #[test]
+    fn token_lifetime_and_demo() {
+        let Ok(Command::Run(c)) = parse(&["--token-lifetime", "90s", "--demo"], &[]) else {
+            panic!("a run command");
+        };
+        assert_eq!(c.token_lifetime, chrono::TimeDelta::seconds(90));
+        assert!(c.demo);
+        let Ok(Command::Run(c)) = parse(
+            &[],
+            &[
+                ("COMPLAINTS_TOKEN_LIFETIME", "2h"),
+                ("COMPLAINTS_DEMO", "1"),
+            ],
+        ) else {
+            panic!("a run command");
+        };
+        assert_eq!(c.token_lifetime, chrono::TimeDelta::hours(2));
+        assert!(c.demo);
+        for bad in ["14", "d", "5s", "400d", "1w", "-3d", "1.5h"] {
+            let error = parse(&["--token-lifetime", bad], &[]).unwrap_err();
+            assert!(error.contains("token lifetime"), "{bad}: {error}");
+        }
+        assert!(parse(&["--demo=yes"], &[]).is_err());
     }
 
     #[test]

@@ -80,13 +80,14 @@
 //! every pull through [`pull_page`]: those two functions are where sign-in
 //! and per-branch scoping will go.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use complaints_domain::access::{check_branch_change, Scope};
 use complaints_domain::sync::{
     check_op, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState, RejectCode,
     Rejection, MAX_PULL_LIMIT, MAX_PUSH_OPS,
@@ -95,6 +96,7 @@ use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::api::no_store;
+use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::{AppError, AppState};
 
@@ -127,8 +129,15 @@ struct PushBody {
 /// `POST /api/v1/sync/push`.
 async fn push(
     State(state): State<AppState>,
+    auth: AuthUser,
     ApiJson(body): ApiJson<PushBody>,
 ) -> Result<Response, AppError> {
+    if body.device != auth.device {
+        return Err(AppError::WrongDevice(format!(
+            "this sign-in belongs to device {:?}, not {:?}: sign in on this device",
+            auth.device, body.device
+        )));
+    }
     if body.ops.len() > MAX_PUSH_OPS {
         return Err(AppError::TooManyOps {
             count: body.ops.len(),
@@ -143,7 +152,15 @@ async fn push(
         .map_err(AppError::from_db)?;
     // The clock is read once we hold the lock (waiting for it may take a while).
     let now = server_now();
+    let branches = sqlx::query_scalar::<_, String>("SELECT code FROM branches")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(AppError::from_db)?
+        .into_iter()
+        .collect();
     let mut batch = Batch {
+        user: &auth,
+        branches,
         now_ms: u64::try_from(now.timestamp_millis()).unwrap_or(0),
         received_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
         records: HashMap::new(),
@@ -161,33 +178,77 @@ async fn push(
     })))
 }
 
-/// Decides whether the pushing client may make `op`, given the record as it
-/// stands (`None`: the server has never seen it).
+/// Decides whether `user` may make `op`, given the record as it stands
+/// (`None`: the server has never seen it). `branches`: the branch codes the
+/// server knows. Runs before [`check_op`], for every operation that is not a
+/// retry.
 ///
-/// **Everything is allowed for now**: there is no sign-in yet. This is the
-/// one place where a later issue adds per-branch scoping (a user of branch
-/// `BJ01` may create complaints of `BJ01` only, may change only complaints
-/// whose current `branch_code` is theirs, and may not move one to another
-/// branch), answering [`RejectCode::Forbidden`]. It runs before
-/// [`check_op`], for every operation that is not a retry.
-fn authorize_op(op: &Op, before: Option<&RecordState>) -> Result<(), Rejection> {
-    let _ = (op, before);
-    Ok(())
+/// * A record whose current branch is outside the user's scope is answered
+///   exactly like a record that does not exist (`unknown_record`), so a push
+///   never reveals that another branch's complaint exists.
+/// * Filing a complaint, or changing its `branch_code`, follows
+///   [`check_branch_change`] (`forbidden`, field `branch_code`).
+fn authorize_op(
+    user: &AuthUser,
+    branches: &BTreeSet<String>,
+    op: &Op,
+    before: Option<&RecordState>,
+) -> Result<(), Rejection> {
+    let current = before.map(record_branch);
+    if let Some(current) = current {
+        if !user.scope.allows(current) {
+            return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
+        }
+    }
+    let to = match op.set.get(BRANCH_CODE) {
+        // Not a string: `check_op` refuses the value.
+        Some(value) => value.as_str().unwrap_or_default(),
+        None => match current {
+            Some(_) => return Ok(()),
+            // A creation without a branch: `check_op` names the missing field.
+            None => return Ok(()),
+        },
+    };
+    check_branch_change(
+        user.user.role,
+        &user.scope,
+        current,
+        to,
+        branches.contains(to),
+    )
+    .map_err(|why| Rejection::new(RejectCode::Forbidden, Some(BRANCH_CODE), why))
+}
+
+/// The field that says which branch a complaint belongs to.
+const BRANCH_CODE: &str = "branch_code";
+
+/// A record's current branch (its merged `branch_code`; empty if it has none).
+fn record_branch(state: &RecordState) -> &str {
+    state
+        .fields
+        .get(BRANCH_CODE)
+        .and_then(|field| field.value())
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
 }
 
 /// One push batch in progress: the records it has read or changed (so that
 /// a record created or changed earlier in the batch is what later operations
 /// see), and which of them must be written back.
-struct Batch {
+struct Batch<'a> {
+    /// Who pushes.
+    user: &'a AuthUser,
+    /// Every branch code the server knows.
+    branches: BTreeSet<String>,
     now_ms: u64,
     received_at: String,
-    /// Record id → its state (`None`: not on the server).
-    records: HashMap<String, Option<RecordState>>,
+    /// Record id → its state (`None`: not on the server) and its `scope_seq`.
+    records: HashMap<String, Option<(RecordState, i64)>>,
     /// Record id → seq of the newest operation applied to it in this batch.
     dirty: BTreeMap<String, i64>,
 }
 
-impl Batch {
+impl Batch<'_> {
     async fn push_one(
         &mut self,
         conn: &mut SqliteConnection,
@@ -199,7 +260,7 @@ impl Batch {
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let op: Op = match serde_json::from_value(raw) {
+        let mut op: Op = match serde_json::from_value(raw) {
             Ok(op) => op,
             Err(error) => {
                 return Ok(rejected(
@@ -232,18 +293,27 @@ impl Batch {
             ));
         }
 
+        // Who made it is the signed-in user, whatever the device said.
+        op.user = Some(self.user.user.username.clone());
         let now_ms = self.now_ms;
-        let before = self.record(conn, &op.record).await?;
-        let after = match authorize_op(&op, before).and_then(|()| check_op(before, &op, now_ms)) {
+        self.load_record(conn, &op.record).await?;
+        let before = self.records.get(&op.record).and_then(Option::as_ref);
+        let (user, branches) = (self.user, &self.branches);
+        let before_state = before.map(|(state, _)| state);
+        let after = match authorize_op(user, branches, &op, before_state)
+            .and_then(|()| check_op(before_state, &op, now_ms))
+        {
             Ok(after) => after,
             Err(reason) => return Ok(rejected(op.id, reason)),
         };
+        let from = before_state.map(|state| record_branch(state).to_owned());
+        let old_scope_seq = before.map(|(_, scope_seq)| *scope_seq);
 
         let body = serde_json::to_string(&op)
             .map_err(|error| AppError::Internal(format!("cannot serialise an op: {error}")))?;
         let seq = sqlx::query(
-            "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at, username) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&op.id)
         .bind(&op.record)
@@ -251,45 +321,65 @@ impl Batch {
         .bind(op.hlc.to_string())
         .bind(body)
         .bind(&self.received_at)
+        .bind(&op.user)
         .execute(&mut *conn)
         .await
         .map_err(AppError::from_db)?
         .last_insert_rowid();
+        // A new record, or one that changed branch, enters its branch now.
+        let to = record_branch(&after);
+        let scope_seq = match (from.as_deref(), old_scope_seq) {
+            (Some(from), Some(old)) if from == to => old,
+            (Some(from), _) => {
+                sqlx::query(
+                    "INSERT INTO record_moves (seq, record_id, from_branch, to_branch) \
+                     VALUES (?, ?, ?, ?)",
+                )
+                .bind(seq)
+                .bind(&op.record)
+                .bind(from)
+                .bind(to)
+                .execute(&mut *conn)
+                .await
+                .map_err(AppError::from_db)?;
+                seq
+            }
+            (None, _) => seq,
+        };
         self.dirty.insert(op.record.clone(), seq);
-        self.records.insert(op.record.clone(), Some(after));
+        self.records
+            .insert(op.record.clone(), Some((after, scope_seq)));
         Ok(accepted(op.id))
     }
 
-    /// The record's current state: from this batch if it touched it, else
-    /// from the database (read once per batch).
-    async fn record(
-        &mut self,
-        conn: &mut SqliteConnection,
-        id: &str,
-    ) -> Result<Option<&RecordState>, AppError> {
+    /// Makes sure `records` holds the record's current state: from this batch
+    /// if it touched it, else from the database (read once per batch).
+    async fn load_record(&mut self, conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
         if !self.records.contains_key(id) {
-            let stored: Option<String> =
-                sqlx::query_scalar("SELECT state FROM records WHERE id = ?")
+            let stored: Option<(String, i64)> =
+                sqlx::query_as("SELECT state, scope_seq FROM records WHERE id = ?")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await
                     .map_err(AppError::from_db)?;
             let state = stored
-                .map(|json| serde_json::from_str::<RecordState>(&json))
+                .map(|(json, scope_seq)| {
+                    serde_json::from_str::<RecordState>(&json).map(|state| (state, scope_seq))
+                })
                 .transpose()
                 .map_err(|error| {
                     AppError::Internal(format!("unreadable state of record {id}: {error}"))
                 })?;
             self.records.insert(id.to_owned(), state);
         }
-        Ok(self.records.get(id).and_then(Option::as_ref))
+        Ok(())
     }
 
     /// Writes every record the batch changed: its state, the complaint it
     /// materializes to, and the seq of its newest operation.
     async fn write_records(&self, conn: &mut SqliteConnection) -> Result<(), AppError> {
         for (id, seq) in &self.dirty {
-            let Some(Some(state)) = self.records.get(id) else {
+            let Some(Some((state, scope_seq))) = self.records.get(id) else {
                 continue;
             };
             let state_json = serde_json::to_string(state).map_err(|error| {
@@ -301,14 +391,18 @@ impl Batch {
                 .ok()
                 .and_then(|complaint| serde_json::to_string(&complaint).ok());
             sqlx::query(
-                "INSERT INTO records (id, state, complaint, updated_seq) VALUES (?, ?, ?, ?) \
+                "INSERT INTO records (id, state, complaint, updated_seq, branch, scope_seq) \
+                 VALUES (?, ?, ?, ?, ?, ?) \
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-                 complaint = excluded.complaint, updated_seq = excluded.updated_seq",
+                 complaint = excluded.complaint, updated_seq = excluded.updated_seq, \
+                 branch = excluded.branch, scope_seq = excluded.scope_seq",
             )
             .bind(id)
             .bind(state_json)
             .bind(complaint)
             .bind(seq)
+            .bind(record_branch(state))
+            .bind(scope_seq)
             .execute(&mut *conn)
             .await
             .map_err(AppError::from_db)?;
@@ -348,18 +442,24 @@ struct PullParams {
 /// `GET /api/v1/sync/pull`.
 async fn pull(
     State(state): State<AppState>,
+    auth: AuthUser,
     ApiQuery(params): ApiQuery<PullParams>,
 ) -> Result<Response, AppError> {
     let after = parse_cursor(params.after.as_deref())?;
     let limit = parse_limit(params.limit.as_deref())?;
     let device = params.device.as_deref().filter(|device| !device.is_empty());
-    let page = pull_page(&state.db, after, limit, device).await?;
+    let page = match &auth.scope {
+        Scope::All => pull_page(&state.db, after, limit, device).await?,
+        Scope::Branches { branches } => {
+            scoped_pull_page(&state.db, branches, after, limit, device).await?
+        }
+    };
     Ok(no_store(Json(PullResponse {
         ops: page.ops,
         cursor: page.cursor.to_string(),
         more: page.remaining > 0,
         remaining: page.remaining,
-        removed: Vec::new(),
+        removed: page.removed,
         server_time: server_now(),
     })))
 }
@@ -402,6 +502,8 @@ struct Page {
     cursor: i64,
     /// Operations for this client after `cursor`.
     remaining: u64,
+    /// Records the client must delete.
+    removed: Vec<String>,
 }
 
 /// The operations after seq `after` that the client gets: at most `limit`,
@@ -471,7 +573,168 @@ async fn pull_page(
         ops,
         cursor,
         remaining,
+        removed: Vec::new(),
     })
+}
+
+/// One item of a scoped pull, at its position in the log.
+enum Item {
+    /// An operation on a record the client has had in scope since before its cursor.
+    Op(String),
+    /// A record that entered the scope (created, or moved in) after the cursor:
+    /// the client gets its whole log.
+    Entered(String),
+    /// A record that moved out of the scope after the cursor.
+    Removed(String),
+}
+
+/// [`pull_page`] for a user who sees only `branches`: the same cursor, but
+/// the log as that user may see it. With the cursor `c` a client sends, and
+/// `E` the end of the log in this read's snapshot, the client gets, in log
+/// order:
+///
+/// * each operation after `c` on a record that is in scope now and has been
+///   since `c` or earlier (`scope_seq <= c`);
+/// * for each record in scope now that entered it after `c` (created, moved
+///   in, or moved out and back), at the position where it entered, **all**
+///   its operations up to `E` — the client never had them, or deleted them
+///   when the record left; applying an operation twice changes nothing;
+/// * for each move after `c` of a record out of one of these branches to a
+///   branch outside the scope, at the move's position, its id in `removed`.
+///
+/// Nothing else: an operation on a record of another branch never leaves the
+/// server, not even as a count (`remaining` counts only what this client will
+/// get). A page ends at an item boundary (an entered record comes whole); the
+/// cursor is the position of its last item, or `E` when nothing is left.
+async fn scoped_pull_page(
+    db: &SqlitePool,
+    branches: &BTreeSet<String>,
+    after: i64,
+    limit: u32,
+    skip_device: Option<&str>,
+) -> Result<Page, AppError> {
+    const IN_SCOPE: &str = "r.branch IN (SELECT value FROM json_each(?4))";
+    let scope = serde_json::to_string(branches)
+        .map_err(|error| AppError::Internal(format!("cannot serialise a scope: {error}")))?;
+    let mut tx = db.begin().await.map_err(AppError::from_db)?;
+    let end: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ops")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(AppError::from_db)?;
+    let end = end.max(after);
+    let ops_sql = format!(
+        "FROM ops o JOIN records r ON r.id = o.record_id \
+         WHERE o.seq > ?1 AND o.seq <= ?5 AND (?2 IS NULL OR o.device <> ?2) \
+         AND r.scope_seq <= ?1 AND {IN_SCOPE}"
+    );
+    let entered_sql =
+        format!("FROM records r WHERE r.scope_seq > ?1 AND r.scope_seq <= ?5 AND {IN_SCOPE}");
+    let removed_sql = format!(
+        "FROM record_moves m JOIN records r ON r.id = m.record_id \
+         WHERE m.seq > ?1 AND m.seq <= ?5 \
+         AND m.from_branch IN (SELECT value FROM json_each(?4)) AND NOT {IN_SCOPE}"
+    );
+    let lists = [
+        format!("SELECT o.seq, o.body, 0 {ops_sql} ORDER BY o.seq LIMIT ?3"),
+        format!("SELECT r.scope_seq, r.id, 1 {entered_sql} ORDER BY r.scope_seq LIMIT ?3"),
+        format!("SELECT m.seq, m.record_id, 2 {removed_sql} ORDER BY m.seq LIMIT ?3"),
+    ];
+    let mut items: Vec<(i64, Item)> = Vec::new();
+    // Every item up to the horizon has been read: a list that filled its
+    // limit may go on after its last row.
+    let mut horizon = end;
+    let mut truncated = false;
+    for sql in &lists {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(sql)
+            .bind(after)
+            .bind(skip_device)
+            .bind(i64::from(limit))
+            .bind(&scope)
+            .bind(end)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(AppError::from_db)?;
+        if rows.len() >= limit as usize {
+            truncated = true;
+            horizon = horizon.min(rows.last().map_or(end, |row| row.0));
+        }
+        items.extend(rows.into_iter().map(|(position, text, kind)| {
+            let item = match kind {
+                0 => Item::Op(text),
+                1 => Item::Entered(text),
+                _ => Item::Removed(text),
+            };
+            (position, item)
+        }));
+    }
+    items.sort_by_key(|(position, _)| *position);
+
+    let mut page = Page {
+        ops: Vec::new(),
+        cursor: after,
+        remaining: 0,
+        removed: Vec::new(),
+    };
+    let mut bodies = Vec::new();
+    let mut stopped_early = false;
+    for (position, item) in items {
+        if position > horizon || (bodies.len() >= limit as usize && !bodies.is_empty()) {
+            stopped_early = true;
+            break;
+        }
+        match item {
+            Item::Op(body) => bodies.push((position, body)),
+            Item::Entered(record) => {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, body FROM ops WHERE record_id = ? AND seq <= ? ORDER BY seq",
+                )
+                .bind(&record)
+                .bind(end)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(AppError::from_db)?;
+                bodies.extend(rows);
+            }
+            Item::Removed(record) => page.removed.push(record),
+        }
+        page.cursor = position;
+    }
+    if !stopped_early && !truncated {
+        page.cursor = end;
+    } else if !stopped_early {
+        page.cursor = horizon;
+    }
+    if page.cursor < end {
+        let count_sql = format!(
+            "SELECT (SELECT COUNT(*) {ops_sql}) \
+             + (SELECT COUNT(*) FROM ops o JOIN records r ON r.id = o.record_id \
+                WHERE r.scope_seq > ?1 AND r.scope_seq <= ?5 AND o.seq <= ?5 AND {IN_SCOPE}) \
+             + (SELECT COUNT(*) {removed_sql})"
+        );
+        let remaining: i64 = sqlx::query_scalar(&count_sql)
+            .bind(page.cursor)
+            .bind(skip_device)
+            .bind(i64::from(limit))
+            .bind(&scope)
+            .bind(end)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(AppError::from_db)?;
+        page.remaining = u64::try_from(remaining).unwrap_or(0);
+        if page.remaining == 0 {
+            page.cursor = end;
+        }
+    }
+    tx.commit().await.map_err(AppError::from_db)?;
+
+    page.ops = bodies
+        .into_iter()
+        .map(|(seq, body)| {
+            serde_json::from_str::<Op>(&body)
+                .map_err(|error| AppError::Internal(format!("unreadable op at seq {seq}: {error}")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(page)
 }
 
 #[cfg(test)]

@@ -320,17 +320,16 @@ async fn logout_revokes_only_the_presented_token() {
     assert_eq!(fx.me(&second).await.status(), StatusCode::OK);
 }
 
+/// Every route that reads or writes data needs a token (the refusals are in
+/// `refusal_cases_are_all_4xx`); with one, they answer.
 #[tokio::test]
-async fn sync_routes_still_need_no_token() {
+async fn sync_and_config_answer_a_signed_in_user() {
     let fx = Fixture::new().await;
-    let response = fx
-        .send(
-            Request::get("/api/v1/sync/pull")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    let token = fx.login("wang").await;
+    for uri in ["/api/v1/sync/pull", "/api/v1/config"] {
+        let response = fx.with_token(Method::GET, uri, &token).await;
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+    }
 }
 
 #[tokio::test]
@@ -470,6 +469,16 @@ async fn administration_refuses_bad_input_clearly() {
 
 /// Every request that must be refused, each with its status and code; none
 /// is a 5xx. Prints how many ran.
+/// Every route that needs a token: the bad, expired and revoked tokens of
+/// `refusal_cases_are_all_4xx` are tried on each.
+const TOKEN_ROUTES: [(Method, &str); 5] = [
+    (Method::GET, "/api/v1/auth/me"),
+    (Method::POST, "/api/v1/auth/logout"),
+    (Method::GET, "/api/v1/sync/pull"),
+    (Method::POST, "/api/v1/sync/push"),
+    (Method::GET, "/api/v1/config"),
+];
+
 #[tokio::test]
 async fn refusal_cases_are_all_4xx() {
     let fx = Fixture::new().await;
@@ -605,10 +614,7 @@ async fn refusal_cases_are_all_4xx() {
         ),
     ];
     for (value, code) in bad_headers {
-        for (method, uri) in [
-            (Method::GET, "/api/v1/auth/me"),
-            (Method::POST, "/api/v1/auth/logout"),
-        ] {
+        for (method, uri) in TOKEN_ROUTES {
             let mut builder = Request::builder().method(method).uri(uri);
             if let Some(value) = &value {
                 builder = builder.header(header::AUTHORIZATION, value.as_bytes());
@@ -629,42 +635,30 @@ async fn refusal_cases_are_all_4xx() {
         .execute(&fx.state.db)
         .await
         .unwrap();
-    expect_error(
-        fx.me(&expired).await,
-        StatusCode::UNAUTHORIZED,
-        "token_expired",
-    )
-    .await;
-    count += 1;
-    expect_error(
-        fx.with_token(Method::POST, "/api/v1/auth/logout", &expired)
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "token_expired",
-    )
-    .await;
-    count += 1;
+    for (method, uri) in TOKEN_ROUTES {
+        expect_error(
+            fx.with_token(method, uri, &expired).await,
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+        )
+        .await;
+        count += 1;
+    }
 
     // Revoked: after logout, for me and for a second logout.
     let response = fx
         .with_token(Method::POST, "/api/v1/auth/logout", &token)
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    expect_error(
-        fx.me(&token).await,
-        StatusCode::UNAUTHORIZED,
-        "token_revoked",
-    )
-    .await;
-    count += 1;
-    expect_error(
-        fx.with_token(Method::POST, "/api/v1/auth/logout", &token)
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "token_revoked",
-    )
-    .await;
-    count += 1;
+    for (method, uri) in TOKEN_ROUTES {
+        expect_error(
+            fx.with_token(method, uri, &token).await,
+            StatusCode::UNAUTHORIZED,
+            "token_revoked",
+        )
+        .await;
+        count += 1;
+    }
 
     // --- rate limit ------------------------------------------------------
     // Five failures for `admin` (counting a wrong password), then 429, even
@@ -700,7 +694,7 @@ async fn refusal_cases_are_all_4xx() {
 
     eprintln!("auth refusal cases: {count}");
     println!("auth refusal cases: {count}");
-    assert_eq!(count, 48);
+    assert_eq!(count, 90);
 }
 
 #[tokio::test]

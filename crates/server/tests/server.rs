@@ -67,6 +67,7 @@ impl Fixture {
 
         let data_dir = tmp.path().join("data");
         let db = open_db(&data_dir).await.expect("open db");
+        sign_in_test_devices(&db).await;
         Fixture {
             _tmp: tmp,
             data_dir,
@@ -505,6 +506,57 @@ mod not_built {
 // ---------------------------------------------------------------------------
 // Sync helpers: operations as a device makes them, push and pull requests.
 
+/// The devices these tests push and pull as.
+fn test_devices() -> Vec<String> {
+    let mut devices: Vec<String> = ["tab-a", "tab-b", "device"].map(String::from).to_vec();
+    devices.extend((0..8).map(|n| format!("pusher-{n}")));
+    devices.extend((0..8).map(|n| format!("puller-{n}")));
+    devices
+}
+
+/// The bearer token of a test device: a fixed text (these tests are about
+/// sync, not sign-in; `tests/auth.rs` covers tokens), stored as the server
+/// stores tokens it issues.
+fn token_for(device: &str) -> String {
+    format!("{device:_<43}")
+}
+
+/// An administrator (who sees every branch) signed in on every test device.
+async fn sign_in_test_devices(db: &sqlx::SqlitePool) {
+    let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
+    let admin = complaints_server::auth::NewUser {
+        username: "admin".into(),
+        display_name: "Administrator".into(),
+        role: "admin".into(),
+        branch_code: None,
+        region_code: None,
+    };
+    complaints_server::auth::add_user(db, &admin, &params)
+        .await
+        .unwrap();
+    for device in test_devices() {
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
+             SELECT ?, id, ?, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
+             FROM users WHERE username = 'admin'",
+        )
+        .bind(complaints_server::auth::token_hash(&token_for(&device)))
+        .bind(&device)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+}
+
+/// `request` as `device` sends it, signed in.
+fn signed(mut request: Request<Body>, device: &str) -> Request<Body> {
+    let value = format!("Bearer {}", token_for(device));
+    request
+        .headers_mut()
+        .insert(header::AUTHORIZATION, value.parse().unwrap());
+    request
+}
+
 const PUSH: &str = "/api/v1/sync/push";
 
 /// The real current time: the server checks stamps against its clock.
@@ -562,10 +614,16 @@ fn push_request(device: &str, ops: &[Op]) -> Request<Body> {
         device: device.to_owned(),
         ops: ops.to_vec(),
     };
-    json_post(PUSH, serde_json::to_vec(&body).unwrap())
+    signed(json_post(PUSH, serde_json::to_vec(&body).unwrap()), device)
 }
 
+/// Sends `request`, signed in as device `tab-a` unless it says otherwise.
 async fn call(router: &Router, request: Request<Body>) -> Response<Body> {
+    let request = if request.headers().contains_key(header::AUTHORIZATION) {
+        request
+    } else {
+        signed(request, "tab-a")
+    };
     router.clone().oneshot(request).await.expect("infallible")
 }
 
@@ -847,7 +905,17 @@ mod sync_pull {
             cursors.push(page.cursor.parse::<i64>().unwrap());
             cursor = page.cursor;
         }
-        assert_eq!(received, ops, "every op, in commit order, as pushed");
+        let signed_ops: Vec<Op> = ops
+            .iter()
+            .map(|op| Op {
+                user: Some("admin".into()),
+                ..op.clone()
+            })
+            .collect();
+        assert_eq!(
+            received, signed_ops,
+            "every op, in commit order, as pushed, with who pushed it"
+        );
         assert!(cursors.windows(2).all(|w| w[0] < w[1]), "{cursors:?}");
         let log = op_log(&fx.state.db).await;
         assert_eq!(cursors[2], log[&op_id(5)], "the cursor is the last seq");
@@ -873,7 +941,13 @@ mod sync_pull {
         let from_b = creation(6, "tab-b", 6);
         assert_all_accepted(&push(&router, "tab-b", std::slice::from_ref(&from_b)).await);
         let page = pull(&router, "", 1000, Some("tab-a")).await;
-        assert_eq!(page.ops, vec![from_b]);
+        assert_eq!(
+            page.ops,
+            vec![Op {
+                user: Some("admin".into()),
+                ..from_b
+            }]
+        );
         assert!(!page.more);
         assert_eq!(
             page.cursor,
@@ -1214,7 +1288,8 @@ mod risk_config {
                 end: date(2026, 11, 29),
             }],
         });
-        let response = fx.get("/api/v1/config").await;
+        let request = Request::get("/api/v1/config").body(Body::empty()).unwrap();
+        let response = fx.send(signed(request, "tab-a")).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-store");
         let json = body_json(response).await;
