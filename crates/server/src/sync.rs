@@ -598,7 +598,9 @@ enum Item {
 /// * for each record in scope now that entered it after `c` (created, moved
 ///   in, or moved out and back), at the position where it entered, **all**
 ///   its operations up to `E` — the client never had them, or deleted them
-///   when the record left; applying an operation twice changes nothing;
+///   when the record left; applying an operation twice changes nothing. (A
+///   record that never moved is one the client cannot have deleted, so its
+///   own operations are skipped as usual.)
 /// * for each move after `c` of a record out of one of these branches to a
 ///   branch outside the scope, at the move's position, its id in `removed`.
 ///
@@ -614,6 +616,13 @@ async fn scoped_pull_page(
     skip_device: Option<&str>,
 ) -> Result<Page, AppError> {
     const IN_SCOPE: &str = "r.branch IN (SELECT value FROM json_each(?4))";
+    // The ops of an entered record `r` that the client gets (?2: its device,
+    // ?3: the end of the log): all of them if the record ever moved (the
+    // client may have deleted its own), else all but its own.
+    const ENTERED_OPS: &str = "o.seq <= ?3 AND (?2 IS NULL OR o.device <> ?2 \
+         OR EXISTS (SELECT 1 FROM record_moves m WHERE m.record_id = r.id AND m.seq <= ?3))";
+    // The same in the queries that bind the end of the log as ?5.
+    let entered_ops_5 = ENTERED_OPS.replace("?3", "?5");
     let scope = serde_json::to_string(branches)
         .map_err(|error| AppError::Internal(format!("cannot serialise a scope: {error}")))?;
     let mut tx = db.begin().await.map_err(AppError::from_db)?;
@@ -685,10 +694,12 @@ async fn scoped_pull_page(
         match item {
             Item::Op(body) => bodies.push((position, body)),
             Item::Entered(record) => {
-                let rows: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT seq, body FROM ops WHERE record_id = ? AND seq <= ? ORDER BY seq",
-                )
+                let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+                    "SELECT o.seq, o.body FROM ops o JOIN records r ON r.id = o.record_id \
+                     WHERE o.record_id = ?1 AND {ENTERED_OPS} ORDER BY o.seq"
+                ))
                 .bind(&record)
+                .bind(skip_device)
                 .bind(end)
                 .fetch_all(&mut *tx)
                 .await
@@ -708,7 +719,7 @@ async fn scoped_pull_page(
         let count_sql = format!(
             "SELECT (SELECT COUNT(*) {ops_sql}) \
              + (SELECT COUNT(*) FROM ops o JOIN records r ON r.id = o.record_id \
-                WHERE r.scope_seq > ?1 AND r.scope_seq <= ?5 AND o.seq <= ?5 AND {IN_SCOPE}) \
+                WHERE r.scope_seq > ?1 AND {IN_SCOPE} AND {entered_ops_5}) \
              + (SELECT COUNT(*) {removed_sql})"
         );
         let remaining: i64 = sqlx::query_scalar(&count_sql)

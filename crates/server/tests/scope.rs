@@ -1,0 +1,666 @@
+//! Who sees and changes which complaints: sync scoped to the user's
+//! branches (`complaints_server` module `sync`, "Authorisation" and
+//! `scoped_pull_page`). Driven through `oneshot` like `tests/server.rs`.
+//!
+//! Every request that must be refused is counted;
+//! `cross_branch_reads_and_writes_are_refused_through_every_endpoint` prints
+//! `scope refusal cases: N`.
+//!
+//! The network: region EAST with branches SH01 and SH02, region NORTH with
+//! BJ01. Users: `wang` (staff, SH01), `li` (branch manager, SH02), `zhao`
+//! (regional manager, EAST), `bj` (staff, BJ01), `admin`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, Response, StatusCode};
+use axum::Router;
+use complaints_domain::fixtures;
+use complaints_domain::sync::{
+    complaint_fields, op_id_from_bytes, Hlc, Op, Outcome, PullResponse, PushRequest, PushResponse,
+    RejectCode,
+};
+use complaints_server::auth::{self, Auth, AuthConfig, NewUser};
+use complaints_server::{app, open_db, AppState};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+const USERS: [(&str, &str, Option<&str>, Option<&str>); 5] = [
+    ("wang", "staff", Some("SH01"), None),
+    ("li", "branch_manager", Some("SH02"), None),
+    ("zhao", "regional_manager", None, Some("EAST")),
+    ("bj", "staff", Some("BJ01"), None),
+    ("admin", "admin", None, None),
+];
+
+struct Fixture {
+    _tmp: TempDir,
+    state: AppState,
+    router: Router,
+    next_op: std::sync::atomic::AtomicU64,
+}
+
+impl Fixture {
+    async fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = open_db(&tmp.path().join("data")).await.unwrap();
+        auth::add_region(&db, "EAST", "华东").await.unwrap();
+        auth::add_region(&db, "NORTH", "华北").await.unwrap();
+        for (code, region) in [("SH01", "EAST"), ("SH02", "EAST"), ("BJ01", "NORTH")] {
+            auth::add_branch(&db, code, code, region).await.unwrap();
+        }
+        let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
+        for (username, role, branch, region) in USERS {
+            let user = NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                role: role.into(),
+                branch_code: branch.map(Into::into),
+                region_code: region.map(Into::into),
+            };
+            auth::add_user(&db, &user, &params).await.unwrap();
+            // One device per user, named after them, signed in.
+            sqlx::query(
+                "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
+                 SELECT ?, id, ?, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
+                 FROM users WHERE username = ?",
+            )
+            .bind(auth::token_hash(&token(username)))
+            .bind(device(username))
+            .bind(username)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        let state = AppState {
+            db,
+            dist_dir: tmp.path().join("dist"),
+            risk: Default::default(),
+            auth: Arc::new(Auth::new(AuthConfig {
+                password_params: params,
+                ..AuthConfig::default()
+            })),
+        };
+        Fixture {
+            router: app(state.clone()),
+            state,
+            _tmp: tmp,
+            next_op: 1.into(),
+        }
+    }
+
+    fn op_id(&self) -> String {
+        let n = self
+            .next_op
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut bytes = [0u8; 10];
+        bytes[2..].copy_from_slice(&n.to_be_bytes());
+        op_id_from_bytes(bytes)
+    }
+
+    async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    /// Complaint `n`, filed by `user` under `branch`.
+    fn creation(&self, user: &str, n: u32, branch: &str) -> Op {
+        let mut complaint = fixtures::generated(n, &device(user));
+        complaint.branch_code = branch.to_owned();
+        complaint.case_number = format!(
+            "{branch}{}",
+            &complaint.case_number[complaint.case_number.find('-').unwrap()..]
+        );
+        Op {
+            id: self.op_id(),
+            record: complaint.id.clone(),
+            hlc: Hlc::new(now_ms(), 0),
+            device: device(user),
+            user: None,
+            set: complaint_fields(&complaint),
+            base: Default::default(),
+        }
+    }
+
+    /// `user` sets `field` of `record` to `value`.
+    fn edit(&self, user: &str, record: &str, field: &str, value: Value) -> Op {
+        Op {
+            id: self.op_id(),
+            record: record.to_owned(),
+            hlc: Hlc::new(now_ms(), 1),
+            device: device(user),
+            user: None,
+            set: [(field.to_owned(), value)].into_iter().collect(),
+            base: Default::default(),
+        }
+    }
+
+    /// Pushes as `user` from their device; the request itself must succeed.
+    async fn push(&self, user: &str, ops: &[Op]) -> PushResponse {
+        let body = PushRequest {
+            device: device(user),
+            ops: ops.to_vec(),
+        };
+        let response = self
+            .send(signed(
+                Request::post("/api/v1/sync/push")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                    .unwrap(),
+                user,
+            ))
+            .await;
+        let (status, text) = text(response).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Pushes one op that must be accepted.
+    async fn accept(&self, user: &str, op: Op) {
+        let answer = self.push(user, &[op]).await;
+        assert_eq!(
+            answer.results[0].outcome,
+            Outcome::Accepted,
+            "{:?}",
+            answer.results[0]
+        );
+    }
+
+    /// Pushes one op that must be rejected with `code`; returns the rejection as JSON.
+    async fn refuse(&self, user: &str, op: Op, code: RejectCode) -> Value {
+        let answer = self.push(user, &[op]).await;
+        match &answer.results[0].outcome {
+            Outcome::Rejected { reason } => {
+                assert_eq!(reason.code, code, "{reason:?}");
+                serde_json::to_value(reason).unwrap()
+            }
+            Outcome::Accepted => panic!("{user}: accepted, expected {code:?}"),
+        }
+    }
+
+    /// One pull as `user`'s device: the answer and its raw text.
+    async fn pull_raw(&self, user: &str, after: &str, limit: u32) -> (PullResponse, String) {
+        let uri = format!(
+            "/api/v1/sync/pull?after={after}&limit={limit}&device={}",
+            device(user)
+        );
+        let response = self
+            .send(signed(Request::get(uri).body(Body::empty()).unwrap(), user))
+            .await;
+        let (status, text) = text(response).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        (serde_json::from_str(&text).unwrap(), text)
+    }
+
+    /// The number of operations in the server's log.
+    async fn log_len(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM ops")
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap()
+    }
+}
+
+fn device(user: &str) -> String {
+    format!("tab-{user}")
+}
+
+fn token(user: &str) -> String {
+    format!("{:_<43}", format!("token-of-{user}"))
+}
+
+fn signed(mut request: Request<Body>, user: &str) -> Request<Body> {
+    request.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {}", token(user)).parse().unwrap(),
+    );
+    request
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap()
+}
+
+async fn text(response: Response<Body>) -> (StatusCode, String) {
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// A device's copy of the records it may see: record id → op ids, kept as
+/// the app keeps it (apply pulled ops, delete `removed` records).
+#[derive(Default, Debug)]
+struct Replica {
+    cursor: String,
+    records: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Replica {
+    /// Pulls until nothing is left, `limit` at a time.
+    async fn sync(&mut self, fx: &Fixture, user: &str, limit: u32) {
+        for _ in 0..10_000 {
+            let (page, _) = fx.pull_raw(user, &self.cursor, limit).await;
+            let before: i64 = self.cursor.parse().unwrap_or(0);
+            let after: i64 = page.cursor.parse().unwrap();
+            assert!(after >= before, "{user}: the cursor went back");
+            for id in &page.removed {
+                self.records.remove(id);
+            }
+            for op in page.ops {
+                self.records.entry(op.record).or_default().insert(op.id);
+            }
+            self.cursor = page.cursor;
+            if !page.more {
+                return;
+            }
+        }
+        panic!("{user}: pull never finished");
+    }
+
+    /// Records the device's own pushes (pull skips them).
+    fn pushed(&mut self, op: &Op) {
+        self.records
+            .entry(op.record.clone())
+            .or_default()
+            .insert(op.id.clone());
+    }
+}
+
+/// What the server holds: record id → (branch, op ids).
+async fn server_records(fx: &Fixture) -> BTreeMap<String, (String, BTreeSet<String>)> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT r.id, r.branch, o.op_id FROM records r JOIN ops o ON o.record_id = r.id",
+    )
+    .fetch_all(&fx.state.db)
+    .await
+    .unwrap();
+    let mut out: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
+    for (id, branch, op) in rows {
+        out.entry(id)
+            .or_insert_with(|| (branch, BTreeSet::new()))
+            .1
+            .insert(op);
+    }
+    out
+}
+
+fn scope_of(user: &str) -> Option<&'static [&'static str]> {
+    match user {
+        "wang" => Some(&["SH01"]),
+        "li" => Some(&["SH02"]),
+        "zhao" => Some(&["SH01", "SH02"]),
+        "bj" => Some(&["BJ01"]),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn cross_branch_reads_and_writes_are_refused_through_every_endpoint() {
+    let fx = Fixture::new().await;
+    let mut count = 0usize;
+    // Complaint 1 of SH01 and complaint 2 of BJ01, filed by their staff.
+    let sh = fx.creation("wang", 1, "SH01");
+    let bj = fx.creation("bj", 2, "BJ01");
+    let (sh_id, bj_id) = (sh.record.clone(), bj.record.clone());
+    let bj_secrets: Vec<String> = [&bj_id, "customer_name", "phone"]
+        .iter()
+        .map(|key| match bj.set.get(*key) {
+            Some(Value::String(text)) => text.clone(),
+            _ => (*key).to_owned(),
+        })
+        .collect();
+    fx.accept("wang", sh).await;
+    fx.accept("bj", bj).await;
+
+    // --- pull: nothing of another branch, in any page, in any field -------
+    for user in ["wang", "li", "zhao"] {
+        for limit in [1, 2, 1000] {
+            let mut cursor = String::new();
+            loop {
+                let (page, raw) = fx.pull_raw(user, &cursor, limit).await;
+                for secret in &bj_secrets {
+                    assert!(!raw.contains(secret.as_str()), "{user} saw {secret}: {raw}");
+                }
+                cursor = page.cursor;
+                if !page.more {
+                    break;
+                }
+            }
+            count += 1;
+        }
+    }
+    // `remaining` counts only what the user gets: no trace of BJ01's ops.
+    let (first, _) = fx.pull_raw("zhao", "", 1).await;
+    assert_eq!(first.ops.len(), 1);
+    assert_eq!(first.remaining, 0, "zhao gets one op, and nothing else");
+    assert!(!first.more);
+    count += 1;
+    // Pulling with another device's id changes nothing.
+    let uri = format!("/api/v1/sync/pull?device={}", device("bj"));
+    let response = fx
+        .send(signed(
+            Request::get(uri).body(Body::empty()).unwrap(),
+            "wang",
+        ))
+        .await;
+    let (_, raw) = text(response).await;
+    assert!(!raw.contains(&bj_id));
+    count += 1;
+
+    // --- push: another branch's record looks like no record at all ----------
+    let log = fx.log_len().await;
+    let missing = "00000000-0000-4000-8000-999999999999";
+    let ghost = fx
+        .refuse(
+            "wang",
+            fx.edit("wang", missing, "tracking", json!("x")),
+            RejectCode::UnknownRecord,
+        )
+        .await;
+    for (user, op) in [
+        ("wang", fx.edit("wang", &bj_id, "tracking", json!("偷看"))),
+        (
+            "wang",
+            fx.edit("wang", &bj_id, "branch_code", json!("SH01")),
+        ),
+        ("wang", fx.edit("wang", &bj_id, "step.1", Value::Null)),
+        (
+            "wang",
+            fx.edit(
+                "wang",
+                &bj_id,
+                "tl.e1",
+                json!({"id": "e1", "kind": "note", "at": "2026-11-20T08:00:00Z",
+                       "recorded": "2026-11-20T08:00:00Z", "by": "wang", "dev": "tab-wang",
+                       "text": "x"}),
+            ),
+        ),
+        ("li", fx.edit("li", &sh_id, "tracking", json!("x"))),
+        ("zhao", fx.edit("zhao", &bj_id, "status", json!("closed"))),
+    ] {
+        let refusal = fx.refuse(user, op, RejectCode::UnknownRecord).await;
+        assert_eq!(refusal, ghost, "{user}: same answer as for no record");
+        count += 1;
+    }
+    // Filing under someone else's id (a "creation" of an existing record).
+    let mut takeover = fx.creation("wang", 2, "SH01");
+    takeover.record = bj_id.clone();
+    fx.refuse("wang", takeover, RejectCode::UnknownRecord).await;
+    count += 1;
+
+    // --- push: filing and moving outside the scope --------------------------
+    let cases = [
+        ("wang", fx.creation("wang", 10, "BJ01")),
+        ("wang", fx.creation("wang", 11, "SH02")),
+        ("li", fx.creation("li", 12, "SH01")),
+        ("zhao", fx.creation("zhao", 13, "BJ01")),
+        ("bj", fx.creation("bj", 14, "NOPE")),
+        (
+            "wang",
+            fx.edit("wang", &sh_id, "branch_code", json!("SH02")),
+        ),
+        (
+            "wang",
+            fx.edit("wang", &sh_id, "branch_code", json!("BJ01")),
+        ),
+        (
+            "zhao",
+            fx.edit("zhao", &sh_id, "branch_code", json!("BJ01")),
+        ),
+        (
+            "admin",
+            fx.edit("admin", &sh_id, "branch_code", json!("XX99")),
+        ),
+    ];
+    for (user, op) in cases {
+        let refusal = fx.refuse(user, op, RejectCode::Forbidden).await;
+        assert_eq!(refusal["field"], "branch_code");
+        count += 1;
+    }
+    assert_eq!(fx.log_len().await, log, "nothing refused was stored");
+
+    // --- push as another device than the token's ----------------------------
+    let body = json!({"device": device("bj"), "ops": []});
+    let response = fx
+        .send(signed(
+            Request::post("/api/v1/sync/push")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+            "wang",
+        ))
+        .await;
+    let (status, raw) = text(response).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(raw.contains("wrong_device"), "{raw}");
+    count += 1;
+
+    // --- the other endpoints hold no records at all -------------------------
+    for (method, uri) in [
+        (Method::GET, "/api/v1/auth/me"),
+        (Method::GET, "/api/v1/config"),
+        (Method::GET, "/api/v1/openapi.json"),
+        (Method::GET, "/api/health"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
+        let (status, raw) = text(fx.send(signed(request, "wang")).await).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        for secret in &bj_secrets {
+            assert!(!raw.contains(secret.as_str()), "{uri} leaks {secret}");
+        }
+        count += 1;
+    }
+    let (_, me) = text(
+        fx.send(signed(
+            Request::get("/api/v1/auth/me").body(Body::empty()).unwrap(),
+            "wang",
+        ))
+        .await,
+    )
+    .await;
+    let me: Value = serde_json::from_str(&me).unwrap();
+    assert_eq!(
+        me["scope"],
+        json!({"kind": "branches", "branches": ["SH01"]})
+    );
+
+    // The owners still see their own.
+    let mut bj_replica = Replica::default();
+    bj_replica.sync(&fx, "bj", 1000).await;
+    assert!(bj_replica.records.is_empty(), "bj's own op is skipped");
+    let mut admin = Replica::default();
+    admin.sync(&fx, "admin", 1000).await;
+    assert_eq!(
+        admin.records.keys().cloned().collect::<BTreeSet<_>>(),
+        [sh_id, bj_id].into_iter().collect()
+    );
+
+    eprintln!("scope refusal cases: {count}");
+    println!("scope refusal cases: {count}");
+    assert_eq!(count, 32);
+}
+
+#[tokio::test]
+async fn a_branch_move_removes_the_record_from_the_old_branch_devices() {
+    let fx = Fixture::new().await;
+    let create = fx.creation("wang", 1, "SH01");
+    let id = create.record.clone();
+    let mut wang = Replica::default();
+    wang.pushed(&create);
+    fx.accept("wang", create).await;
+    let note = fx.edit("zhao", &id, "tracking", json!("区域经理已介入"));
+    fx.accept("zhao", note.clone()).await;
+    let mut li = Replica::default();
+    li.sync(&fx, "li", 1000).await;
+    wang.sync(&fx, "wang", 1000).await;
+    assert!(li.records.is_empty());
+    assert_eq!(wang.records[&id].len(), 2);
+
+    // Staff cannot hand it over; the regional manager can, within the region.
+    fx.refuse(
+        "wang",
+        fx.edit("wang", &id, "branch_code", json!("SH02")),
+        RejectCode::Forbidden,
+    )
+    .await;
+    fx.accept("zhao", fx.edit("zhao", &id, "branch_code", json!("SH02")))
+        .await;
+
+    // SH01's device is told to delete it, and gets none of its ops.
+    let (page, _) = fx.pull_raw("wang", &wang.cursor, 1000).await;
+    assert_eq!(page.removed, vec![id.clone()]);
+    assert!(page.ops.is_empty());
+    wang.sync(&fx, "wang", 1000).await;
+    assert!(!wang.records.contains_key(&id));
+    // Its later edits are refused like edits of an unknown record.
+    fx.refuse(
+        "wang",
+        fx.edit("wang", &id, "tracking", json!("x")),
+        RejectCode::UnknownRecord,
+    )
+    .await;
+
+    // SH02's device gets the whole record, although its cursor is past the
+    // creation: every op, made before the move too.
+    li.sync(&fx, "li", 1).await;
+    assert_eq!(li.records[&id].len(), 3, "{li:?}");
+    let edit = fx.edit("li", &id, "tracking", json!("已联系顾客"));
+    li.pushed(&edit);
+    fx.accept("li", edit).await;
+
+    // Back to SH01 (by the branch manager of SH02): wang gets all of it again.
+    fx.accept("li", fx.edit("li", &id, "branch_code", json!("SH01")))
+        .await;
+    wang.sync(&fx, "wang", 2).await;
+    assert_eq!(wang.records[&id].len(), 5);
+    li.sync(&fx, "li", 1000).await;
+    assert!(!li.records.contains_key(&id));
+
+    // The regional manager, who sees both branches, was never told to delete it.
+    let mut zhao = Replica::default();
+    zhao.sync(&fx, "zhao", 1).await;
+    assert_eq!(zhao.records[&id].len(), 5);
+
+    // Handed over to another region: the regional manager loses it too.
+    fx.accept("admin", fx.edit("admin", &id, "branch_code", json!("BJ01")))
+        .await;
+    zhao.sync(&fx, "zhao", 1000).await;
+    assert!(zhao.records.is_empty());
+    let mut bj = Replica::default();
+    bj.sync(&fx, "bj", 3).await;
+    assert_eq!(bj.records[&id].len(), 6);
+}
+
+#[tokio::test]
+async fn every_op_records_who_made_it() {
+    let fx = Fixture::new().await;
+    let mut create = fx.creation("wang", 1, "SH01");
+    // Whatever the device claims, the server writes the signed-in user.
+    create.user = Some("li".into());
+    let id = create.record.clone();
+    fx.accept("wang", create).await;
+    fx.accept("zhao", fx.edit("zhao", &id, "tracking", json!("已回访")))
+        .await;
+    let (page, _) = fx.pull_raw("admin", "", 1000).await;
+    let who: Vec<(String, Option<String>)> = page
+        .ops
+        .iter()
+        .map(|op| (op.device.clone(), op.user.clone()))
+        .collect();
+    assert_eq!(
+        who,
+        vec![
+            ("tab-wang".to_owned(), Some("wang".to_owned())),
+            ("tab-zhao".to_owned(), Some("zhao".to_owned())),
+        ]
+    );
+    let logged: Vec<Option<String>> = sqlx::query_scalar("SELECT username FROM ops ORDER BY seq")
+        .fetch_all(&fx.state.db)
+        .await
+        .unwrap();
+    assert_eq!(logged, vec![Some("wang".into()), Some("zhao".into())]);
+    // The record's history on the server says who changed the field.
+    let state: String = sqlx::query_scalar("SELECT state FROM records WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&fx.state.db)
+        .await
+        .unwrap();
+    let state: complaints_domain::sync::RecordState = serde_json::from_str(&state).unwrap();
+    let tracking = &state.fields["tracking"];
+    let author = state.author(&tracking.heads[0]).unwrap();
+    assert_eq!(author.user.as_deref(), Some("zhao"));
+    assert_eq!(author.device, "tab-zhao");
+}
+
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Random filings, edits and moves, with every device pulling now and then
+/// at random page sizes: at the end each device holds exactly the records
+/// of its scope, each with every one of its ops, and nothing else.
+#[tokio::test]
+async fn scoped_pulls_converge_under_random_moves() {
+    const BRANCHES: [&str; 3] = ["SH01", "SH02", "BJ01"];
+    let pullers = ["wang", "li", "zhao", "bj"];
+    for seed in [7u64, 1234, 99_991] {
+        let fx = Fixture::new().await;
+        let mut rng = Rng(seed);
+        let mut replicas: BTreeMap<&str, Replica> =
+            pullers.iter().map(|u| (*u, Replica::default())).collect();
+        let mut records: Vec<String> = Vec::new();
+        for step in 0..120u32 {
+            match rng.below(10) {
+                0..=2 => {
+                    let branch = BRANCHES[rng.below(3) as usize];
+                    let op = fx.creation("admin", step + 1, branch);
+                    records.push(op.record.clone());
+                    fx.accept("admin", op).await;
+                }
+                3..=5 if !records.is_empty() => {
+                    let id = &records[rng.below(records.len() as u64) as usize];
+                    let op = fx.edit("admin", id, "tracking", json!(format!("第{step}次跟进")));
+                    fx.accept("admin", op).await;
+                }
+                6..=7 if !records.is_empty() => {
+                    let id = &records[rng.below(records.len() as u64) as usize];
+                    let to = BRANCHES[rng.below(3) as usize];
+                    fx.accept("admin", fx.edit("admin", id, "branch_code", json!(to)))
+                        .await;
+                }
+                _ => {
+                    let user = pullers[rng.below(4) as usize];
+                    let limit = 1 + rng.below(4) as u32;
+                    let replica = replicas.get_mut(user).unwrap();
+                    replica.sync(&fx, user, limit).await;
+                }
+            }
+        }
+        let server = server_records(&fx).await;
+        for user in pullers {
+            let replica = replicas.get_mut(user).unwrap();
+            replica.sync(&fx, user, 1 + (seed % 3) as u32).await;
+            let scope = scope_of(user).unwrap();
+            let expected: BTreeMap<String, BTreeSet<String>> = server
+                .iter()
+                .filter(|(_, (branch, _))| scope.contains(&branch.as_str()))
+                .map(|(id, (_, ops))| (id.clone(), ops.clone()))
+                .collect();
+            assert_eq!(replica.records, expected, "seed {seed}, {user}");
+        }
+    }
+}
