@@ -13,9 +13,11 @@
 //!   `sync`, which documents the protocol and why its cursor is safe) and
 //!   `GET openapi.json` (module `openapi`), and sign-in: `POST auth/login`,
 //!   `POST auth/logout`, `GET auth/me` (module [`auth`], which documents
-//!   tokens, password hashing and the login rate limit; the sync routes do
-//!   not require a token yet). Auth middleware can wrap them
-//!   without touching the static side. Any `/api` path that matches no route answers
+//!   tokens, password hashing and the login rate limit). Push, pull and
+//!   `GET config` need a token; pull and push are scoped to the user's
+//!   branches (module `sync`, "Authorisation and scope"). Auth is an extractor
+//!   of those handlers (`auth::AuthUser`), so it never touches the static
+//!   side. Any `/api` path that matches no route answers
 //!   `404` with a JSON [`AppError`] body (`{"error":{"code":"not_found",...}}`),
 //!   never the SPA's `index.html`: a client talking to an older or newer
 //!   server must get a machine-readable error, not HTML.

@@ -40,12 +40,18 @@ fn reject_code_doc(code: RejectCode) -> &'static str {
         RejectCode::ClockAhead => "the op's HLC is too far ahead of the server's clock",
         RejectCode::UnknownField => "sets a field complaints do not have",
         RejectCode::InvalidValue => "a value the field does not accept",
-        RejectCode::UnknownRecord => "changes a complaint the server never saw created",
+        RejectCode::UnknownRecord => {
+            "changes a complaint the server never saw created, or one outside the user's \
+            branches (the same answer, so a push never reveals another branch's complaint)"
+        }
         RejectCode::IncompleteRecord => "creates a complaint without a required field",
         RejectCode::Malformed => {
             "not an operation, no fields, ids missing, or `dev` is not the pushing device"
         }
-        RejectCode::Forbidden => "not allowed for this user (no sign-in yet: never sent)",
+        RejectCode::Forbidden => {
+            "files a complaint under, or moves one to, a branch the user's role does not allow \
+            (field `branch_code`)"
+        }
     }
 }
 
@@ -116,6 +122,7 @@ pub(crate) fn document() -> Value {
                         bytes per request."
                     ),
                     "operationId": "syncPush",
+                    "security": [{"bearer": []}],
                     "requestBody": {
                         "required": true,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}}
@@ -126,6 +133,8 @@ pub(crate) fn document() -> Value {
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushResponse"}}}
                         },
                         "400": error_response("`invalid_json`: the body is not JSON or not a push request."),
+                        "401": error_response(UNAUTHORIZED_DOC),
+                        "403": error_response("`wrong_device`: the push's `device` is not the device the token was issued to."),
                         "413": error_response(&format!(
                             "`too_many_ops`: more than {MAX_PUSH_OPS} operations (split the batch); \
                             `payload_too_large`: the body exceeds {PUSH_BODY_LIMIT} bytes."
@@ -139,10 +148,13 @@ pub(crate) fn document() -> Value {
             "/api/v1/sync/pull": {
                 "get": {
                     "summary": "Pull the operations after a cursor",
-                    "description": "Operations in commit order. Pull again with the returned \
-                        cursor while `more` is true. The cursor never skips an operation \
-                        committed later.",
+                    "description": "Operations in commit order, of the complaints in the \
+                        signed-in user's branches only: a complaint that moved into them comes \
+                        whole, one that moved out is listed in `removed` (delete it). Pull \
+                        again with the returned cursor while `more` is true. The cursor never \
+                        skips an operation committed later.",
                     "operationId": "syncPull",
+                    "security": [{"bearer": []}],
                     "parameters": [
                         {
                             "name": "after",
@@ -175,8 +187,22 @@ pub(crate) fn document() -> Value {
                         },
                         "400": error_response("`bad_cursor`: `after` is not a cursor; `bad_request`: \
                             `limit` is not a whole number or the query string does not parse."),
+                        "401": error_response(UNAUTHORIZED_DOC),
                         "500": error_response("`internal`: the server failed; retry later."),
                         "503": error_response("`db_unavailable`: the database is busy or down; retry later.")
+                    }
+                }
+            },
+            "/api/v1/config": {
+                "get": {
+                    "summary": "What devices need to evaluate the risk rules offline",
+                    "description": "Model launch dates and marketing events (`risk`), from the \
+                        server's `risk-config.json`.",
+                    "operationId": "config",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": {"description": "`{\"risk\": {\"launches\", \"events\"}, \"server_time\"}`.", "content": {"application/json": {}}},
+                        "401": error_response(UNAUTHORIZED_DOC)
                     }
                 }
             },
@@ -279,6 +305,8 @@ pub(crate) fn document() -> Value {
                         "rec": {"type": "string", "description": "The complaint's id."},
                         "hlc": {"$ref": "#/components/schemas/Hlc"},
                         "dev": {"type": "string", "description": "The device that made it; must equal the push's `device`."},
+                        "user": {"type": "string", "description": "Who made it: set by the server from \
+                            the pushing token (whatever was sent); omitted in ops from before sign-in."},
                         "set": {
                             "type": "object",
                             "minProperties": 1,
@@ -341,6 +369,12 @@ pub(crate) fn document() -> Value {
                         "cursor": {"type": "string", "pattern": "^[0-9]+$", "description": "Pass as `after` next time."},
                         "more": {"type": "boolean", "description": "Whether operations are waiting after this page."},
                         "remaining": {"type": "integer", "minimum": 0, "description": "How many (for progress)."},
+                        "removed": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Complaints to delete from the device: they moved to a branch \
+                                outside the user's scope (omitted when empty)."
+                        },
                         "server_time": {"$ref": "#/components/schemas/ServerTime"}
                     }
                 },

@@ -74,11 +74,24 @@
 //! table of allocated-but-uncommitted seqs — or serialise pushes with a
 //! table lock / advisory lock held until commit, as SQLite does here.
 //!
-//! # Authorisation
+//! # Authorisation and scope
 //!
-//! Every operation goes through [`authorize_op`] before it is checked, and
-//! every pull through [`pull_page`]: those two functions are where sign-in
-//! and per-branch scoping will go.
+//! Push and pull need a signed-in user (`Authorization: Bearer`, module
+//! [`crate::auth`]); a push must come from the device its token was issued
+//! to (`403 wrong_device`). Every operation goes through [`authorize_op`]
+//! before it is checked: a record outside the user's branches is answered
+//! exactly like a record that does not exist, and filing or moving a
+//! complaint follows the role ([`check_branch_change`]). The server writes
+//! the signed-in user into each accepted op (`user`, also the `username`
+//! column of the log): the audit trail of who changed which field, from
+//! which device, when.
+//!
+//! Each record row keeps its current `branch` and the `scope_seq` at which
+//! it entered that branch; `record_moves` logs every change of branch
+//! (migration `0004_scope.sql`). A user who sees every branch pulls the log
+//! as above ([`pull_page`]); anyone else gets [`scoped_pull_page`]: only the
+//! records of their branches, whole records that moved in, and the ids of
+//! records that moved out in `removed`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -764,3 +764,44 @@ async fn the_openapi_document_describes_the_auth_routes() {
         assert!(codes.as_array().unwrap().contains(&json!(code)), "{code}");
     }
 }
+
+#[tokio::test]
+async fn demo_data_is_created_once_and_its_users_can_sign_in() {
+    use complaints_server::demo::{self, Seeded};
+    let tmp = tempfile::tempdir().unwrap();
+    let db = open_db(&tmp.path().join("data")).await.unwrap();
+    let Seeded::Added { password } = demo::seed(&db, &cheap_params()).await.unwrap() else {
+        panic!("an empty database gets the demo data");
+    };
+    assert_eq!(password.len(), 16, "a generated password");
+    // Once only: a second start (or a database with users) adds nothing.
+    assert_eq!(
+        demo::seed(&db, &cheap_params()).await.unwrap(),
+        Seeded::HadUsers
+    );
+    let help = demo::sign_in_help(&password, "http://127.0.0.1:8080");
+    assert!(help.contains(&format!("demo password (every demo user): {password}")));
+    let fx = Fixture {
+        state: AppState {
+            db,
+            dist_dir: tmp.path().join("dist"),
+            risk: Default::default(),
+            auth: Arc::new(Auth::new(test_config())),
+        },
+        _tmp: tmp,
+        passwords: Vec::new(),
+    };
+    for (username, _, role, branch, _) in demo::USERS {
+        assert!(help.contains(username), "{username} is listed");
+        let response = fx.login_raw(username, &password).await;
+        assert_eq!(response.status(), StatusCode::OK, "{username}");
+        let body = body_json(response).await;
+        assert_eq!(body["user"]["role"], role);
+        assert_eq!(body["user"]["branch_code"], json!(branch));
+    }
+    let zhao = body_json(fx.login_raw("zhao.lei", &password).await).await;
+    assert_eq!(
+        zhao["scope"],
+        json!({"kind": "branches", "branches": ["BJ01", "BJ02"]})
+    );
+}
