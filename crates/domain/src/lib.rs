@@ -25,6 +25,7 @@ pub mod field;
 pub mod fixtures;
 pub mod form;
 pub mod handling;
+pub mod kpi;
 pub mod lang;
 pub mod model;
 pub mod money;
