@@ -692,7 +692,6 @@ async fn refusal_cases_are_all_4xx() {
     .await;
     count += 1;
 
-    eprintln!("auth refusal cases: {count}");
     println!("auth refusal cases: {count}");
     assert_eq!(count, 90);
 }

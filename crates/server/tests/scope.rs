@@ -481,7 +481,6 @@ async fn cross_branch_reads_and_writes_are_refused_through_every_endpoint() {
         [sh_id, bj_id].into_iter().collect()
     );
 
-    eprintln!("scope refusal cases: {count}");
     println!("scope refusal cases: {count}");
     assert_eq!(count, 32);
 }
