@@ -3,11 +3,14 @@
 // nothing about speed; it exits non-zero only when something fails.
 //   node e2e/bench-sync.mjs [N]        (N complaints, default 10000; scripts/bench sets the env)
 //
+// Both tablets are signed in as the demo administrator (the generated
+// complaints are filed under GZ branches, outside every other demo scope).
 // 1. write N generated complaints (~1.2 KB JSON, Chinese text) on tablet A,
-//    offline, through the real store path (`seed_local_complaints`);
+//    offline, written into its IndexedDB as the app writes each (`seed.js`);
 // 2. A goes online and pushes them: time until nothing waits, requests, bytes;
-// 3. a fresh tablet B opens the app and pulls them into IndexedDB: time from
-//    `page.goto` until the list reads "共 N 条", requests, bytes;
+// 3. a fresh tablet B signs in and pulls them into IndexedDB: time from
+//    pressing 登录 until the list reads "共 N 条", requests (the login
+//    included), bytes;
 // 4. bytes on the wire for one new complaint, a one-field edit (A pushes, B
 //    pulls) and a "Sync now" with nothing new;
 // 5. server ingest from node over HTTP: batches of 500 creation ops.
@@ -22,7 +25,8 @@
 // Bytes are what crosses the wire for /api/ calls: request headers + body and
 // response headers + (gzip-encoded) body, from Playwright's request.sizes().
 // 1 KB = 1000 bytes.
-import { fillForm, launchBrowser, openApp, startServer } from './lib.js';
+import { fillForm, launchBrowser, openApp, signIn, startServer } from './lib.js';
+import { seedLocalComplaints } from './seed.js';
 
 const N = Number(process.argv[2] || 10_000);
 const SEED_CHUNK = 2000;
@@ -119,14 +123,15 @@ async function pending(page, n, timeout = 120_000) {
   await page.getByTestId('sync-pending').and(page.locator(`[data-count="${n}"]`)).waitFor({ timeout });
 }
 
-/** Every op in the server's log, pulled as a device that pushed nothing; with the JSON size. */
-async function serverOps(url) {
+/** Every op in the server's log, pulled (as an administrator) by a device that pushed nothing; with the JSON size. */
+async function serverOps(server) {
+  const token = await server.token('admin', 'observer');
   const ops = [];
   let after = '';
   let bytes = 0;
   for (;;) {
-    const res = await fetch(`${url}/api/v1/sync/pull?after=${after}&limit=2000&device=observer`, {
-      headers: { 'accept-encoding': 'identity' },
+    const res = await fetch(`${server.url}/api/v1/sync/pull?after=${after}&limit=2000&device=observer`, {
+      headers: { 'accept-encoding': 'identity', authorization: `Bearer ${token}` },
     });
     if (res.status !== 200) throw new Error(`observer pull answered ${res.status}`);
     const text = await res.text();
@@ -212,14 +217,16 @@ try {
 
   // ---- 1. write N complaints on A, offline
   step = 'open tablet A';
+  // The generated complaints are filed under GZ branches: an administrator's tablets.
   await openApp(a, server.url);
+  await signIn(a, server, 'admin');
   await quiet(a, ta);
   await ctxA.setOffline(true);
   step = `seed ${N} complaints on A`;
   let seedMs = 0;
   for (let first = 0; first < N; first += SEED_CHUNK) {
     const n = Math.min(SEED_CHUNK, N - first);
-    seedMs += await a.evaluate(([n, first]) => window.wasmBindings.seed_local_complaints(n, first), [n, first]);
+    seedMs += await seedLocalComplaints(a, n, first);
   }
   row(`write ${N} complaints locally (offline, one IDB transaction each)`, `${s(seedMs)} s`);
   notes.push(`local write: ${((seedMs / N) * 1000).toFixed(0)} µs per complaint`);
@@ -245,7 +252,7 @@ try {
   const end = (q) => q.timing.startTime + q.timing.responseEnd;
   const syncMs = Math.max(...ta.since(pushMark).map(end)) - pushT0;
   const pushReqs = ta.since(pushMark).filter((q) => q.path === 'push');
-  const server1 = await serverOps(server.url);
+  const server1 = await serverOps(server);
   if (server1.ops.length !== N) throw new Error(`the server has ${server1.ops.length} ops, expected ${N}`);
   if (pushReqs.some((q) => q.failed)) throw new Error('a push request failed');
   const pw = wire(pushReqs);
@@ -273,15 +280,18 @@ try {
   await ctxB.addInitScript(instrument);
   const b = await ctxB.newPage();
   const tb = track(b);
-  const pullT0 = Date.now();
   await b.goto(server.url);
+  await b.locator('input[name=username]').fill('admin');
+  await b.locator('input[name=password]').fill(server.password);
+  const pullT0 = Date.now();
+  await b.locator('button[type=submit]:not([data-lang])').click();
   const listed = `共 ${N} 条`;
   await b.locator('.list-count', { hasText: listed }).waitFor({ timeout: 180_000 });
   await quiet(b, tb);
   const pullMs = (await b.evaluate((k) => window.__bench.marks[k], `list:${listed}`)) - pullT0;
   const pullReqs = tb.since(0);
   const plw = wire(pullReqs);
-  row(`fresh device: page.goto -> list shows "${listed}"`, `${s(pullMs)} s`, plw);
+  row(`fresh device: sign-in -> list shows "${listed}"`, `${s(pullMs)} s`, plw);
   {
     const pulls = pullReqs.filter((q) => q.path === 'pull');
     const h = httpTime(pulls);
@@ -314,7 +324,7 @@ try {
     const written = sum(applies, (x) => x.bytes || 0);
     notes.push(
       `pull: ${pulls.length} pages of <=1000 ops, ${kb(plw.down)} KB down (gzip; ${kb(server1.bytes)} KB as JSON). ` +
-        `Of ${s(pullMs)} s: app start to first pull ${s(first)} s; HTTP ${s(h.total)} s (server ${s(h.wait)} s); ` +
+        `Of ${s(pullMs)} s: sign-in (one login request) to first pull ${s(first)} s; HTTP ${s(h.total)} s (server ${s(h.wait)} s); ` +
         `decoding the pages ${s(decode)} s; IndexedDB transaction per page ${s(readsMerge + writes)} s ` +
         `(${applies.length} transactions: reading the states ${s(reads)} s, merging ${s(readsMerge - reads)} s, ` +
         `serialising + queueing ${Math.round(sum(applies, (x) => x.writes) / Math.max(1, applies.length))} puts each ${s(queueing)} s ` +
@@ -423,6 +433,7 @@ try {
   // ---- 5. server ingest over HTTP from node
   step = 'server ingest';
   const sample = server1.ops[0];
+  const ingestToken = await server.token('admin', 'bench-device');
   const batches = [];
   let sent = 0;
   let counter = 0;
@@ -445,7 +456,7 @@ try {
     const t0 = performance.now();
     const res = await fetch(`${server.url}/api/v1/sync/push`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestToken}` },
       body,
     });
     const answer = await res.json();

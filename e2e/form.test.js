@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, startServer } from './lib.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, startServer } from './lib.js';
 
 const base = (name, phone, channel, category, content) => ({
-  维修站代码: 'SH02',
+  维修站代码: 'SH01',
   投诉顾客姓名: name,
   联系电话: phone,
   投诉渠道: channel,
@@ -39,7 +39,7 @@ describe('form and list', () => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 800, height: 1280 } });
     const page = await context.newPage();
     try {
-      await openApp(page, `${server.url}/new`);
+      await openSignedIn(page, server, 'chen.jie', `${server.url}/new`);
       // Save with nothing typed: every required field says so, nothing is saved.
       await page.getByRole('button', { name: '保存' }).click();
       await page.getByText('请先更正标红的项目').waitFor();
@@ -75,7 +75,7 @@ describe('form and list', () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
     try {
-      await openApp(page, server.url);
+      await openSignedIn(page, server, 'chen.jie');
       await addComplaint(page, server.url, { ...base('孙女士', '13600001111', '电话投诉', '销售类', '赠品未兑现'), 车牌号码: '沪B88888' });
       await addComplaint(page, server.url, base('周先生', '13700002222', '信函或e-mail投诉', '服务类', '保养等待时间过长'));
 
@@ -104,7 +104,7 @@ describe('form and list', () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
     try {
-      await openApp(page, server.url);
+      await openSignedIn(page, server, 'chen.jie');
       await addComplaint(page, server.url, base('吴先生', '13800009999', '店内面对投诉', '产品质量类', '变速箱换挡顿挫'));
       await page.locator('.complaint-card', { hasText: '吴先生' }).click();
       await page.getByLabel('状态', { exact: true }).selectOption({ label: '冷处理或僵持' });
@@ -124,7 +124,7 @@ describe('form and list', () => {
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     try {
-      await openApp(page, server.url);
+      await openSignedIn(page, server, 'chen.jie');
       await page.getByRole('heading', { name: 'Complaints' }).waitFor();
       await page.getByRole('button', { name: '中文' }).click();
       await page.getByRole('heading', { name: '投诉列表' }).waitFor();
@@ -143,7 +143,7 @@ describe('form and list', () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
     try {
-      await openApp(page, server.url);
+      await openSignedIn(page, server, 'chen.jie');
       await addComplaint(page, server.url, base('郑女士', '13500003333', '电话投诉', '其他', '发票开具错误'));
       await page.evaluate(
         () =>

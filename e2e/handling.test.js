@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, withServer, WORKED_EXAMPLE } from './lib.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, withServer, WORKED_EXAMPLE } from './lib.js';
 
 const base = (name, phone, content) => ({
-  维修站代码: 'TJ03',
+  维修站代码: 'BJ01',
   投诉顾客姓名: name,
   联系电话: phone,
   投诉渠道: '电话投诉',
@@ -129,7 +129,7 @@ describe('handling a complaint', () => {
   test('the worked example, from intake warnings to closed, offline and reopened', async () => {
     await withServer(async (server) => {
       await inContext(browser, 'walk', async (page, context) => {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await openIntake(page, server.url);
         await fillForm(page, WORKED_EXAMPLE);
 
@@ -321,7 +321,7 @@ describe('handling a complaint', () => {
   test('after an entry is added, the entry form is empty for the next one', async () => {
     await withServer(async (server) => {
       await inContext(browser, 'entry-form-cleared', async (page) => {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, base('韩女士', '13544445555', '仪表台异响'));
         await page.locator('.complaint-card', { hasText: '韩女士' }).click();
         const h = handling(page);
@@ -341,7 +341,7 @@ describe('handling a complaint', () => {
   test('once a kind is no longer offered, the form adds the kind it shows', async () => {
     await withServer(async (server) => {
       await inContext(browser, 'entry-form-kind', async (page) => {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, base('韩先生', '13544446666', '后备箱漏水'));
         await page.locator('.complaint-card', { hasText: '韩先生' }).click();
         const h = handling(page);
@@ -365,7 +365,7 @@ describe('handling a complaint', () => {
   test("the edit form's 状态 follows a status change made with the buttons", async () => {
     await withServer(async (server) => {
       await inContext(browser, 'form-status', async (page) => {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, base('曹女士', '13566667777', '天窗漏水'));
         await page.locator('.complaint-card', { hasText: '曹女士' }).click();
         const h = handling(page);
@@ -393,7 +393,7 @@ describe('handling a complaint', () => {
   test('the same vehicle is recognised on intake; a complaint not contacted in time needs attention', async () => {
     await withServer(async (server) => {
       await inContext(browser, 'vehicle-attention', async (page) => {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, { ...base('赵先生', '13611112222', '车窗升降失灵'), 车牌号码: '京A·12345' });
         const first = await idOf(page, '赵先生');
 
@@ -473,11 +473,11 @@ describe('handling a complaint', () => {
             await synced(page);
           };
 
-          await openApp(a, server.url);
+          await openSignedIn(a, server, 'zhang.wei');
           await create(a, server.url, base('冯先生', '13933334444', '导航系统频繁死机'));
           await synced(a);
           const id = await idOf(a, '冯先生');
-          await openApp(b, server.url);
+          await openSignedIn(b, server, 'li.na');
           await syncNow(b);
           assert.deepEqual(await listedNames(b), ['冯先生']);
 
@@ -513,6 +513,19 @@ describe('handling a complaint', () => {
           // Both show them in the same order.
           const order = (page) => handling(page).entries('note').locator('.tl__text').allInnerTexts();
           assert.deepEqual(await order(a), await order(b));
+          // Who did it: each note by its author's name on the timeline, and
+          // the record's history names the user, the device and the change.
+          await handling(a).entries('note').filter({ hasText: 'B：' }).locator('.tl__who', { hasText: '李娜' }).waitFor();
+          await handling(a).entries('note').filter({ hasText: 'A：' }).locator('.tl__who', { hasText: '张伟' }).waitFor();
+          const history = b.getByTestId('history');
+          await history.locator('summary').click();
+          const byLina = history.locator('[data-testid=history-entry][data-user="li.na"]');
+          const byZhang = history.locator('[data-testid=history-entry][data-user="zhang.wei"]');
+          await byLina.filter({ hasText: '本机' }).filter({ hasText: '处理记录：备注' }).waitFor();
+          await byZhang.filter({ hasText: '设备' }).filter({ hasText: '处理记录：备注' }).waitFor();
+          await byZhang.filter({ hasText: '登记投诉' }).waitFor();
+          assert.equal(await history.locator('[data-testid=history-entry]').count(), 3, 'created, and a note from each');
+          assert.match(await byLina.first().innerText(), /li\.na · 本机 · \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
         });
       });
     });

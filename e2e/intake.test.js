@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, withServer, WORKED_EXAMPLE } from './lib.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, withServer, WORKED_EXAMPLE } from './lib.js';
 
 const FIRST = WORKED_EXAMPLE;
 
@@ -31,7 +31,7 @@ describe('offline intake', () => {
       const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
       const page = await context.newPage();
       try {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         assert.equal(await page.getByTestId('net-status').innerText(), '在线');
 
         await page.getByRole('link', { name: '新建投诉' }).click();
@@ -91,7 +91,7 @@ describe('offline intake', () => {
       const context = await browser.newContext({ locale: 'zh-CN' });
       let page = await context.newPage();
       try {
-        await openApp(page, `${server.url}/new`);
+        await openSignedIn(page, server, 'zhang.wei', `${server.url}/new`);
         await server.stop();
         await context.setOffline(true);
         await page.getByLabel('投诉顾客姓名').fill('赵先生');

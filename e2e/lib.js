@@ -33,33 +33,58 @@ async function freePort() {
   });
 }
 
-/** Starts the release server; resolves once /api/health answers. */
-export async function startServer({ dataDir, port } = {}) {
+/**
+ * Starts the release server with its demo users (`--demo`); resolves once
+ * /api/health answers and the demo password is printed. `tokenLifetime`
+ * (e.g. "20s") shortens sign-ins. The demo users: admin, zhang.wei (staff,
+ * BJ01), li.na (branch manager, BJ01), wang.fang (staff, BJ02), zhao.lei
+ * (regional manager, HB: BJ01 and BJ02), chen.jie (staff, SH01).
+ */
+export async function startServer({ dataDir, port, tokenLifetime } = {}) {
   port ??= await freePort();
   dataDir ??= mkdtempSync(join(tmpdir(), 'complaints-e2e-'));
-  const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dist', DIST_DIR], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dist', DIST_DIR, '--demo'];
+  if (tokenLifetime) args.push('--token-lifetime', tokenLifetime);
+  const child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
+  // A restart on the same data directory prints no password (the users exist).
+  const restart = !!startServer.passwords?.[dataDir];
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.ok) break;
+      if (res.ok && (restart || /demo password \(every demo user\): \S+/.test(output))) break;
     } catch {
       /* not up yet */
     }
     if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  startServer.passwords ??= {};
+  const password = restart
+    ? startServer.passwords[dataDir]
+    : output.match(/demo password \(every demo user\): (\S+)/)[1];
+  startServer.passwords[dataDir] = password;
   return {
     url,
     port,
     dataDir,
+    /** The demo users' password. */
+    password,
+    /** Signs in over the API; resolves to the token. */
+    async token(username = 'admin', device = 'e2e-api') {
+      const res = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password, device }),
+      });
+      if (!res.ok) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);
+      return (await res.json()).token;
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -72,9 +97,29 @@ export async function startServer({ dataDir, port } = {}) {
   };
 }
 
+/**
+ * Every op in the server's log that `username` may see (admin: all), pulled
+ * as a device that pushed nothing.
+ */
+export async function serverOps(server, username = 'admin') {
+  const token = await server.token(username, 'e2e-observer');
+  const ops = [];
+  let after = '';
+  for (;;) {
+    const res = await fetch(`${server.url}/api/v1/sync/pull?after=${after}&limit=2000&device=e2e-observer`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (res.status !== 200) throw new Error(`pull: ${res.status} ${await res.text()}`);
+    const page = await res.json();
+    ops.push(...page.ops);
+    after = page.cursor;
+    if (!page.more) return ops;
+  }
+}
+
 /** Runs `fn` with a fresh server, which is stopped and removed afterwards. */
-export async function withServer(fn) {
-  const server = await startServer();
+export async function withServer(fn, options) {
+  const server = await startServer(options);
   try {
     return await fn(server);
   } finally {
@@ -114,6 +159,29 @@ export async function openApp(page, url) {
       await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
     }
   });
+}
+
+/**
+ * Signs in as `username` (a demo user) on the sign-in page the app shows,
+ * opening the app first if the page is elsewhere; resolves once the app
+ * shows who is signed in.
+ */
+export async function signIn(page, server, username = 'zhang.wei') {
+  const form = page.locator('input[name=username]');
+  if (!(await form.isVisible())) {
+    if (!page.url().startsWith(server.url)) await openApp(page, server.url);
+    await form.waitFor();
+  }
+  await form.fill(username);
+  await page.locator('input[name=password]').fill(server.password);
+  await page.locator('button[type=submit]:not([data-lang])').click();
+  await page.getByTestId('user-menu').waitFor();
+}
+
+/** Opens the app at `url` (its service worker in control) and signs in. */
+export async function openSignedIn(page, server, username = 'zhang.wei', url = server.url) {
+  await openApp(page, url);
+  await signIn(page, server, username);
 }
 
 /** Fills the intake form; `fields` maps a field's label to a value (selects by option label). */

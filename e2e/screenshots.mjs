@@ -2,7 +2,7 @@
 //   node e2e/screenshots.mjs <out-dir>     (scripts/screenshots sets the env)
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillForm, launchBrowser, openApp, startServer, WORKED_EXAMPLE } from './lib.js';
+import { fillForm, launchBrowser, openApp, signIn, startServer, WORKED_EXAMPLE } from './lib.js';
 
 const out = process.argv[2] || 'docs/screenshots';
 mkdirSync(out, { recursive: true });
@@ -19,7 +19,12 @@ try {
   ]) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: w, height: h }, deviceScaleFactor: 1 });
     const page = await context.newPage();
+    // The sign-in page; then the first tablet is the branch manager's, the
+    // second a technician's of the same branch.
     await openApp(page, `${server.url}/new`);
+    await page.locator('input[name=username]').waitFor();
+    await page.screenshot({ path: join(out, `signin-${w}x${h}.png`) });
+    await signIn(page, server, w === 1024 ? 'li.na' : 'zhang.wei');
     await fillForm(page, example);
     await page.getByLabel('车辆识别号 (VIN)').blur();
     await page.getByLabel('联系电话').fill('1380013800');
@@ -30,6 +35,11 @@ try {
     await page.getByRole('button', { name: '保存' }).click();
     await page.waitForURL(`${server.url}/`);
     if (w === 1024) await page.screenshot({ path: join(out, `list-${w}x${h}.png`) });
+    // Who is signed in: the user menu in the top bar.
+    await page.getByTestId('user-menu').locator('summary').click();
+    await page.getByTestId('signout').waitFor();
+    await page.screenshot({ path: join(out, `usermenu-${w}x${h}.png`) });
+    await page.getByTestId('user-menu').locator('summary').click();
 
     // The handling of that complaint, part way through: contacted, escalated,
     // marked major, the report to the manufacturer still due.

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, startServer, withServer } from './lib.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, serverOps, startServer, withServer } from './lib.js';
+import { seedLocalComplaints } from './seed.js';
 
 const X = {
-  维修站代码: 'GZ01',
+  维修站代码: 'BJ01',
   投诉顾客姓名: '陈女士',
   联系电话: '13711112222',
   投诉渠道: '电话投诉',
@@ -33,20 +34,6 @@ async function create(page, url, fields) {
   await page.waitForURL(`${url}/`);
 }
 
-/** Every op in the server's log, pulled as a device that pushed nothing. */
-async function serverOps(url) {
-  const ops = [];
-  let after = '';
-  for (;;) {
-    const res = await fetch(`${url}/api/v1/sync/pull?after=${after}&limit=2000&device=observer`);
-    assert.equal(res.status, 200);
-    const page = await res.json();
-    ops.push(...page.ops);
-    after = page.cursor;
-    if (!page.more) return ops;
-  }
-}
-
 describe('sync between tablets', () => {
   let browser;
   before(async () => {
@@ -63,11 +50,11 @@ describe('sync between tablets', () => {
       const a = await ctxA.newPage();
       const b = await ctxB.newPage();
       try {
-        await openApp(a, server.url);
+        await openSignedIn(a, server, 'zhang.wei');
         await create(a, server.url, X);
         await synced(a);
 
-        await openApp(b, server.url);
+        await openSignedIn(b, server, 'li.na');
         await syncNow(b);
         assert.deepEqual(await listedNames(b), ['陈女士']);
 
@@ -99,6 +86,10 @@ describe('sync between tablets', () => {
           await conflict.waitFor();
           await conflict.getByText('A：已预约更换压缩机').waitFor();
           await conflict.getByText('B：等待厂家技术支持').waitFor();
+          // Who changed it: the user and the device of each value.
+          await conflict.locator('.conflict__who', { hasText: 'zhang.wei' }).waitFor();
+          await conflict.locator('.conflict__who', { hasText: 'li.na' }).waitFor();
+          await conflict.locator('.conflict__who', { hasText: '本机' }).waitFor();
           // The field A alone changed merged without conflict.
           assert.equal(await page.getByLabel('顾客需求或倾向').inputValue(), '尽快修好');
         }
@@ -135,10 +126,11 @@ describe('sync between tablets', () => {
     const ctx = await browser.newContext({ locale: 'zh-CN' });
     const page = await ctx.newPage();
     try {
-      await openApp(page, server.url);
+      // The generated complaints are filed under GZ branches: an administrator's.
+      await openSignedIn(page, server, 'admin');
       await synced(page);
       await ctx.setOffline(true);
-      await page.evaluate((n) => window.wasmBindings.seed_local_complaints(n, 0), N);
+      await seedLocalComplaints(page, N);
       await page.reload();
       await page.getByTestId('sync-pending').and(page.locator(`[data-count="${N}"]`)).waitFor();
 
@@ -151,11 +143,11 @@ describe('sync between tablets', () => {
       await page.getByTestId('sync-problem').getByText('无法连接服务器').waitFor();
 
       server = await startServer({ port, dataDir });
-      const before = (await serverOps(server.url)).length;
+      const before = (await serverOps(server)).length;
       assert.ok(before >= 500 && before < N, `the kill landed mid-push: ${before} of ${N} had arrived`);
       await syncNow(page);
 
-      const ops = await serverOps(server.url);
+      const ops = await serverOps(server);
       const ids = new Set(ops.map((op) => op.id));
       assert.equal(ops.length, N, 'every complaint reached the server');
       assert.equal(ids.size, N, 'none twice');
@@ -172,7 +164,7 @@ describe('sync between tablets', () => {
       const ctx = await browser.newContext({ locale: 'zh-CN' });
       const first = await ctx.newPage();
       try {
-        await openApp(first, server.url);
+        await openSignedIn(first, server, 'zhang.wei');
         const second = await ctx.newPage();
         await second.goto(server.url);
         await second.getByTestId('net-status').waitFor();
@@ -189,19 +181,19 @@ describe('sync between tablets', () => {
       const ctx = await browser.newContext({ locale: 'zh-CN' });
       let page = await ctx.newPage();
       try {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await synced(page);
         await ctx.setOffline(true);
         await create(page, server.url, { ...X, 投诉顾客姓名: '何先生', 联系电话: '13955556666' });
         await page.getByTestId('sync-pending').and(page.locator('[data-count="1"]')).waitFor();
         await page.close();
-        assert.equal((await serverOps(server.url)).length, 0);
+        assert.equal((await serverOps(server)).length, 0);
 
         await ctx.setOffline(false);
         page = await ctx.newPage();
         await page.goto(server.url);
         await synced(page);
-        const ops = await serverOps(server.url);
+        const ops = await serverOps(server);
         assert.equal(ops.length, 1);
         assert.equal(ops[0].set.customer_name, '何先生');
       } finally {
@@ -215,7 +207,7 @@ describe('sync between tablets', () => {
       const ctx = await browser.newContext({ locale: 'zh-CN' });
       const page = await ctx.newPage();
       try {
-        await openApp(page, server.url);
+        await openSignedIn(page, server, 'zhang.wei');
         await synced(page);
         // Offline, the tablet's clock jumps 3 hours ahead; a complaint taken now
         // is stamped in the future.
@@ -227,13 +219,13 @@ describe('sync between tablets', () => {
         await ctx.setOffline(false);
         await page.getByTestId('sync-now').click();
         await page.getByTestId('sync-refused').getByText('1 条修改被服务器拒绝').waitFor();
-        assert.equal((await serverOps(server.url)).length, 0);
+        assert.equal((await serverOps(server)).length, 0);
 
         // The queue is not blocked: the next complaint goes through (the
         // device now corrects its clock by the server's).
         await create(page, server.url, { ...X, 投诉顾客姓名: '许女士', 联系电话: '13899990000' });
         await syncNow(page);
-        assert.deepEqual((await serverOps(server.url)).map((op) => op.set.customer_name), ['许女士']);
+        assert.deepEqual((await serverOps(server)).map((op) => op.set.customer_name), ['许女士']);
 
         // An edit of the refused complaint waits for its creation instead of being refused.
         await page.locator('.complaint-card', { hasText: '宋先生' }).click();
@@ -250,7 +242,7 @@ describe('sync between tablets', () => {
         await refused.getByRole('button', { name: '重新提交' }).click();
         await refused.waitFor({ state: 'detached' });
         await syncNow(page);
-        const ops = await serverOps(server.url);
+        const ops = await serverOps(server);
         assert.deepEqual(ops.map((op) => op.set.customer_name).filter(Boolean).sort(), ['宋先生', '许女士'].sort());
         assert.equal(ops.length, 3, 'the two creations and the edit');
         assert.equal(await page.getByTestId('sync-refused').count(), 0);

@@ -1,9 +1,11 @@
-//! The typed REST client: the only place in the app that talks HTTP.
+//! The typed REST client: the only place in the app that talks HTTP. Every
+//! call but sign-in carries the session's bearer token.
 
+use complaints_domain::session::Session;
 use complaints_domain::sync::{PullResponse, PushRequest, PushResponse};
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a call to the server did not give an answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -18,6 +20,9 @@ pub enum ApiError {
         code: String,
         message: String,
     },
+    /// Too many failed sign-ins: try again after this many seconds.
+    #[error("rate limited for {0} s")]
+    RateLimited(u64),
     /// The answer could not be read.
     #[error("unreadable answer: {0}")]
     Decode(String),
@@ -35,14 +40,22 @@ struct ErrorDetail {
     message: String,
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// The answer's body as text, or why the server refused (one function for
+/// every call, so the error reading is in the app once).
+async fn text_of(response: Response) -> Result<String, ApiError> {
+    let status = response.status();
     if response.ok() {
         return response
-            .json::<T>()
+            .text()
             .await
             .map_err(|e| ApiError::Decode(e.to_string()));
     }
-    let status = response.status();
+    if status == 429 {
+        let wait = response.headers().get("retry-after");
+        return Err(ApiError::RateLimited(
+            wait.and_then(|s| s.trim().parse().ok()).unwrap_or(60),
+        ));
+    }
     let (code, message) = match response.json::<ErrorBody>().await {
         Ok(body) => (body.error.code, body.error.message),
         Err(_) => (String::from("http_error"), response.status_text()),
@@ -54,10 +67,34 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     })
 }
 
-/// Sends local operations: `POST /api/v1/sync/push`.
-pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
-    let response = Request::post("/api/v1/sync/push")
-        .json(request)
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let text = text_of(response).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    match token {
+        "" => builder,
+        token => builder.header("Authorization", &format!("Bearer {token}")),
+    }
+}
+
+/// Sends a request, with the session's token when there is one.
+async fn send(builder: RequestBuilder, token: &str) -> Result<Response, ApiError> {
+    authed(builder, token)
+        .send()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))
+}
+
+/// POSTs `body` as JSON and reads the answer.
+async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    token: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let response = authed(Request::post(path), token)
+        .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?
         .send()
         .await
@@ -65,30 +102,71 @@ pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
     read(response).await
 }
 
-/// Fetches the operations after `cursor`: `GET /api/v1/sync/pull`.
-pub async fn pull(cursor: &str, device: &str, limit: u32) -> Result<PullResponse, ApiError> {
-    let limit = limit.to_string();
-    let response = Request::get("/api/v1/sync/pull")
-        .query([
-            ("after", cursor),
-            ("device", device),
-            ("limit", limit.as_str()),
-        ])
+/// Signs in: `POST /api/v1/auth/login` (the one call without a token).
+/// Returns the session and the answer's text (kept as it is on the device).
+pub async fn login(
+    username: &str,
+    password: &str,
+    device: &str,
+) -> Result<(Session, String), ApiError> {
+    // JSON strings through the value printer the app already has.
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    let body = format!(
+        r#"{{"username":{},"password":{},"device":{}}}"#,
+        text(username),
+        text(password),
+        text(device)
+    );
+    let response = Request::post("/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .body(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?
         .send()
         .await
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-    read(response).await
+    let text = text_of(response).await?;
+    serde_json::from_str(&text)
+        .ok()
+        .as_ref()
+        .and_then(Session::from_json)
+        .map(|session| (session, text))
+        .ok_or_else(|| ApiError::Decode("not a login answer".into()))
+}
+
+/// Ends the session on the server: `POST /api/v1/auth/logout`.
+pub async fn logout(token: &str) -> Result<(), ApiError> {
+    text_of(send(Request::post("/api/v1/auth/logout"), token).await?)
+        .await
+        .map(|_| ())
+}
+
+/// Sends local operations: `POST /api/v1/sync/push`.
+pub async fn push(token: &str, request: &PushRequest) -> Result<PushResponse, ApiError> {
+    post("/api/v1/sync/push", token, request).await
+}
+
+/// Fetches the operations after `cursor`: `GET /api/v1/sync/pull`.
+pub async fn pull(
+    token: &str,
+    cursor: &str,
+    device: &str,
+    limit: u32,
+) -> Result<PullResponse, ApiError> {
+    let limit = limit.to_string();
+    let request = Request::get("/api/v1/sync/pull").query([
+        ("after", cursor),
+        ("device", device),
+        ("limit", limit.as_str()),
+    ]);
+    read(send(request, token).await?).await
 }
 
 /// The risk rules' configuration: `GET /api/v1/config`.
-pub async fn risk_config() -> Result<complaints_domain::risk::RiskConfig, ApiError> {
+pub async fn risk_config(token: &str) -> Result<complaints_domain::risk::RiskConfig, ApiError> {
     #[derive(Deserialize)]
     struct Config {
         risk: complaints_domain::risk::RiskConfig,
     }
-    let response = Request::get("/api/v1/config")
-        .send()
-        .await
-        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+    let response = send(Request::get("/api/v1/config"), token).await?;
     read::<Config>(response).await.map(|c| c.risk)
 }

@@ -1,10 +1,11 @@
-//! The app shell: state, top bar and routes.
+//! The app shell: state, top bar and routes; the sign-in page instead of
+//! any route while there is no valid session (the bars hide themselves).
 
 use leptos::prelude::*;
 
 use crate::components::{SyncBar, TopBar};
-use crate::i18n::Text;
-use crate::pages::{DetailPage, IntakePage, ListPage};
+use crate::i18n::{tr, Text};
+use crate::pages::{DetailPage, IntakePage, ListPage, SignInPage};
 use crate::router::{provide_nav, Page};
 use crate::state::provide_app_state;
 
@@ -12,17 +13,19 @@ use crate::state::provide_app_state;
 pub fn App() -> impl IntoView {
     let state = provide_app_state();
     let nav = provide_nav();
+    let signed_in = Memo::new(move |_| state.auth.with(|a| a.session().is_some()));
     view! {
         <TopBar/>
         <SyncBar/>
         <main>
             {move || match nav.page.get() {
+                _ if !signed_in.get() => view! { <SignInPage/> }.into_any(),
                 Page::List => view! { <ListPage attention=false/> }.into_any(),
                 Page::Attention => view! { <ListPage attention=true/> }.into_any(),
                 Page::New => view! { <IntakePage/> }.into_any(),
                 Page::Detail(id) => view! { <DetailPage id/> }.into_any(),
                 Page::NotFound => {
-                    view! { <p class="notice notice--error">{move || Text::NotFound.get(state.lang.get())}</p> }.into_any()
+                    view! { <p class="notice notice--error">{tr(state.lang, Text::NotFound)}</p> }.into_any()
                 }
             }}
         </main>

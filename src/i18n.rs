@@ -4,6 +4,23 @@
 //! from the shared crate's labels; this table holds only the app's chrome.
 
 use complaints_domain::Lang;
+use leptos::prelude::{Get, RwSignal};
+
+/// `text` in the current language, as a view or attribute that follows it.
+/// Every use is the same closure type, so the rendering code for it is in the
+/// app once (a closure per use costs a copy each).
+pub fn tr(lang: RwSignal<Lang>, text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync {
+    move || text.get(lang.get())
+}
+
+/// Like [`tr`], for a text given in both languages.
+pub fn tr2(
+    lang: RwSignal<Lang>,
+    zh: &'static str,
+    en: &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync {
+    move || lang.get().pick(zh, en)
+}
 
 /// A piece of UI text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

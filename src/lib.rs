@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod pages;
 pub mod platform;
 pub mod router;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod sync;
@@ -22,5 +23,3 @@ pub fn start() {
     platform::register_service_worker();
     leptos::mount::mount_to_body(app::App);
 }
-
-pub mod bench;

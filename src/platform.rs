@@ -78,6 +78,44 @@ pub fn confirm(message: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Starts the app again with `mark` as the address's fragment (`#mark`),
+/// for the new start to read ([`take_mark`]).
+pub fn restart(mark: &str) {
+    if let Some(w) = window() {
+        let _ = w.location().set_hash(mark);
+        let _ = w.location().reload();
+    }
+}
+
+/// The fragment a [`restart`] left (`None` without one), removed from the
+/// address.
+pub fn take_mark() -> Option<String> {
+    let w = window()?;
+    let hash = w.location().hash().ok().filter(|h| h.len() > 1)?;
+    let path = w.location().pathname().ok()?;
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    Some(hash[1..].to_string())
+}
+
+/// Starts the app again: reloads the page.
+pub fn reload() {
+    if let Some(w) = window() {
+        let _ = w.location().reload();
+    }
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Milliseconds since the page started (for progress and timings).
 pub fn now_ms() -> f64 {
     window()

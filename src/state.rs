@@ -10,6 +10,7 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 use complaints_domain::handling::{record_status_change, Actor, HandlingError};
 use complaints_domain::risk::RiskConfig;
+use complaints_domain::session::{Session, SignInNotice, Validity};
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::sync::{
     choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
@@ -35,14 +36,30 @@ pub const INTAKE_DRAFT: &str = "intake";
 const DEVICE_SETTING: &str = "device";
 const DEFAULTS_SETTING: &str = "intake_defaults";
 const CLOCK_SETTING: &str = "hlc";
-const OFFSET_SETTING: &str = "clock_offset_ms";
+pub(crate) const OFFSET_SETTING: &str = "clock_offset_ms";
 const RISK_SETTING: &str = "risk_config";
+/// The signed-in session (the login answer), kept for offline use.
+pub(crate) const SESSION_SETTING: &str = "session";
+/// The username whose data this device holds (kept after the session ends).
+pub(crate) const OWNER_SETTING: &str = "owner";
+/// The settings that are the device's, not a user's: kept when another
+/// user's data is removed (with the case number counters, `case_seq:…`).
+pub(crate) const DEVICE_SETTINGS: &[&str] = &[
+    DEVICE_SETTING,
+    CLOCK_SETTING,
+    OFFSET_SETTING,
+    RISK_SETTING,
+    ADOPTED_SETTING,
+    complaints_domain::store::OUTBOX_SEQ_SETTING,
+];
+/// The mark of a start after signing out (the sign-in page says so).
+pub(crate) const SIGNED_OUT: &str = "signed-out";
 /// Set once complaints saved before sync existed have been given operations.
 const ADOPTED_SETTING: &str = "adopted_unsynced";
 
 /// Reads a stored setting. Through text rather than `serde_json::from_value`,
 /// so each type has one deserialiser in the app (the one sync also uses).
-fn from_setting<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
+pub(crate) fn from_setting<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
     serde_json::from_str(&v.to_string()).ok()
 }
 
@@ -114,6 +131,25 @@ impl SaveError {
     }
 }
 
+/// Who is signed in on this device, or why nobody is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// Signed in: the app shows.
+    In(Session),
+    /// Signed out: the sign-in page shows, and says why when there is a reason.
+    Out(Option<SignInNotice>),
+}
+
+impl Auth {
+    /// The session, when signed in.
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            Auth::In(session) => Some(session),
+            Auth::Out(_) => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub lang: RwSignal<Lang>,
@@ -134,6 +170,11 @@ pub struct AppState {
     pub risk_config: RwSignal<RiskConfig>,
     /// What the user sees of sync.
     pub sync: SyncStatus,
+    /// Who is signed in, or why nobody is (one signal: every signal type
+    /// costs the download a copy of the reactive code).
+    pub auth: RwSignal<Auth>,
+    /// The username whose data this device holds ("" for nobody's).
+    pub(crate) owner: StoredValue<String>,
     pub(crate) scheduler: StoredValue<Scheduler, LocalStorage>,
     store: StoredValue<Option<Rc<IdbStore>>, LocalStorage>,
     device: StoredValue<Option<Device>>,
@@ -155,6 +196,8 @@ pub fn provide_app_state() -> AppState {
         now: RwSignal::new(Utc::now()),
         risk_config: RwSignal::new(RiskConfig::default()),
         sync: SyncStatus::new(),
+        auth: RwSignal::new(Auth::Out(None)),
+        owner: StoredValue::new(String::new()),
         scheduler: StoredValue::new_local(Scheduler::default()),
         store: StoredValue::new_local(None),
         device: StoredValue::new(None),
@@ -163,6 +206,9 @@ pub fn provide_app_state() -> AppState {
     };
     provide_context(state);
     platform::remember_lang(state.lang.get_untracked());
+    if platform::take_mark().as_deref() == Some(SIGNED_OUT) {
+        state.auth.set(Auth::Out(Some(SignInNotice::SignedOut)));
+    }
 
     let online = state.online;
     let on = window_event_listener(leptos::ev::online, move |_| {
@@ -171,7 +217,10 @@ pub fn provide_app_state() -> AppState {
     });
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
     let tick = set_interval_with_handle(
-        move || state.now.set(state.clock_now()),
+        move || {
+            state.now.set(state.clock_now());
+            state.session_valid();
+        },
         std::time::Duration::from_secs(30),
     )
     .ok();
@@ -188,7 +237,12 @@ pub fn provide_app_state() -> AppState {
             Ok(()) => {
                 state.boot.set(Boot::Ready);
                 state.refresh_outbox().await;
-                listen_for_changes(move || {
+                listen_for_changes(move |message| {
+                    if message == crate::sync::SESSION_CHANGED {
+                        // Another tab signed in, out, or removed the data.
+                        platform::reload();
+                        return;
+                    }
                     spawn_local(async move {
                         if let Err(e) = state.reload().await {
                             platform::log_error(
@@ -262,10 +316,97 @@ impl AppState {
                 self.risk_config.set(config);
             }
         }
+        self.owner.set_value(
+            store
+                .get_setting(OWNER_SETTING)
+                .await?
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        );
         self.device.set_value(Some(device));
         self.store.set_value(Some(store.clone()));
         self.adopt_unsynced(&store).await?;
-        self.reload().await
+        self.reload().await?;
+        if let Some(session) = store
+            .get_setting(SESSION_SETTING)
+            .await?
+            .as_ref()
+            .and_then(Session::from_json)
+        {
+            self.resume(session);
+        }
+        Ok(())
+    }
+
+    /// Takes up the session kept on the device, unless its time is up.
+    fn resume(&self, session: Session) {
+        self.auth.set(Auth::In(session));
+        if self.session_valid() {
+            self.apply_session_defaults();
+        }
+    }
+
+    /// Whether the session is valid now; when its time is up, it ends (the
+    /// sign-in page says so) and the device's data stays. The time is the
+    /// device's clock corrected by the server's, and never before the
+    /// device's hybrid clock (a clock set back does not extend a session; as
+    /// that clock may run up to `MAX_CLOCK_AHEAD_MS` ahead after seeing
+    /// another device's stamps, a session can end that much early).
+    pub fn session_valid(&self) -> bool {
+        let validity = self.auth.with_untracked(|a| {
+            a.session().map(|s| {
+                let seen = self.clock.with_value(|c| c.last().wall_ms) as i64;
+                s.validity(js_sys::Date::now() as i64, self.offset_ms.get_value(), seen)
+            })
+        });
+        match validity {
+            Some(Validity::Valid { .. }) => true,
+            Some(Validity::Expired) => {
+                self.end_session(SignInNotice::Expired);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Ends the session (expired, or refused by the server): the sign-in
+    /// page shows `why`. Nothing of the device's data is touched.
+    pub(crate) fn end_session(&self, why: SignInNotice) {
+        self.auth.set(Auth::Out(Some(why)));
+        if why != SignInNotice::Expired {
+            // The token is worthless; the expired one stays so a reload still
+            // says why sign-in is asked for.
+            if let Some(store) = self.store.get_value() {
+                spawn_local(async move {
+                    let _ = store
+                        .set_setting(SESSION_SETTING, serde_json::Value::Null)
+                        .await;
+                });
+            }
+        }
+    }
+
+    /// The session's token, while it is valid.
+    pub(crate) fn token(&self) -> Option<String> {
+        self.auth
+            .with_untracked(|a| a.session().map(|s| s.token.clone()))
+    }
+
+    /// The intake form starts in the user's branch, handled by them.
+    pub(crate) fn apply_session_defaults(&self) {
+        let Some(session) = self.auth.with_untracked(|a| a.session().cloned()) else {
+            return;
+        };
+        self.defaults.update(|d| {
+            let branch = session.intake_branch(&d.branch_code).unwrap_or_default();
+            if branch != d.branch_code {
+                d.branch_code = branch;
+                d.branch_name.clear();
+            }
+            if d.handler.trim().is_empty() {
+                d.handler = session.user.display_name.clone();
+            }
+        });
     }
 
     /// Gives complaints saved before this device synced (app version 1) their
@@ -310,12 +451,13 @@ impl AppState {
         DateTime::from_timestamp_millis(self.now_ms() as i64).unwrap_or_else(Utc::now)
     }
 
-    /// Who acts on this device: the handler name last used here (sign-in
-    /// will name the user), and the device.
+    /// Who acts on this device: the signed-in user's name, and the device.
     pub fn actor(&self) -> Actor {
-        let name = self
-            .defaults
-            .with_untracked(|d| d.handler.trim().to_string());
+        let name = self.auth.with_untracked(|a| {
+            a.session()
+                .map(|s| s.user.display_name.trim().to_string())
+                .unwrap_or_default()
+        });
         let device = self.device_id();
         let name = if name.is_empty() {
             let tag = self
@@ -347,7 +489,8 @@ impl AppState {
     /// Fetches the risk rules' configuration when the server can be reached,
     /// and keeps it on the device.
     pub async fn refresh_risk_config(&self) {
-        let Ok(config) = crate::api::risk_config().await else {
+        let Some(token) = self.token() else { return };
+        let Ok(config) = crate::api::risk_config(&token).await else {
             return;
         };
         if let Some(store) = self.store.get_value() {
@@ -397,7 +540,9 @@ impl AppState {
         let hlc = clock.tick(now);
         self.clock.set_value(clock);
         Stamp {
-            user: None,
+            user: self
+                .auth
+                .with_untracked(|a| a.session().map(|s| s.user.username.clone())),
             op_id: self.stamp_id(),
             hlc,
             device: self.device_id(),

@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use complaints_domain::session::SignInNotice;
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::sync::{Outcome, PushRequest, RejectCode, CREATED_AT, MAX_PUSH_OPS};
 use complaints_domain::{Lang, OutboxEntry};
@@ -26,6 +27,9 @@ use crate::platform;
 use crate::state::AppState;
 
 const LOCK_NAME: &str = "complaint-desk-sync";
+/// The message other tabs get when this one signed in or out, or removed
+/// the device's data: they start again.
+pub const SESSION_CHANGED: &str = "session";
 const CHANNEL_NAME: &str = "complaint-desk";
 const PULL_PAGE: u32 = 1000;
 const PUSH_BATCH: usize = 500;
@@ -103,6 +107,8 @@ pub struct Scheduler {
     due_at: f64,
     failures: u32,
     again: bool,
+    /// Signing out is under way (see `AppState::sign_out`).
+    pub(crate) signing_out: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,10 +132,19 @@ impl From<complaints_domain::StoreError> for Failure {
 }
 
 impl Failure {
+    /// Why the session is over, when the server said so.
+    fn ends_session(&self) -> Option<SignInNotice> {
+        match self {
+            Failure::Api(ApiError::Status { code, .. }) => SignInNotice::from_auth_code(code),
+            _ => None,
+        }
+    }
+
     fn problem(&self) -> SyncProblem {
         match self {
             Failure::Api(ApiError::Unreachable(_)) => SyncProblem::Unreachable,
             Failure::Api(ApiError::Status { status, .. }) => SyncProblem::Server(*status),
+            Failure::Api(ApiError::RateLimited(_)) => SyncProblem::Server(429),
             Failure::Api(ApiError::Decode(_)) => SyncProblem::Server(200),
             Failure::Store(_) => SyncProblem::Storage,
         }
@@ -207,15 +222,22 @@ fn channel() -> Option<web_sys::BroadcastChannel> {
 
 /// Tells the other tabs that the data changed.
 pub fn broadcast_changed() {
+    broadcast("changed");
+}
+
+/// Tells the other tabs `message`.
+pub fn broadcast(message: &str) {
     if let Some(channel) = channel() {
-        let _ = channel.post_message(&"changed".into());
+        let _ = channel.post_message(&message.into());
     }
 }
 
-/// Calls `on_change` whenever another tab says the data changed.
-pub fn listen_for_changes(on_change: impl Fn() + 'static) {
+/// Calls `on_change` with the message whenever another tab says something.
+pub fn listen_for_changes(on_change: impl Fn(String) + 'static) {
     let Some(channel) = channel() else { return };
-    let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| on_change());
+    let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        on_change(e.data().as_string().unwrap_or_default())
+    });
     channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // Lives as long as the page.
     handler.forget();
@@ -250,6 +272,15 @@ impl AppState {
         });
     }
 
+    /// Drops any sync asked for (the device's data is about to go).
+    pub(crate) fn cancel_sync(self) {
+        self.scheduler.update_value(|s| {
+            if let Some(timer) = s.timer.take() {
+                timer.clear();
+            }
+        });
+    }
+
     /// Asks for a sync soon after a local write.
     pub fn changed_locally(self) {
         broadcast_changed();
@@ -263,7 +294,7 @@ impl AppState {
             self.scheduler.update_value(|s| s.again = true);
             return;
         }
-        if self.store_handle().is_none() {
+        if self.store_handle().is_none() || !self.session_valid() {
             return;
         }
         self.sync.running.set(true);
@@ -282,6 +313,11 @@ impl AppState {
                 self.sync.last_success.set(Some(Utc::now()));
                 self.scheduler.update_value(|s| s.failures = 0);
                 self.request_sync(PERIOD);
+            }
+            Some(Err(failure)) if failure.ends_session().is_some() => {
+                // The server no longer takes this session: sign in again
+                // (the device's data and queue stay).
+                self.end_session(failure.ends_session().unwrap_or(SignInNotice::Ended));
             }
             Some(Err(failure)) => {
                 platform::log_error("sync failed", &failure.to_string());
@@ -326,6 +362,7 @@ impl AppState {
                     "not open".into(),
                 )))?;
         let device = self.device_id();
+        let token = self.token().unwrap_or_default();
 
         // Push: every waiting operation, in batches; each gets its own answer.
         // An edit refused as `unknown_record` while its record's creation is
@@ -343,10 +380,13 @@ impl AppState {
             .map(|e| e.op)
             .collect();
         for batch in waiting.chunks(PUSH_BATCH) {
-            let response = api::push(&PushRequest {
-                device: device.clone(),
-                ops: batch.to_vec(),
-            })
+            let response = api::push(
+                &token,
+                &PushRequest {
+                    device: device.clone(),
+                    ops: batch.to_vec(),
+                },
+            )
             .await?;
             self.observe_server_time(response.server_time);
             let mut accepted = Vec::new();
@@ -375,8 +415,15 @@ impl AppState {
         let mut cursor = store.sync_cursor().await?;
         let mut received: u64 = 0;
         let mut changed: Vec<String> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
         loop {
-            let page = api::pull(&cursor, &device, PULL_PAGE).await?;
+            let page = api::pull(&token, &cursor, &device, PULL_PAGE).await?;
+            if !page.removed.is_empty() {
+                // Moved to a branch outside the user's scope: gone from here,
+                // before the page's cursor is stored (so a crash repeats it).
+                store.remove_records(&page.removed).await?;
+                removed.extend(page.removed.iter().cloned());
+            }
             self.observe_server_time(page.server_time);
             for op in &page.ops {
                 self.observe_stamp(op.hlc);
@@ -408,6 +455,11 @@ impl AppState {
                     }
                 }
             }
+            broadcast_changed();
+        }
+        if !removed.is_empty() {
+            self.complaints
+                .update(|list| list.retain(|c| !removed.contains(&c.id)));
             broadcast_changed();
         }
         Ok(())

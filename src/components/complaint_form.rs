@@ -319,7 +319,7 @@ pub fn ComplaintFormView(
         }
     };
     view! {
-        <div inner_html=move || html.get() on:input=on_input on:change=move |ev| { on_input(ev.clone()); touch(ev) }
+        <div inner_html={Signal::derive(move || html.get())} on:input=on_input on:change=move |ev| { on_input(ev.clone()); touch(ev) }
             on:focusout=move |ev: leptos::ev::FocusEvent| touch(ev.into())></div>
     }
 }

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use complaints_domain::validate::has_errors;
-use complaints_domain::{ComplaintForm, Issue};
+use complaints_domain::{Complaint, ComplaintForm, Issue};
 use futures::lock::Mutex;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -94,7 +94,7 @@ impl DraftWriter {
 
     /// Runs the final save after every pending draft write; once it succeeds
     /// no further draft is written by this writer.
-    async fn finish<T, E>(&self, save: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+    async fn finish(&self, save: SaveFuture) -> Result<Complaint, SaveError> {
         let _turn = self.gate.lock().await;
         let result = save.await;
         if result.is_ok() {
@@ -113,6 +113,9 @@ impl DraftWriter {
         self.status.set(DraftStatus::Idle);
     }
 }
+
+/// Saving a form: the store call, boxed (see [`FormDraft::save`]).
+pub type SaveFuture = std::pin::Pin<Box<dyn Future<Output = Result<Complaint, SaveError>>>>;
 
 /// A complaint form being edited: its text, problems, notice and draft.
 #[derive(Clone, Copy)]
@@ -199,11 +202,13 @@ impl FormDraft {
 
     /// Saves the form with `save` once it has no errors and every pending draft
     /// write is done; shows what happened. `Some` with the saved value on success.
-    pub async fn save<T, F, Fut>(self, save: F) -> Option<T>
-    where
-        F: FnOnce(ComplaintForm) -> Fut,
-        Fut: Future<Output = Result<T, SaveError>>,
-    {
+    ///
+    /// `save` is boxed: this runs for intake and for edits alike, and a
+    /// generic one would be in the app twice.
+    pub async fn save(
+        self,
+        save: Box<dyn FnOnce(ComplaintForm) -> SaveFuture>,
+    ) -> Option<Complaint> {
         self.submitted.set(true);
         if has_errors(&self.issues.get_untracked()) {
             self.show_errors();

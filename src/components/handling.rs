@@ -178,7 +178,7 @@ pub fn RiskAndVehicle(
         let lang = lang.get();
         warnings.with(|w| risk_html(w, lang)) + &others.with(|o| same_vehicle_html(o, lang, offset))
     };
-    view! { <div inner_html=html on:click=move |ev| { follow_link(&ev); }></div> }
+    view! { <div inner_html={Signal::derive(html)} on:click=move |ev| { follow_link(&ev); }></div> }
 }
 
 /// On intake, in the bar at the bottom that is always in view: one line
@@ -221,7 +221,7 @@ pub fn IntakeAlerts(
     view! {
         <details class="intake-alerts" data-testid="intake-alerts" hidden=move || line().is_empty()>
             <summary>{line}</summary>
-            <div class="intake-alerts__body" inner_html=body on:click=move |ev| { follow_link(&ev); }></div>
+            <div class="intake-alerts__body" inner_html={Signal::derive(body)} on:click=move |ev| { follow_link(&ev); }></div>
         </details>
     }
 }
@@ -494,7 +494,7 @@ fn form_html(shape: &FormShape, kind: EntryKind, text: &str, at: &str, lang: Lan
 }
 
 /// The value of the form control named `name` ("" when absent).
-fn control_value(form: &web_sys::Element, name: &str) -> String {
+pub fn control_value(form: &web_sys::Element, name: &str) -> String {
     form.query_selector(&format!("[name={name}]"))
         .ok()
         .flatten()
@@ -764,15 +764,15 @@ pub fn HandlingPanel(id: String) -> impl IntoView {
 
     view! {
         <section class="handling" data-testid="handling" on:click=on_click>
-            <div inner_html=facts></div>
+            <div inner_html={Signal::derive(facts)}></div>
             <div class="handling__cols">
                 <div class="panel">
-                    <h2>{move || lang.get().pick("处理记录", "Timeline")}</h2>
-                    <div inner_html=timeline></div>
-                    <form class="entry-form" novalidate on:submit=|ev| ev.prevent_default() data-testid="entry-form" inner_html=form></form>
-                    <div inner_html=form_error></div>
+                    <h2>{crate::i18n::tr2(lang, "处理记录", "Timeline")}</h2>
+                    <div inner_html={Signal::derive(timeline)}></div>
+                    <form class="entry-form" novalidate on:submit=|ev| ev.prevent_default() data-testid="entry-form" inner_html={Signal::derive(form)}></form>
+                    <div inner_html={Signal::derive(form_error)}></div>
                 </div>
-                <div class="panel" inner_html=side></div>
+                <div class="panel" inner_html={Signal::derive(side)}></div>
             </div>
         </section>
     }

@@ -10,10 +10,10 @@ mod topbar;
 pub use complaint_form::{ComplaintFormView, FormSection};
 pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
 pub use handling::{
-    clock_html, code_labels, esc, follow_link, options_html, HandlingPanel, IntakeAlerts,
-    RiskAndVehicle,
+    clock_html, code_labels, control_value, esc, follow_link, options_html, HandlingPanel,
+    IntakeAlerts, RiskAndVehicle,
 };
-pub use record_sync::{show_value, RecordSyncPanel};
+pub use record_sync::{show_value, use_record_state, RecordHistory, RecordSyncPanel};
 pub use sync_bar::SyncBar;
 pub use topbar::TopBar;
 

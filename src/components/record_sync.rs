@@ -1,9 +1,13 @@
 //! A record's sync situation, shown on the record: fields two devices changed
 //! at the same time (both values, who and when, and a button to use either),
-//! and local changes the server refused (the reason, discard, apply again).
+//! local changes the server refused (the reason, discard, apply again), and
+//! the record's history: who changed which field, when, on which device.
 
 use chrono::DateTime;
-use complaints_domain::sync::{RecordState, RejectCode, Version};
+use complaints_domain::handling::EntryKind;
+use complaints_domain::sync::{
+    Hlc, OpMeta, RecordState, RejectCode, Version, CREATED_AT, STEP_PREFIX, TIMELINE_PREFIX,
+};
 use complaints_domain::timefmt;
 use complaints_domain::{
     Category, Channel, Cny, Complaint, Field, Labelled, Lang, Nature, OutboxEntry, Status,
@@ -53,29 +57,106 @@ fn field_label(key: &str, lang: Lang) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// Who made an operation, on which device, and when: "zhang.wei · 本机 ·
+/// 2026-11-23 09:30:05" (operations from before sign-in name no user).
+fn who(meta: &OpMeta, my_device: &str, lang: Lang) -> String {
+    let device = if meta.device == my_device {
+        lang.pick("本机", "this device").to_string()
+    } else {
+        format!(
+            "{} {}",
+            lang.pick("设备", "device"),
+            meta.device.chars().take(8).collect::<String>()
+        )
+    };
+    let when = DateTime::from_timestamp_millis(meta.hlc.wall_ms as i64)
+        .map(|t| {
+            timefmt::date_time_seconds(t.with_timezone(&platform::local_offset()).naive_local())
+        })
+        .unwrap_or_default();
+    format!(
+        "{} · {device} · {when}",
+        meta.user.as_deref().unwrap_or("—")
+    )
+}
+
 fn author(state: &RecordState, v: &Version, my_device: &str, lang: Lang) -> String {
-    match state.author(v) {
-        Some(meta) => {
-            let who = if meta.device == my_device {
-                lang.pick("本机", "this device").to_string()
-            } else {
-                format!(
-                    "{} {}",
-                    lang.pick("设备", "device"),
-                    meta.device.chars().take(8).collect::<String>()
-                )
-            };
-            let when = DateTime::from_timestamp_millis(meta.hlc.wall_ms as i64)
-                .map(|t| {
-                    timefmt::date_time_seconds(
-                        t.with_timezone(&platform::local_offset()).naive_local(),
-                    )
-                })
-                .unwrap_or_default();
-            format!("{who} · {when}")
+    state
+        .author(v)
+        .map(|meta| who(meta, my_device, lang))
+        .unwrap_or_default()
+}
+
+/// A record's history, newest first: for every change, who made it, on
+/// which device, when, and each field it set with the value (a complaint's
+/// creation is one line; the 50 newest changes are shown).
+fn history_html(rs: &RecordState, me: &str, lang: Lang, open: bool) -> String {
+    let mut rows = String::new();
+    // Newest first, picked one by one (no sort to ship for 50 rows).
+    let mut below: Option<(Hlc, &str)> = None;
+    for _ in 0..50 {
+        let next = rs
+            .ops
+            .iter()
+            .map(|(id, meta)| ((meta.hlc, id.as_str()), meta))
+            .filter(|(key, _)| below.is_none_or(|b| *key < b))
+            .max_by_key(|(key, _)| *key);
+        let Some((key, meta)) = next else { break };
+        below = Some(key);
+        let id = key.1;
+        let mut what = String::new();
+        for (field, state) in &rs.fields {
+            for v in state
+                .heads
+                .iter()
+                .chain(&state.history)
+                .filter(|v| v.op == id)
+            {
+                if field == CREATED_AT {
+                    what = lang.pick("登记投诉", "Complaint taken in").into();
+                } else if rs
+                    .fields
+                    .get(CREATED_AT)
+                    .is_some_and(|c| c.heads.iter().any(|c| c.op == id))
+                {
+                    // A creation is one line, not thirty fields.
+                } else {
+                    let (label, value) = if let Some(n) = field.strip_prefix(STEP_PREFIX) {
+                        let done = if v.value.is_null() { "☐" } else { "☑" };
+                        (
+                            format!("{} {n}", lang.pick("步骤", "Step")),
+                            done.to_string(),
+                        )
+                    } else if field.starts_with(TIMELINE_PREFIX) {
+                        let kind = v.value["kind"].as_str().and_then(EntryKind::from_code);
+                        let kind = kind.map(|k| k.label(lang)).unwrap_or_default();
+                        (
+                            lang.pick("处理记录", "Timeline").to_string(),
+                            kind.to_string(),
+                        )
+                    } else {
+                        (field_label(field, lang), show_value(field, &v.value, lang))
+                    };
+                    if !what.is_empty() {
+                        what += lang.pick("；", "; ");
+                    }
+                    what += &format!("{label}：{value}");
+                }
+            }
         }
-        None => String::new(),
+        rows += &format!(
+            r#"<li data-testid="history-entry" data-user="{}"><span class="history__who">{}</span> {}</li>"#,
+            esc(meta.user.as_deref().unwrap_or_default()),
+            esc(&who(meta, me, lang)),
+            esc(&what),
+        );
     }
+    format!(
+        r#"<details class="history" data-testid="history"{}><summary>{} ({})</summary><ol>{rows}</ol></details>"#,
+        if open { " open" } else { "" },
+        lang.pick("修改历史", "History"),
+        rs.ops.len()
+    )
 }
 
 /// The conflicts of a record: each field's values, who and when, with buttons.
@@ -174,26 +255,54 @@ fn refused_html(mine: &[OutboxEntry], lang: Lang) -> String {
     )
 }
 
+/// The sync state of complaint `id`, read again whenever `revision` changes
+/// (for [`RecordSyncPanel`] and [`RecordHistory`] alike).
+pub fn use_record_state(id: String, revision: Signal<u64>) -> RwSignal<Option<RecordState>> {
+    let state = use_app_state();
+    let record_state = RwSignal::new(None::<RecordState>);
+    Effect::new(move |_| {
+        revision.track();
+        let id = id.clone();
+        spawn_local(async move { record_state.set(state.record_state(&id).await) });
+    });
+    record_state
+}
+
+/// A record's history, collapsed: who changed which field, when, where.
+#[component]
+pub fn RecordHistory(record_state: RwSignal<Option<RecordState>>) -> impl IntoView {
+    let state = use_app_state();
+    // Whether the user opened it: a change arriving redraws it, still open.
+    let open = StoredValue::new(false);
+    let html = move || {
+        let lang = state.lang.get();
+        let me = state.device_id();
+        record_state.with(|rs| {
+            rs.as_ref()
+                .map(|rs| history_html(rs, &me, lang, open.get_value()))
+                .unwrap_or_default()
+        })
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if tapped(&ev, "summary").is_some() {
+            open.update_value(|o| *o = !*o);
+        }
+    };
+    view! { <div inner_html={Signal::derive(html)} on:click=on_click></div> }
+}
+
 /// Conflicts and refused changes of complaint `id`. `on_change` receives the
 /// complaint after the user settles something.
 #[component]
 pub fn RecordSyncPanel(
     id: String,
-    /// Changes whenever the record may have changed (re-reads its sync state).
-    revision: Signal<u64>,
+    /// The record's sync state, kept current ([`use_record_state`]).
+    record_state: RwSignal<Option<RecordState>>,
     on_change: Callback<Option<Complaint>>,
 ) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let record_id = StoredValue::new(id);
-    // Re-read the record's sync state whenever it may have changed.
-    let record_state = RwSignal::new(None::<RecordState>);
-    Effect::new(move |_| {
-        revision.track();
-        spawn_local(
-            async move { record_state.set(state.record_state(&record_id.get_value()).await) },
-        );
-    });
     let busy = RwSignal::new(false);
 
     let html = move || {
@@ -265,5 +374,5 @@ pub fn RecordSyncPanel(
         });
     };
 
-    view! { <div inner_html=html on:click=on_click></div> }
+    view! { <div inner_html={Signal::derive(html)} on:click=on_click></div> }
 }

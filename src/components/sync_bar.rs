@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use complaints_domain::timefmt;
 
-use super::handling::esc;
+use super::handling::{esc, tapped};
 use crate::i18n::Text;
 use crate::platform;
 use crate::state::use_app_state;
@@ -56,22 +56,35 @@ pub fn SyncBar() -> impl IntoView {
         }
         out
     };
-    let progress = move || {
-        let (done, total) = sync.progress.get().filter(|(_, total)| *total > 0)?;
-        Some(format!(
-            r#"<label class="syncbar__progress"><span>{} {done}/{total}</span><progress max="{total}" value="{done}" data-testid="sync-progress"></progress></label>"#,
-            Text::Receiving.get(lang.get())
-        ))
+    let html = move || {
+        let lang = lang.get();
+        let running = sync.running.get();
+        let button = format!(
+            r#"<button type="button" class="btn syncbar__button" data-testid="sync-now"{}>{}</button>"#,
+            if running { " disabled" } else { "" },
+            if running {
+                Text::Syncing
+            } else {
+                Text::SyncNow
+            }
+            .get(lang)
+        );
+        let progress = match sync.progress.get().filter(|(_, total)| *total > 0) {
+            Some((done, total)) => format!(
+                r#"<label class="syncbar__progress"><span>{} {done}/{total}</span><progress max="{total}" value="{done}" data-testid="sync-progress"></progress></label>"#,
+                Text::Receiving.get(lang)
+            ),
+            None => String::new(),
+        };
+        status() + &button + &progress
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if tapped(&ev, "[data-testid=sync-now]:not([disabled])").is_some() {
+            spawn_local(state.sync_now());
+        }
     };
     view! {
-        <div class="syncbar" role="status" aria-live="polite" data-testid="sync-bar">
-            <span class="syncbar__status" inner_html=status></span>
-            <button type="button" class="btn syncbar__button" data-testid="sync-now"
-                disabled=move || sync.running.get()
-                on:click=move |_| spawn_local(state.sync_now())>
-                {move || if sync.running.get() { Text::Syncing } else { Text::SyncNow }.get(lang.get())}
-            </button>
-            <span class="syncbar__progress-slot" inner_html=move || progress().unwrap_or_default()></span>
-        </div>
+        <div class="syncbar" role="status" aria-live="polite" data-testid="sync-bar"
+            inner_html={Signal::derive(html)} on:click=on_click></div>
     }
 }

@@ -10,10 +10,10 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    follow_link, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind,
-    RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
+    follow_link, use_record_state, ComplaintFormView, FormDraft, FormNotice, HandlingPanel,
+    NoticeKind, RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
 };
-use crate::i18n::Text;
+use crate::i18n::{tr2, Text};
 use crate::platform;
 use crate::state::{edit_draft_key, use_app_state, Boot};
 
@@ -106,7 +106,9 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         spawn_local(async move {
             let base = saved.get_untracked();
             if let Some(c) = draft
-                .save(|form| async move { state.save_edit(&base, &form).await })
+                .save(Box::new(move |form| {
+                    Box::pin(async move { state.save_edit(&base, &form).await })
+                }))
                 .await
             {
                 show(c, true);
@@ -135,6 +137,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
             .with(|cfg| warnings(&risk_input(&c, offset, same), cfg))
     });
 
+    let record_state = use_record_state(id.clone(), revision.into());
     let received = complaint.received_at.with_timezone(&offset).naive_local();
     let received = complaints_domain::timefmt::date_time(received);
     view! {
@@ -145,10 +148,10 @@ fn Editor(complaint: Complaint) -> impl IntoView {
             <span class="complaint-card__when">{move || format!("{} {}", Text::Received.get(lang.get()), received)}</span>
         </div>
         <FormNotice draft/>
-        <RecordSyncPanel id=id.clone() revision=revision.into() on_change/>
+        <RecordSyncPanel id=id.clone() record_state on_change/>
         <RiskAndVehicle warnings=risks others=Signal::derive(move || others.get().unwrap_or_default())/>
         <HandlingPanel id=id.clone()/>
-        <h2 class="form-title">{move || lang.get().pick("投诉处理表", "Complaint record")}</h2>
+        <h2 class="form-title">{tr2(lang, "投诉处理表", "Complaint record")}</h2>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()
                 case_number=complaint.case_number.clone()/>
@@ -156,5 +159,6 @@ fn Editor(complaint: Complaint) -> impl IntoView {
                 <SaveButton draft on_save=save/>
             </div>
         </form>
+        <RecordHistory record_state/>
     }
 }

@@ -12,7 +12,7 @@ use complaints_domain::search::same_vehicle;
 use crate::components::{
     ComplaintFormView, DraftStatus, FormDraft, FormNotice, IntakeAlerts, SaveButton,
 };
-use crate::i18n::Text;
+use crate::i18n::{tr, Text};
 use crate::platform;
 use crate::router::use_nav;
 use crate::state::{use_app_state, Boot, INTAKE_DRAFT};
@@ -54,7 +54,9 @@ pub fn IntakePage() -> impl IntoView {
     let save = move || {
         spawn_local(async move {
             if let Some(c) = draft
-                .save(|form| async move { state.save_new(&form).await })
+                .save(Box::new(move |form| {
+                    Box::pin(async move { state.save_new(&form).await })
+                }))
                 .await
             {
                 let message = match lang.get_untracked() {
@@ -93,7 +95,7 @@ pub fn IntakePage() -> impl IntoView {
     });
 
     view! {
-        <h1>{move || Text::NewComplaint.get(lang.get())}</h1>
+        <h1>{tr(lang, Text::NewComplaint)}</h1>
         <FormNotice draft/>
 
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="intake-form">
@@ -107,7 +109,7 @@ pub fn IntakePage() -> impl IntoView {
                         DraftStatus::Failed => Text::DraftSaveFailed.get(lang.get()),
                     }}
                 </span>
-                <button type="button" class="btn btn--danger" on:click=discard>{move || Text::Discard.get(lang.get())}</button>
+                <button type="button" class="btn btn--danger" on:click=discard>{tr(lang, Text::Discard)}</button>
                 <SaveButton draft on_save=save/>
             </div>
         </form>

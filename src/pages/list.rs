@@ -12,7 +12,7 @@ use complaints_domain::{Category, Channel, Complaint, Labelled, Lang, ListQuery,
 use leptos::prelude::*;
 
 use crate::components::{clock_html, code_labels, esc, follow_link, options_html};
-use crate::i18n::Text;
+use crate::i18n::{tr, Text};
 use crate::platform;
 use crate::state::{use_app_state, Boot};
 
@@ -77,14 +77,17 @@ pub fn ListPage(attention: bool) -> impl IntoView {
             return list;
         }
         let now = state.now.get();
-        let mut due: Vec<_> = list
-            .into_iter()
-            .filter_map(|c| {
-                let (clock, s) = most_urgent(&c, now)?;
-                s.needs_attention().then_some((clock.due, c))
-            })
-            .collect();
-        due.sort_by_key(|(due, _)| *due);
+        // Most urgent first, kept in order as they come (few are due at a
+        // time; a sort would ship one more copy of the sorting code).
+        let mut due: Vec<(chrono::DateTime<chrono::Utc>, Complaint)> = Vec::new();
+        for c in list {
+            if let Some((clock, s)) = most_urgent(&c, now) {
+                if s.needs_attention() {
+                    let at = due.partition_point(|(d, _)| *d <= clock.due);
+                    due.insert(at, (clock.due, c));
+                }
+            }
+        }
         due.into_iter().map(|(_, c)| c).collect()
     });
     // A cheap tablet cannot lay out thousands of cards: show a page, then more on request.
@@ -108,7 +111,7 @@ pub fn ListPage(attention: bool) -> impl IntoView {
             options_html(Some(all.get(lang)), list, &filters[i].get_untracked())
         };
         view! {
-            <select id=format!("filter-{i}") aria-label=move || all.get(lang.get()) inner_html=html
+            <select id=format!("filter-{i}") aria-label=move || all.get(lang.get()) inner_html={Signal::derive(html)}
                 on:change=move |ev| filters[i].set(event_target_value(&ev))></select>
         }
     };
@@ -126,7 +129,7 @@ pub fn ListPage(attention: bool) -> impl IntoView {
     };
 
     view! {
-        <h1>{move || if attention { Text::NeedsAttention } else { Text::Complaints }.get(lang.get())}</h1>
+        <h1>{tr(lang, if attention { Text::NeedsAttention } else { Text::Complaints })}</h1>
         {flash.map(|message| view! { <p class="notice notice--ok" role="status">{message}</p> })}
         {move || match state.boot.get() {
             Boot::Failed(_) => Some(view! { <p class="notice notice--error" role="alert">{Text::StorageFailed.get(lang.get())}</p> }),
@@ -142,8 +145,8 @@ pub fn ListPage(attention: bool) -> impl IntoView {
         }}
         <div class="toolbar" role="search">
             <div class="toolbar__search">
-                <label class="visually-hidden" for="search">{move || Text::Search.get(lang.get())}</label>
-                <input id="search" type="search" placeholder=move || Text::SearchPlaceholder.get(lang.get())
+                <label class="visually-hidden" for="search">{tr(lang, Text::Search)}</label>
+                <input id="search" type="search" placeholder=tr(lang, Text::SearchPlaceholder)
                     prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
             </div>
             {filter(0, Text::AllStatuses)}
@@ -173,7 +176,7 @@ pub fn ListPage(attention: bool) -> impl IntoView {
                 Some(m) => view! { <p class="empty">{m.get(lang)}</p> }.into_any(),
                 None => view! {
                     <p class="list-count">{count}</p>
-                    <ul class="complaint-list" data-testid="complaint-list" inner_html=cards
+                    <ul class="complaint-list" data-testid="complaint-list" inner_html={Signal::derive(cards)}
                         on:click=move |ev| { follow_link(&ev); }></ul>
                     {(more > 0).then(|| view! {
                         <p class="more">

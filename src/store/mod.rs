@@ -97,7 +97,91 @@ impl IdbStore {
             .with_on_upgrade_needed(|event, db| schema::upgrade(&db, event.old_version() as u32))
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open the local database: {e}")))?;
+        // Another tab deleting the database (signing out) must not wait for
+        // this connection: it closes itself when asked.
+        use indexed_db_futures::internals::SystemRepr;
+        db.as_sys()
+            .set_onversionchange(Some(&js_sys::Function::new_no_args("this.close()")));
         Ok(IdbStore { db })
+    }
+
+    /// Writes settings given as JSON text (as received, without a round
+    /// trip through a typed value), all or none.
+    pub async fn set_settings_text(&self, entries: &[(&str, String)]) -> Result<(), StoreError> {
+        let tx = self.writing(SETTINGS)?;
+        let os = tx.object_store(SETTINGS).map_err(backend)?;
+        for (key, json) in entries {
+            run(os.put(JsValue::from_str(json)).with_key(*key)).await?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    /// Removes one user's data: every complaint, sync state, queued change and
+    /// draft, and every setting but those named in `keep` and the case number
+    /// counters (`case_seq:…`), in one transaction.
+    pub async fn clear_user_data(&self, keep: &[&str]) -> Result<(), StoreError> {
+        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS, SETTINGS])?;
+        for store in [COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS] {
+            let os = tx.object_store(store).map_err(backend)?;
+            os.clear().map_err(backend)?.await.map_err(backend)?;
+        }
+        let settings = tx.object_store(SETTINGS).map_err(backend)?;
+        let keys: Vec<JsValue> = run(settings.get_all_keys::<JsValue>())
+            .await?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        for key in keys.iter().filter_map(JsValue::as_string) {
+            if !keep.contains(&key.as_str()) && !key.starts_with("case_seq:") {
+                run(settings.delete(key.as_str())).await?;
+            }
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    /// Closes this connection (the store is unusable afterwards), so that
+    /// the database can be deleted.
+    pub fn close_connection(&self) {
+        self.db.clone().close();
+    }
+
+    /// Removes complaints from the device, with everything about them: the
+    /// record, its sync state, its edit draft and its queued changes, in one
+    /// transaction (the server said they left the user's scope).
+    pub async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError> {
+        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS])?;
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
+        let values: Vec<JsValue> = run(outbox.get_all::<JsValue>())
+            .await?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        let mut deletes = Vec::new();
+        for value in &values {
+            if let Ok(entry) = decode::<OutboxEntry>("outbox", value) {
+                if ids.contains(&entry.op.record) {
+                    deletes.push(
+                        outbox
+                            .delete(entry.op.id.as_str())
+                            .primitive()
+                            .map_err(backend)?,
+                    );
+                }
+            }
+        }
+        for id in ids {
+            let draft = crate::state::edit_draft_key(id);
+            for (store, key) in [
+                (COMPLAINTS, id.as_str()),
+                (RECORD_STATES, id),
+                (DRAFTS, &draft),
+            ] {
+                let os = tx.object_store(store).map_err(backend)?;
+                deletes.push(os.delete(key).primitive().map_err(backend)?);
+            }
+        }
+        for delete in deletes {
+            delete.await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
     }
 
     /// Deletes the database `name` (tests start from a fresh one).

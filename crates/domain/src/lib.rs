@@ -32,6 +32,7 @@ pub mod money;
 pub mod phone;
 pub mod risk;
 pub mod search;
+pub mod session;
 pub mod sla;
 pub mod store;
 pub mod sync;

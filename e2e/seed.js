@@ -1,0 +1,129 @@
+// Seeding a tablet with many complaints, for the test and the benchmark that
+// need thousands (a push killed half way, the sync figures): written into the
+// app's IndexedDB from the page the way the app writes a new complaint — the
+// complaint, its sync state and its creation op queued with the next outbox
+// number, in one transaction each — and the device's clock kept. The app
+// ships no test hooks for this (every user would download them); the records
+// follow the app's storage format, so a change of that format shows up here
+// as records the app reports unreadable, or ops the server refuses.
+
+/**
+ * Generated complaint number `i` of `device` (the shared crate's
+ * `fixtures::generated`, in JavaScript): about 1.2 KB of JSON with Chinese
+ * text, filed under GZ00…GZ06 (an administrator's scope). Without `id` and
+ * `updated_at`: the fields a creation op sets.
+ */
+export function fixture(i, device) {
+  const NAMES = ['张伟', '王芳', '李娜', '刘洋', '陈静', '杨磊', '赵敏', '黄强'];
+  const MODELS = ['帕萨特', '途观L', '朗逸', '迈腾', '速腾'];
+  const FAULTS = [
+    '冷车启动时发动机异响，怠速抖动明显，已在本站检查两次未能解决。',
+    '变速箱换挡顿挫，二挡升三挡时有明显冲击感，顾客担心安全。',
+    '空调制冷效果差，出风口有异味，夏季无法正常使用。',
+    '销售顾问承诺的赠品未兑现，顾客多次致电无人回复。',
+    '更换的备件三天后再次损坏，怀疑为非原厂配件。',
+    '保养时间过长，等待超过四小时且未提前告知，服务态度差。',
+  ];
+  const CHANNELS = ['in_person', 'phone', 'letter_email', 'manufacturer', 'other_body'];
+  const CATEGORIES = ['S', 'SA', 'SQ', 'SP', 'OT'];
+  const NATURES = ['general', 'media', 'consumer_association', 'legal'];
+  const pad = (v, w) => String(v).padStart(w, '0');
+  const received = new Date(Date.UTC(2026, 0, 1, 8, 0, 0) + i * 37 * 60_000);
+  const at = received.toISOString().replace('.000Z', 'Z');
+  return {
+    case_number: `GZ${pad(i % 7, 2)}-${at.slice(0, 10).replaceAll('-', '')}-0G7K2M-${pad(i % 10_000, 4)}`,
+    oem_case_number: i % 4 === 0 ? `CAC-${pad(i, 8)}` : '',
+    branch_code: `GZ${pad(i % 7, 2)}`,
+    branch_name: `广州第${(i % 7) + 1}特约售后服务中心`,
+    received_at: at,
+    handler: NAMES[(i + 3) % NAMES.length],
+    customer_name: `${NAMES[i % NAMES.length]}${i}`,
+    phone: `139${pad(i, 8)}`,
+    customer_background: i % 9 === 0 ? '自媒体从业者' : '',
+    vin: '',
+    plate: `粤A${pad(i % 100_000, 5)}`,
+    vehicle_model: MODELS[i % MODELS.length],
+    mileage_km: 1_000 + ((i * 13) % 150_000),
+    purchase_date: `2024-${pad(1 + (i % 12), 2)}-${pad(1 + (i % 28), 2)}`,
+    channel: CHANNELS[i % CHANNELS.length],
+    location: '',
+    category: CATEGORIES[i % CATEGORIES.length],
+    content: `${FAULTS[i % FAULTS.length]}顾客表示：${MODELS[i % MODELS.length]}车辆近期多次出现同样问题，希望尽快给出明确答复和解决方案。编号${i}。`,
+    nature: NATURES[(i % 7) % NATURES.length],
+    demand: '尽快修复，并给予合理补偿',
+    repeat_repairs: i % 4,
+    compensation_requested: (i % 20) * 1_000 * 100, // fen
+    compensation_agreed: null,
+    tracking: '已联系顾客，安排技术经理复检车辆，等待厂家技术支持回复。',
+    final_result: '',
+    root_cause: '',
+    customer_satisfied: null,
+    status: 'on_going',
+    created_at: at,
+    created_on_device: device,
+  };
+}
+
+/** Runs in the page: writes complaints `first`…`first + n - 1`; resolves to the ms the writes took. */
+async function seedInPage(n, first, fixture) {
+  const OP_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+  const opId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => OP_ALPHABET[b & 31]).join('');
+  const request = (r) =>
+    new Promise((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  const done = (tx) =>
+    new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  const db = await request(indexedDB.open('complaint-desk'));
+  const setting = async (key) => {
+    const text = await request(db.transaction('settings').objectStore('settings').get(key));
+    return text === undefined ? undefined : JSON.parse(text);
+  };
+  const device = (await setting('device'))?.id;
+  if (!device) throw new Error('open the app once first (no device id yet)');
+  let [wall, counter] = ((await setting('hlc'))?.last ?? '0-0').split('-').map(Number);
+  const started = performance.now();
+  for (let i = first; i < first + n; i += 1) {
+    // The device's clock: after every stamp it issued or saw.
+    const now = Date.now();
+    if (now > wall) [wall, counter] = [now, 0];
+    else counter += 1;
+    const hlc = `${wall}-${counter}`;
+    const id = crypto.randomUUID();
+    const set = fixture(i, device);
+    const op = { id: opId(), rec: id, hlc, dev: device, set };
+    const fields = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, { heads: [{ op: op.id, v }] }]));
+    const state = { id, ops: { [op.id]: { hlc, dev: device } }, fields };
+    const complaint = { id, ...set, updated_at: new Date(wall).toISOString() };
+    const tx = db.transaction(['complaints', 'record_states', 'outbox', 'settings'], 'readwrite');
+    const settings = tx.objectStore('settings');
+    const seq = Number(JSON.parse((await request(settings.get('outbox_seq'))) ?? '0')) + 1;
+    settings.put(String(seq), 'outbox_seq');
+    await request(tx.objectStore('record_states').get(id));
+    tx.objectStore('complaints').put(JSON.stringify(complaint), id);
+    tx.objectStore('record_states').put(JSON.stringify(state), id);
+    tx.objectStore('outbox').put(JSON.stringify({ seq, op }), op.id);
+    await done(tx);
+  }
+  const elapsed = performance.now() - started;
+  const tx = db.transaction('settings', 'readwrite');
+  tx.objectStore('settings').put(JSON.stringify({ last: `${wall}-${counter}` }), 'hlc');
+  await done(tx);
+  db.close();
+  return elapsed;
+}
+
+/**
+ * Writes `n` generated complaints (numbers `first`…) on the tablet open in
+ * `page`, each queued to be sent, as if taken in one by one offline; resolves
+ * to the time the writes took (ms). Reload the page afterwards: the app reads
+ * its clock and list when it starts.
+ */
+export function seedLocalComplaints(page, n, first = 0) {
+  return page.evaluate(`(${seedInPage})(${n}, ${first}, ${fixture})`);
+}
