@@ -369,11 +369,12 @@ impl AppState {
         // still in the outbox (waiting, or refused and awaiting the user) is
         // not refused for good: it waits for its creation.
         let outbox = store.outbox().await?;
-        let uncreated: std::collections::BTreeSet<String> = outbox
-            .iter()
-            .filter(|e| e.op.set.contains_key(CREATED_AT))
-            .map(|e| e.op.record.clone())
-            .collect();
+        let uncreated = complaints_domain::order::set_of(
+            outbox
+                .iter()
+                .filter(|e| e.op.set.contains_key(CREATED_AT))
+                .map(|e| e.op.record.clone()),
+        );
         let waiting: Vec<_> = outbox
             .into_iter()
             .filter(|e| e.rejection.is_none())

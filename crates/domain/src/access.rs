@@ -67,7 +67,7 @@ impl Scope {
         S: Into<String>,
     {
         Scope::Branches {
-            branches: codes.into_iter().map(Into::into).collect(),
+            branches: crate::order::set_of(codes.into_iter().map(Into::into)),
         }
     }
 

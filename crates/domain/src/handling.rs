@@ -380,7 +380,7 @@ fn push_entry(c: &mut Complaint, entry: Entry) {
 
 /// Time order: when it happened, then the id (a total order every device agrees on).
 pub fn sort_timeline(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    crate::order::sort_by(entries, &|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
 }
 
 /// The fields closing still needs: the final result, the root cause and

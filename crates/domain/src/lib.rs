@@ -29,6 +29,7 @@ pub mod kpi;
 pub mod lang;
 pub mod model;
 pub mod money;
+pub mod order;
 pub mod phone;
 pub mod risk;
 pub mod search;

@@ -55,13 +55,10 @@ pub fn local_change(
     if set.is_empty() {
         return Ok(None);
     }
-    let base = set
-        .keys()
-        .filter_map(|key| {
-            let heads = state?.fields.get(key)?.head_ids();
-            (!heads.is_empty()).then(|| (key.clone(), heads))
-        })
-        .collect();
+    let base = crate::order::map_of(set.keys().filter_map(|key| {
+        let heads = state?.fields.get(key)?.head_ids();
+        (!heads.is_empty()).then(|| (key.clone(), heads))
+    }));
     let op = Op {
         id: stamp.op_id,
         record: after.id.clone(),
@@ -94,8 +91,8 @@ pub fn choose_value(
         hlc: stamp.hlc,
         device: stamp.device,
         user: stamp.user,
-        set: [(field.to_string(), value)].into_iter().collect(),
-        base: [(field.to_string(), heads)].into_iter().collect(),
+        set: crate::order::map_of([(field.to_string(), value)]),
+        base: crate::order::map_of([(field.to_string(), heads)]),
     };
     finish(Some(state), &state.id, op)
 }
@@ -108,14 +105,10 @@ pub fn reapply(
     refused: &Op,
     stamp: Stamp,
 ) -> Result<Option<LocalChange>, String> {
-    let base = refused
-        .set
-        .keys()
-        .filter_map(|key| {
-            let heads = state.fields.get(key)?.head_ids();
-            (!heads.is_empty()).then(|| (key.clone(), heads))
-        })
-        .collect();
+    let base = crate::order::map_of(refused.set.keys().filter_map(|key| {
+        let heads = state.fields.get(key)?.head_ids();
+        (!heads.is_empty()).then(|| (key.clone(), heads))
+    }));
     let op = Op {
         id: stamp.op_id,
         record: refused.record.clone(),
