@@ -9,10 +9,8 @@
 // they may not do is refused with a reason. Every request that must be
 // refused is counted; the total is printed as "browser refusal cases: N".
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openApp, openSignedIn, serverOps, signIn, withServer } from './lib.js';
+import { fillForm, launchBrowser, listedNames, openApp, openSignedIn, serverOps, signIn, withServer, inContext } from './lib.js';
 
 let refusals = 0;
 /** Counts a refusal that was checked. */
@@ -26,25 +24,6 @@ const complaint = (name, phone, branch = 'BJ01') => ({
   投诉分类: '服务类',
   车辆故障或投诉内容: `${name}：等待维修超过两小时。`,
 });
-
-/** Runs `fn(page, context)` in a fresh context (a tablet); on failure keeps a screenshot. */
-async function onTablet(browser, name, fn) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
-  const page = await context.newPage();
-  try {
-    await fn(page, context);
-  } catch (err) {
-    try {
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: join(ARTIFACTS, `auth-${name}-failure.png`), fullPage: true, timeout: 5_000 });
-    } catch {
-      /* the screenshot is a courtesy */
-    }
-    throw err;
-  } finally {
-    await context.close();
-  }
-}
 
 async function create(page, url, fields) {
   await page.goto(`${url}/new`);
@@ -148,7 +127,7 @@ describe('signing in and out, and branch scopes', () => {
   test('a session that expires offline keeps the queued complaint; another user is asked first; the same user sends it', async () => {
     await withServer(
       async (server) => {
-        await onTablet(browser, 'expiry', async (page, context) => {
+        await inContext(browser, 'auth-expiry', async (page, context) => {
           await openSignedIn(page, server, 'zhang.wei');
           await synced(page);
           const { session } = await onDevice(page);
@@ -221,7 +200,7 @@ describe('signing in and out, and branch scopes', () => {
   test('another user who agrees: the other data is removed from the device first, then they sign in', async () => {
     await withServer(
       async (server) => {
-        await onTablet(browser, 'other-user', async (page, context) => {
+        await inContext(browser, 'auth-other-user', async (page, context) => {
           await openSignedIn(page, server, 'zhang.wei');
           await synced(page);
           const { session } = await onDevice(page);
@@ -255,7 +234,7 @@ describe('signing in and out, and branch scopes', () => {
 
   test('signing out offline with a queued change: warned with the count; cancel keeps everything; confirm removes all data', async () => {
     await withServer(async (server) => {
-      await onTablet(browser, 'signout-offline', async (page, context) => {
+      await inContext(browser, 'auth-signout-offline', async (page, context) => {
         await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, complaint('甲先生', '13800003333'));
         await synced(page);
@@ -298,7 +277,7 @@ describe('signing in and out, and branch scopes', () => {
 
   test('signing out online sends the queue first, without a warning, then removes the data; the token is revoked', async () => {
     await withServer(async (server) => {
-      await onTablet(browser, 'signout-online', async (page, context) => {
+      await inContext(browser, 'auth-signout-online', async (page, context) => {
         await openSignedIn(page, server, 'zhang.wei');
         await synced(page);
         const { session } = await onDevice(page);
@@ -327,7 +306,7 @@ describe('signing in and out, and branch scopes', () => {
 
   test('a token the server no longer takes brings the sign-in page back; the data stays', async () => {
     await withServer(async (server) => {
-      await onTablet(browser, 'revoked', async (page, context) => {
+      await inContext(browser, 'auth-revoked', async (page, context) => {
         await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, complaint('丁女士', '13800006666'));
         await synced(page);
@@ -360,7 +339,7 @@ describe('signing in and out, and branch scopes', () => {
 
   test('sign-in errors are named: wrong password, unknown user, too many attempts (with the wait)', async () => {
     await withServer(async (server) => {
-      await onTablet(browser, 'errors', async (page) => {
+      await inContext(browser, 'auth-errors', async (page) => {
         await openApp(page, server.url);
         const attempt = async (username, password, expected) => {
           await page.locator('input[name=username]').fill(username);
@@ -397,8 +376,8 @@ describe('signing in and out, and branch scopes', () => {
 
   test('a complaint moved to another branch leaves the old branch\'s tablet and reaches the new branch', async () => {
     await withServer(async (server) => {
-      await onTablet(browser, 'move-staff', async (a, ctxA) => {
-        await onTablet(browser, 'move-manager', async (b) => {
+      await inContext(browser, 'auth-move-staff', async (a, ctxA) => {
+        await inContext(browser, 'auth-move-manager', async (b) => {
           await openSignedIn(a, server, 'zhang.wei');
           await create(a, server.url, complaint('移交先生', '13800007777'));
           await create(a, server.url, complaint('留下女士', '13800008888'));
@@ -451,7 +430,7 @@ describe('signing in and out, and branch scopes', () => {
         });
       });
       // BJ02's staff now has it, whole, with its history.
-      await onTablet(browser, 'move-new-branch', async (c) => {
+      await inContext(browser, 'auth-move-new-branch', async (c) => {
         await openSignedIn(c, server, 'wang.fang');
         await synced(c);
         assert.deepEqual(await listedNames(c), ['移交先生']);
@@ -466,13 +445,13 @@ describe('signing in and out, and branch scopes', () => {
 
   test("a branch's staff never sees another branch's complaint, and cannot file one there", async () => {
     await withServer(async (server) => {
-      await onTablet(browser, 'scope-bj02', async (c) => {
+      await inContext(browser, 'auth-scope-bj02', async (c) => {
         await openSignedIn(c, server, 'wang.fang');
         await create(c, server.url, complaint('海淀女士', '13900001111', 'BJ02'));
         await synced(c);
       });
       const bj02 = (await serverOps(server, 'wang.fang')).find((op) => op.set.customer_name === '海淀女士');
-      await onTablet(browser, 'scope-bj01', async (a) => {
+      await inContext(browser, 'auth-scope-bj01', async (a) => {
         await openSignedIn(a, server, 'zhang.wei');
         await create(a, server.url, complaint('朝阳先生', '13900002222'));
         await synced(a);

@@ -6,10 +6,12 @@
 // lookup, the needs-attention view, and two tablets adding to one timeline
 // offline.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, withServer, WORKED_EXAMPLE } from './lib.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, withServer, WORKED_EXAMPLE, inContext } from './lib.js';
+
+/** A tablet a little taller than 768: the handling panel and the form in one view. */
+const inTablet = (browser, name, fn) => inContext(browser, name, fn, { viewport: { width: 1024, height: 900 } });
 
 const base = (name, phone, content) => ({
   维修站代码: 'BJ01',
@@ -20,24 +22,6 @@ const base = (name, phone, content) => ({
   车辆故障或投诉内容: content,
 });
 
-/** Runs `fn(page, context)` in a fresh context; on failure keeps a full-page screenshot. */
-async function inContext(browser, name, fn, options = {}) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 900 }, ...options });
-  const page = await context.newPage();
-  try {
-    await fn(page, context);
-  } catch (err) {
-    try {
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: join(ARTIFACTS, `handling-${name}-failure.png`), fullPage: true, timeout: 5_000 });
-    } catch {
-      /* the screenshot is a courtesy; the failure is what matters */
-    }
-    throw err;
-  } finally {
-    await context.close();
-  }
-}
 
 /**
  * Opens the intake form once the app has opened its storage: typing on a
@@ -128,7 +112,7 @@ describe('handling a complaint', () => {
 
   test('the worked example, from intake warnings to closed, offline and reopened', async () => {
     await withServer(async (server) => {
-      await inContext(browser, 'walk', async (page, context) => {
+      await inTablet(browser, 'handling-walk', async (page, context) => {
         await openSignedIn(page, server, 'zhang.wei');
         await openIntake(page, server.url);
         await fillForm(page, WORKED_EXAMPLE);
@@ -320,7 +304,7 @@ describe('handling a complaint', () => {
 
   test('after an entry is added, the entry form is empty for the next one', async () => {
     await withServer(async (server) => {
-      await inContext(browser, 'entry-form-cleared', async (page) => {
+      await inTablet(browser, 'handling-entry-form-cleared', async (page) => {
         await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, base('韩女士', '13544445555', '仪表台异响'));
         await page.locator('.complaint-card', { hasText: '韩女士' }).click();
@@ -340,7 +324,7 @@ describe('handling a complaint', () => {
 
   test('once a kind is no longer offered, the form adds the kind it shows', async () => {
     await withServer(async (server) => {
-      await inContext(browser, 'entry-form-kind', async (page) => {
+      await inTablet(browser, 'handling-entry-form-kind', async (page) => {
         await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, base('韩先生', '13544446666', '后备箱漏水'));
         await page.locator('.complaint-card', { hasText: '韩先生' }).click();
@@ -364,7 +348,7 @@ describe('handling a complaint', () => {
 
   test("the edit form's 状态 follows a status change made with the buttons", async () => {
     await withServer(async (server) => {
-      await inContext(browser, 'form-status', async (page) => {
+      await inTablet(browser, 'handling-form-status', async (page) => {
         await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, base('曹女士', '13566667777', '天窗漏水'));
         await page.locator('.complaint-card', { hasText: '曹女士' }).click();
@@ -392,7 +376,7 @@ describe('handling a complaint', () => {
 
   test('the same vehicle is recognised on intake; a complaint not contacted in time needs attention', async () => {
     await withServer(async (server) => {
-      await inContext(browser, 'vehicle-attention', async (page) => {
+      await inTablet(browser, 'handling-vehicle-attention', async (page) => {
         await openSignedIn(page, server, 'zhang.wei');
         await create(page, server.url, { ...base('赵先生', '13611112222', '车窗升降失灵'), 车牌号码: '京A·12345' });
         const first = await idOf(page, '赵先生');
@@ -460,8 +444,8 @@ describe('handling a complaint', () => {
 
   test('two tablets add notes to one timeline offline; after sync both show both', async () => {
     await withServer(async (server) => {
-      await inContext(browser, 'two-tablets', async (a, ctxA) => {
-        await inContext(browser, 'two-tablets-b', async (b, ctxB) => {
+      await inTablet(browser, 'handling-two-tablets', async (a, ctxA) => {
+        await inTablet(browser, 'handling-two-tablets-b', async (b, ctxB) => {
           const synced = async (page) => {
             await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
             await page.getByTestId('sync-last').getByText('上次同步').waitFor({ timeout: 20_000 });

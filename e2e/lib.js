@@ -1,7 +1,7 @@
 // Shared helpers for the end-to-end tests: the real release server binary on
 // a free port with its own data dir, and Debian's Chromium via playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +143,29 @@ export const WORKED_EXAMPLE = {
   车辆故障或投诉内容: '保修期内，高速行驶制动时方向盘强烈抖动。维修站仅光盘处理，问题依旧。',
   顾客需求或倾向: '免费更换相关零件并立即修好',
 };
+
+/**
+ * Runs `fn(page, context)` in a fresh browser context (a tablet: zh-CN,
+ * 1024 wide); on failure keeps a full-page screenshot `<name>-failure.png`
+ * in ARTIFACTS. `options` are passed to `browser.newContext`.
+ */
+export async function inContext(browser, name, fn, options = {}) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 }, ...options });
+  const page = await context.newPage();
+  try {
+    await fn(page, context);
+  } catch (err) {
+    try {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, `${name}-failure.png`), fullPage: true, timeout: 5_000 });
+    } catch {
+      /* the screenshot is a courtesy; the failure is what matters */
+    }
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
 
 export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

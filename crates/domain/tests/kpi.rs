@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use complaints_domain::fixtures;
-use complaints_domain::handling::{sort_timeline, Entry, EntryKind};
+use complaints_domain::handling::{sort_timeline, Actor, Entry, EntryKind};
 use complaints_domain::kpi::{
     closed_as_of, evaluate, figures, figures_by_branch, status_as_of, Bucket, Evaluation, Figures,
     Kpi, Period, Rate,
@@ -27,22 +27,12 @@ fn at(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
 }
 
 fn entry(c: &Complaint, kind: EntryKind, when: DateTime<Utc>) -> Entry {
-    Entry {
-        id: format!("{}-{}", c.timeline.len(), kind.as_str()),
-        kind,
-        at: when,
-        recorded: when,
-        by: "张伟".into(),
-        dev: "tab".into(),
-        text: String::new(),
-        method: None,
-        reached: None,
-        satisfied: None,
-        level: None,
-        status: None,
-        from: None,
-        criteria: Vec::new(),
-    }
+    let actor = Actor {
+        name: "张伟".into(),
+        device: "tab".into(),
+    };
+    let id = format!("{}-{}", c.timeline.len(), kind.as_str());
+    Entry::new(id, kind, &actor, when, when)
 }
 
 struct Build(Complaint);
