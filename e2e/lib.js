@@ -1,7 +1,7 @@
 // Shared helpers for the end-to-end tests: the real release server binary on
 // a free port with its own data dir, and Debian's Chromium via playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,16 +147,23 @@ export const WORKED_EXAMPLE = {
 /**
  * Runs `fn(page, context)` in a fresh browser context (a tablet: zh-CN,
  * 1024 wide); on failure keeps a full-page screenshot `<name>-failure.png`
- * in ARTIFACTS. `options` are passed to `browser.newContext`.
+ * and the pages' console `<name>-failure-console.txt` in ARTIFACTS. `options` are passed to `browser.newContext`.
  */
 export async function inContext(browser, name, fn, options = {}) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 }, ...options });
+  // Every page of the context logs its console, for a failure's record.
+  const log = [];
+  context.on('page', (p) => {
+    p.on('console', (m) => log.push(`${new Date().toISOString()} ${p.url()} ${m.type()}: ${m.text()}`));
+    p.on('load', () => log.push(`${new Date().toISOString()} load ${p.url()}`));
+  });
   const page = await context.newPage();
   try {
     await fn(page, context);
   } catch (err) {
     try {
       mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(join(ARTIFACTS, `${name}-failure-console.txt`), log.join('\n'));
       await page.screenshot({ path: join(ARTIFACTS, `${name}-failure.png`), fullPage: true, timeout: 5_000 });
     } catch {
       /* the screenshot is a courtesy; the failure is what matters */
