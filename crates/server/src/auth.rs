@@ -727,6 +727,25 @@ pub struct NewUser {
     pub region_code: Option<String>,
 }
 
+impl NewUser {
+    /// A user of `role` with their branch or region (see [`add_user`]).
+    pub fn new(
+        username: &str,
+        display_name: &str,
+        role: &str,
+        branch_code: Option<&str>,
+        region_code: Option<&str>,
+    ) -> NewUser {
+        NewUser {
+            username: username.into(),
+            display_name: display_name.into(),
+            role: role.into(),
+            branch_code: branch_code.map(Into::into),
+            region_code: region_code.map(Into::into),
+        }
+    }
+}
+
 /// Adds a user with a new random password, hashed at `params`, and returns
 /// the password (shown once; only its hash is stored).
 pub async fn add_user(

@@ -69,13 +69,7 @@ pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError
     }
     let password = auth::generate_password();
     for (username, name, role, branch, region) in USERS {
-        let user = NewUser {
-            username: username.into(),
-            display_name: name.into(),
-            role: role.into(),
-            branch_code: branch.map(Into::into),
-            region_code: region.map(Into::into),
-        };
+        let user = NewUser::new(username, name, role, branch, region);
         auth::add_user_with_password(db, &user, &password, params).await?;
     }
     Ok(Seeded::Added { password })

@@ -430,13 +430,14 @@ async fn admin(data_dir: PathBuf, action: Admin) -> ExitCode {
             region,
             name,
         } => {
-            let user = auth::NewUser {
-                username: username.clone(),
-                display_name: name.unwrap_or_default(),
-                role: role.clone(),
-                branch_code: branch,
-                region_code: region,
-            };
+            let name = name.unwrap_or_default();
+            let user = auth::NewUser::new(
+                &username,
+                &name,
+                &role,
+                branch.as_deref(),
+                region.as_deref(),
+            );
             auth::add_user(&db, &user, &params).await.map(|password| {
                 println!("added user {username} ({role})");
                 println!("password: {password}");

@@ -72,13 +72,7 @@ impl Fixture {
         ];
         let mut passwords = Vec::new();
         for (username, role, branch, region, name) in users {
-            let user = NewUser {
-                username: username.into(),
-                display_name: name.into(),
-                role: role.into(),
-                branch_code: branch.map(Into::into),
-                region_code: region.map(Into::into),
-            };
+            let user = NewUser::new(username, name, role, branch, region);
             let password = auth::add_user(&db, &user, &config.password_params)
                 .await
                 .unwrap();

@@ -54,13 +54,7 @@ impl Fixture {
         }
         let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
         for (username, role, branch, region) in USERS {
-            let user = NewUser {
-                username: username.into(),
-                display_name: username.into(),
-                role: role.into(),
-                branch_code: branch.map(Into::into),
-                region_code: region.map(Into::into),
-            };
+            let user = NewUser::new(username, username, role, branch, region);
             auth::add_user(&db, &user, &params).await.unwrap();
             // One device per user, named after them, signed in.
             sqlx::query(

@@ -524,13 +524,8 @@ fn token_for(device: &str) -> String {
 /// An administrator (who sees every branch) signed in on every test device.
 async fn sign_in_test_devices(db: &sqlx::SqlitePool) {
     let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
-    let admin = complaints_server::auth::NewUser {
-        username: "admin".into(),
-        display_name: "Administrator".into(),
-        role: "admin".into(),
-        branch_code: None,
-        region_code: None,
-    };
+    let admin =
+        complaints_server::auth::NewUser::new("admin", "Administrator", "admin", None, None);
     complaints_server::auth::add_user(db, &admin, &params)
         .await
         .unwrap();
