@@ -54,6 +54,8 @@ describe('offline intake', () => {
         await fillForm(page, SECOND);
         await page.getByRole('button', { name: '保存' }).click();
         await page.waitForURL(`${server.url}/`);
+        // Counted as waiting from the moment it is saved: never "all sent" in between.
+        assert.notEqual(await page.getByTestId('sync-pending').getAttribute('data-count'), '0');
         assert.equal((await listedNames(page)).length, 2);
 
         await page.reload();

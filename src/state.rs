@@ -812,6 +812,10 @@ impl AppState {
             .save_change(op, draft)
             .await
             .map_err(SaveError::Storage)?;
+        // The new entry counts as waiting at once: a status bar read before
+        // the outbox is re-read must never say everything is sent.
+        self.scheduler.update_value(|s| s.writes += 1);
+        self.sync.pending.update(|n| *n += 1);
         self.persist_clock().await;
         self.put_in_list(complaint.clone());
         self.changed_locally();

@@ -107,6 +107,8 @@ pub struct Scheduler {
     due_at: f64,
     failures: u32,
     again: bool,
+    /// Local writes so far: an outbox read that a write overtook is stale.
+    pub(crate) writes: u64,
     /// Signing out is under way (see `AppState::sign_out`).
     pub(crate) signing_out: bool,
 }
@@ -283,6 +285,7 @@ impl AppState {
 
     /// Asks for a sync soon after a local write.
     pub fn changed_locally(self) {
+        self.scheduler.update_value(|s| s.writes += 1);
         broadcast_changed();
         spawn_local(async move { self.refresh_outbox().await });
         self.request_sync(DEBOUNCE);
@@ -344,7 +347,10 @@ impl AppState {
         let Some(store) = self.store_handle() else {
             return;
         };
+        let writes = self.scheduler.with_value(|s| s.writes);
         match store.outbox().await {
+            // A local write came after this read began; its own re-read follows.
+            Ok(_) if self.scheduler.with_value(|s| s.writes) != writes => {}
             Ok(entries) => {
                 let (rejected, pending): (Vec<_>, Vec<_>) =
                     entries.into_iter().partition(|e| e.rejection.is_some());
