@@ -41,6 +41,12 @@ impl Role {
     pub fn needs_region(self) -> bool {
         matches!(self, Role::RegionalManager)
     }
+
+    /// Whether a user of this role may set targets and plans in the PDCA
+    /// table of the branches they see (staff read it).
+    pub fn plans(self) -> bool {
+        self != Role::Staff
+    }
 }
 
 /// The branches a user may read and write.

@@ -17,6 +17,9 @@
 //! - [`risk`]: the major-complaint warnings;
 //! - [`search`]: the list's search, filters and order, and the same-vehicle lookup;
 //! - [`store`]: the storage contract, an in-memory store and its conformance suite;
+//! - [`kpi`]: the four KPIs and the monthly report's figures; [`pdca`]: the
+//!   PDCA table's rows, synced as records of their own; [`report`]: the
+//!   monthly report as CSV;
 //! - [`access`]: users' roles and the branches each may see ([`access::Scope`]).
 
 pub mod access;
@@ -30,7 +33,9 @@ pub mod lang;
 pub mod model;
 pub mod money;
 pub mod order;
+pub mod pdca;
 pub mod phone;
+pub mod report;
 pub mod risk;
 pub mod search;
 pub mod session;

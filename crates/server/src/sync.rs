@@ -201,6 +201,9 @@ async fn push(
 ///   never reveals that another branch's complaint exists.
 /// * Filing a complaint, or changing its `branch_code`, follows
 ///   [`check_branch_change`] (`forbidden`, field `branch_code`).
+/// * Only roles that plan ([`Role::plans`](complaints_domain::access::Role::plans))
+///   write PDCA records (`forbidden`, field `pdca`); their branch is checked
+///   like a complaint's.
 fn authorize_op(
     user: &AuthUser,
     branches: &BTreeSet<String>,
@@ -212,6 +215,13 @@ fn authorize_op(
         if !user.scope.allows(current) {
             return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
         }
+    }
+    if complaints_domain::pdca::is_pdca(&op.record) && !user.user.role.plans() {
+        return Err(Rejection::new(
+            RejectCode::Forbidden,
+            Some(complaints_domain::pdca::PLAN_FIELD),
+            "staff read the PDCA table; managers change it",
+        ));
     }
     let to = match op.set.get(BRANCH_CODE) {
         // Not a string: `check_op` refuses the value.

@@ -657,3 +657,92 @@ async fn scoped_pulls_converge_under_random_moves() {
         }
     }
 }
+
+/// A PDCA row by `user` (see `complaints_domain::pdca`).
+fn pdca_row(fx: &Fixture, user: &str, branch: &str, target: f64) -> Op {
+    use complaints_domain::kpi::Kpi;
+    use complaints_domain::pdca::{self, PdcaItem};
+    let row = PdcaItem {
+        target: Some(target),
+        ..PdcaItem::new(branch, Kpi::Satisfaction, "2026-11")
+    };
+    let stamp = complaints_domain::sync::Stamp {
+        op_id: fx.op_id(),
+        hlc: Hlc::new(now_ms(), 0),
+        device: device(user),
+        user: None,
+    };
+    pdca::change(None, &row, "2026-11-23T10:00:00Z", stamp).unwrap()
+}
+
+#[tokio::test]
+async fn pdca_rows_sync_within_scope_and_only_managers_write_them() {
+    let fx = Fixture::new().await;
+    // Staff read the table but may not write it.
+    let refusal = fx
+        .refuse(
+            "wang",
+            pdca_row(&fx, "wang", "SH01", 90.0),
+            RejectCode::Forbidden,
+        )
+        .await;
+    assert_eq!(refusal["field"], "pdca");
+    // A branch manager writes their own branch's row, not another branch's.
+    fx.accept("li", pdca_row(&fx, "li", "SH02", 90.0)).await;
+    let refusal = fx
+        .refuse(
+            "li",
+            pdca_row(&fx, "li", "SH01", 80.0),
+            RejectCode::Forbidden,
+        )
+        .await;
+    assert_eq!(refusal["field"], "branch_code");
+    // The regional manager writes any branch of the region; an edit of an
+    // existing row merges into it.
+    fx.accept("zhao", pdca_row(&fx, "zhao", "SH01", 85.0)).await;
+    let edit = fx.edit(
+        "zhao",
+        "pdca:SH02:satisfaction:2026-11",
+        "owner",
+        json!("赵磊"),
+    );
+    fx.accept("zhao", edit).await;
+    // A bad value is refused like a complaint's.
+    let bad = fx.edit(
+        "zhao",
+        "pdca:SH02:satisfaction:2026-11",
+        "target",
+        json!(101),
+    );
+    let refusal = fx.refuse("zhao", bad, RejectCode::InvalidValue).await;
+    assert_eq!(refusal["field"], "target");
+    // Out of scope, an existing row does not exist.
+    let edit = fx.edit("bj", "pdca:SH02:satisfaction:2026-11", "owner", json!("x"));
+    fx.refuse("bj", edit, RejectCode::UnknownRecord).await;
+
+    // Each user pulls exactly the rows of their branches.
+    for (user, expected) in [
+        ("wang", vec!["pdca:SH01:satisfaction:2026-11"]),
+        ("li", vec!["pdca:SH02:satisfaction:2026-11"]),
+        (
+            "zhao",
+            vec![
+                "pdca:SH01:satisfaction:2026-11",
+                "pdca:SH02:satisfaction:2026-11",
+            ],
+        ),
+        ("bj", vec![]),
+    ] {
+        let mut replica = Replica::default();
+        replica.sync(&fx, user, 1000).await;
+        let ids: Vec<&str> = replica.records.keys().map(String::as_str).collect();
+        // Own pushes are skipped by pull; count them as the device holds them.
+        let mut ids: BTreeSet<&str> = ids.into_iter().collect();
+        match user {
+            "li" => ids.insert("pdca:SH02:satisfaction:2026-11"),
+            "zhao" => ids.insert("pdca:SH01:satisfaction:2026-11"),
+            _ => false,
+        };
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), expected, "{user}");
+    }
+}

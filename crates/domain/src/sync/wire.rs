@@ -156,6 +156,8 @@ impl Rejection {
             (RejectCode::Malformed, Lang::En) => "The change is malformed".into(),
             (RejectCode::Forbidden, Lang::Zh) if self.field.as_deref() == Some("branch_code") => "您无权把投诉登记到或转给这个维修站".into(),
             (RejectCode::Forbidden, Lang::En) if self.field.as_deref() == Some("branch_code") => "You may not file or hand over a complaint to that branch".into(),
+            (RejectCode::Forbidden, Lang::Zh) if self.field.as_deref() == Some(crate::pdca::PLAN_FIELD) => "只有站长、区域经理和管理员可以修改 PDCA 表".into(),
+            (RejectCode::Forbidden, Lang::En) if self.field.as_deref() == Some(crate::pdca::PLAN_FIELD) => "Only branch and regional managers and administrators may change the PDCA table".into(),
             (RejectCode::Forbidden, Lang::Zh) => "您无权修改这条投诉".into(),
             (RejectCode::Forbidden, Lang::En) => "You may not change this complaint".into(),
         }
@@ -202,6 +204,9 @@ pub fn check_op(
             None,
             format!("stamp is {ahead_s} s ahead of the server"),
         ));
+    }
+    if crate::pdca::is_pdca(&op.record) {
+        return crate::pdca::check_op(before, op);
     }
     if let Some(key) = op.set.keys().find(|k| !is_syncable_field(k)) {
         return Err(Rejection::new(RejectCode::UnknownField, Some(key), ""));
