@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillForm, launchBrowser, openApp, signIn, startServer, WORKED_EXAMPLE } from './lib.js';
+import { monthOfComplaints } from './seed.js';
 
 const out = process.argv[2] || 'docs/screenshots';
 mkdirSync(out, { recursive: true });
@@ -73,6 +74,62 @@ try {
     await page.locator('[data-testid=handling]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(out, `handling-${w}x${h}.png`) });
     // Everything reaches the server before this tablet is put away.
+    await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
+    await context.close();
+  }
+  // The KPI dashboard and the monthly report: October at BJ01 and BJ02, as
+  // pushed by the branches' tablets; the branch manager (1024) sets targets
+  // and a plan; the regional manager (800) compares the branches.
+  const token = await server.token('admin', 'seed-tablet');
+  const res = await fetch(`${server.url}/api/v1/sync/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      device: 'seed-tablet',
+      ops: [...monthOfComplaints('BJ01', '北京一站', '2026-10', 46), ...monthOfComplaints('BJ02', '北京二站', '2026-10', 29, 100)],
+    }),
+  });
+  const refused = (await res.json()).results.filter((r) => r.status !== 'accepted');
+  if (refused.length) throw new Error(`seed refused: ${JSON.stringify(refused[0])}`);
+  for (const [w, h, user] of [
+    [1024, 768, 'li.na'],
+    [800, 1280, 'zhao.lei'],
+  ]) {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: w, height: h }, deviceScaleFactor: 1, timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+    await openApp(page, server.url);
+    await signIn(page, server, user);
+    await page.getByTestId('sync-last').getByText('上次同步').waitFor({ timeout: 20_000 });
+    await page.goto(`${server.url}/kpi/2026-10/${user === 'li.na' ? 'BJ01' : 'all'}`);
+    await page.getByTestId('kpi-timing').waitFor();
+    if (user === 'li.na') {
+      for (const [kpi, fields] of [
+        ['satisfaction', { target: '90', analysis: '回访时间不合顾客心意；部分顾客对处理结果期望过高', measures: '按顾客约定的时间回访；结案前确认方案', owner: '李娜', due: '2026-11-30' }],
+        ['timeliness', { target: '80' }],
+        ['handling', { target: '70' }],
+        ['effective_callback', { target: '60' }],
+      ]) {
+        await page.locator(`tr[data-kpi=${kpi}] [data-act=edit]`).click();
+        const editor = page.getByTestId('plan-editor');
+        for (const [name, v] of Object.entries(fields)) await editor.locator(`[name=${name}]`).fill(v);
+        await editor.getByRole('button', { name: '保存' }).click();
+        await editor.waitFor({ state: 'detached' });
+      }
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(out, `kpi-${w}x${h}.png`) });
+    await page.screenshot({ path: join(out, `kpi-full-${w}x${h}.png`), fullPage: true });
+    await page.getByTestId('kpi-report-link').click();
+    await page.getByTestId('report').waitFor();
+    await page.screenshot({ path: join(out, `report-${w}x${h}.png`) });
+    if (user === 'li.na') {
+      // As printed: A4 portrait is about 794 px wide at 96 dpi.
+      await page.setViewportSize({ width: 794, height: 1123 });
+      await page.emulateMedia({ media: 'print' });
+      await page.screenshot({ path: join(out, 'report-print-a4.png'), fullPage: true });
+      await page.pdf({ path: join(out, 'report-a4.pdf'), format: 'A4' });
+      await page.emulateMedia({ media: 'screen' });
+    }
     await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
     await context.close();
   }

@@ -64,8 +64,38 @@ export function fixture(i, device) {
   };
 }
 
+/**
+ * Complaint `i` worked through the handling process (for the KPI figures):
+ * sets its status and closing fields on `set` and returns its timeline — a
+ * contact 0.5–5 h after receipt (3 in 5 within the 2 h), and for 3 in 4 a
+ * closing 1–70 days after receipt and a callback 2 days later (2 in 3 reach
+ * the customer; 4 in 5 of the closed are satisfied).
+ */
+export function handled(set, i) {
+  const t0 = Date.parse(set.received_at);
+  const h = 3_600_000;
+  const iso = (t) => new Date(t).toISOString().replace('.000Z', 'Z');
+  const entry = (k, kind, after, extra) => ({
+    id: `s${i}-${k}`,
+    kind,
+    at: iso(t0 + after),
+    recorded: iso(t0 + after),
+    by: set.handler,
+    dev: set.created_on_device,
+    ...extra,
+  });
+  const timeline = [entry(1, 'contact', [0.5, 1, 1.5, 3, 5][i % 5] * h, { method: 'phone', reached: true })];
+  if (i % 4 !== 3) {
+    const days = [1, 2, 5, 10, 20, 45, 70][i % 7];
+    timeline.push(entry(2, 'status', days * 24 * h, { from: 'on_going', status: 'closed' }));
+    timeline.push(entry(3, 'callback', (days + 2) * 24 * h, { method: 'phone', reached: i % 3 !== 0 }));
+    Object.assign(set, { status: 'closed', final_result: '已修复，顾客确认', root_cause: '部件故障', customer_satisfied: i % 5 !== 0 });
+  }
+  return timeline;
+}
+
 /** Runs in the page: writes complaints `first`…`first + n - 1`; resolves to the ms the writes took. */
-async function seedInPage(n, first, fixture) {
+async function seedInPage(n, first, fixture, handled) {
   const OP_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
   const opId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => OP_ALPHABET[b & 31]).join('');
   const request = (r) =>
@@ -96,10 +126,12 @@ async function seedInPage(n, first, fixture) {
     const hlc = `${wall}-${counter}`;
     const id = crypto.randomUUID();
     const set = fixture(i, device);
+    const timeline = handled ? handled(set, i) : [];
+    const complaint = { id, ...set, timeline, updated_at: new Date(wall).toISOString() };
+    for (const e of timeline) set[`tl.${e.id}`] = e;
     const op = { id: opId(), rec: id, hlc, dev: device, set };
     const fields = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, { heads: [{ op: op.id, v }] }]));
     const state = { id, ops: { [op.id]: { hlc, dev: device } }, fields };
-    const complaint = { id, ...set, updated_at: new Date(wall).toISOString() };
     const tx = db.transaction(['complaints', 'record_states', 'outbox', 'settings'], 'readwrite');
     const settings = tx.objectStore('settings');
     const seq = Number(JSON.parse((await request(settings.get('outbox_seq'))) ?? '0')) + 1;
@@ -121,9 +153,34 @@ async function seedInPage(n, first, fixture) {
 /**
  * Writes `n` generated complaints (numbers `first`…) on the tablet open in
  * `page`, each queued to be sent, as if taken in one by one offline; resolves
- * to the time the writes took (ms). Reload the page afterwards: the app reads
- * its clock and list when it starts.
+ * to the time the writes took (ms); `withHandling`: each with the timeline
+ * and status of [`handled`]. Reload the page afterwards: the app reads its
+ * clock and list when it starts.
  */
-export function seedLocalComplaints(page, n, first = 0) {
-  return page.evaluate(`(${seedInPage})(${n}, ${first}, ${fixture})`);
+export function seedLocalComplaints(page, n, first = 0, { withHandling = false } = {}) {
+  return page.evaluate(`(${seedInPage})(${n}, ${first}, ${fixture}, ${withHandling ? handled : null})`);
+}
+
+/**
+ * Creation ops for `count` complaints of `branch` received in `month`
+ * (`YYYY-MM`), each worked through the handling process (`handled`), as a
+ * device `device` would push them: for the KPI screenshots.
+ */
+export function monthOfComplaints(branch, branchName, month, count, first = 0, device = 'seed-tablet') {
+  const [y, m] = month.split('-').map(Number);
+  const start = Date.UTC(y, m - 1, 1, 1, 0);
+  return Array.from({ length: count }, (_, k) => {
+    const i = first + k;
+    const received = new Date(start + k * Math.floor((27 * 86_400_000) / count)).toISOString().replace('.000Z', 'Z');
+    const set = {
+      ...fixture(i, device),
+      branch_code: branch,
+      branch_name: branchName,
+      case_number: `${branch}-${month.replace('-', '')}01-SEED00-${String(i % 10_000).padStart(4, '0')}`,
+      received_at: received,
+      created_at: received,
+    };
+    for (const e of handled(set, i)) set[`tl.${e.id}`] = e;
+    return { id: `seedop${String(i).padStart(10, '0')}`, rec: crypto.randomUUID(), hlc: `${Date.now()}-${i}`, dev: device, set };
+  });
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::{SyncBar, TopBar};
 use crate::i18n::{tr, Text};
-use crate::pages::{DetailPage, IntakePage, ListPage, SignInPage};
+use crate::pages::{Choice, DetailPage, IntakePage, KpiPage, ListPage, SignInPage};
 use crate::router::{provide_nav, Page};
 use crate::state::provide_app_state;
 
@@ -14,6 +14,11 @@ pub fn App() -> impl IntoView {
     let state = provide_app_state();
     let nav = provide_nav();
     let signed_in = Memo::new(move |_| state.auth.with(|a| a.session().is_some()));
+    // The month and branch of the KPI pages, from the path.
+    let choice = Memo::new(move |_| match nav.page.get() {
+        Page::Kpi(rest) | Page::Report(rest) => Choice::resolve(&rest, state),
+        _ => Choice::resolve("", state),
+    });
     view! {
         <TopBar/>
         <SyncBar/>
@@ -24,6 +29,8 @@ pub fn App() -> impl IntoView {
                 Page::Attention => view! { <ListPage attention=true/> }.into_any(),
                 Page::New => view! { <IntakePage/> }.into_any(),
                 Page::Detail(id) => view! { <DetailPage id/> }.into_any(),
+                Page::Kpi(_) => view! { <KpiPage choice report=false/> }.into_any(),
+                Page::Report(_) => view! { <KpiPage choice report=true/> }.into_any(),
                 Page::NotFound => {
                     view! { <p class="notice notice--error">{tr(state.lang, Text::NotFound)}</p> }.into_any()
                 }

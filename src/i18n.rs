@@ -75,6 +75,7 @@ pub enum Text {
     RefusedChanges,
     Device,
     NeedsAttention,
+    Kpis,
     NothingDue,
 }
 
@@ -153,6 +154,7 @@ impl Text {
             RefusedChanges => ("条修改被服务器拒绝", "change(s) refused by the server"),
             Device => ("设备", "Device"),
             NeedsAttention => ("需要关注", "Needs attention"),
+            Kpis => ("统计", "KPIs"),
             NothingDue => (
                 "没有即将到期或已超时的投诉",
                 "Nothing is due soon or overdue",

@@ -16,6 +16,10 @@ pub enum Page {
     Attention,
     /// `/c/<id>`: one complaint.
     Detail(String),
+    /// `/kpi[/<YYYY-MM>/<branch|all>]`: the KPI dashboard.
+    Kpi(String),
+    /// `/report/<YYYY-MM>/<branch|all>`: the monthly report.
+    Report(String),
     NotFound,
 }
 
@@ -25,9 +29,14 @@ impl Page {
             "" => Page::List,
             "/new" => Page::New,
             "/attention" => Page::Attention,
+            "/kpi" => Page::Kpi(String::new()),
             other => match other.strip_prefix("/c/") {
                 Some(id) if !id.is_empty() && !id.contains('/') => Page::Detail(id.to_string()),
-                _ => Page::NotFound,
+                _ => match (other.strip_prefix("/kpi/"), other.strip_prefix("/report/")) {
+                    (Some(rest), _) => Page::Kpi(rest.to_string()),
+                    (_, Some(rest)) => Page::Report(rest.to_string()),
+                    _ => Page::NotFound,
+                },
             },
         }
     }

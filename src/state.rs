@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use complaints_domain::handling::{record_status_change, Actor, HandlingError};
+use complaints_domain::pdca::PdcaItem;
 use complaints_domain::risk::RiskConfig;
 use complaints_domain::session::{Session, SignInNotice, Validity};
 use complaints_domain::store::ComplaintStore;
@@ -181,6 +182,11 @@ pub struct AppState {
     clock: StoredValue<HlcClock>,
     /// Server time minus device time, as last measured (ms): corrects a wrong tablet clock.
     offset_ms: StoredValue<i64>,
+    /// The PDCA table's rows on this device ([`Self::plans_seen`] says when
+    /// they change: no signal type of their own, see `auth`).
+    pub plans: StoredValue<Vec<PdcaItem>>,
+    /// Counts changes of [`Self::plans`].
+    pub plans_seen: RwSignal<usize>,
 }
 
 /// Creates the app state, provides it as context and starts opening storage.
@@ -203,6 +209,8 @@ pub fn provide_app_state() -> AppState {
         device: StoredValue::new(None),
         clock: StoredValue::new(HlcClock::default()),
         offset_ms: StoredValue::new(0),
+        plans: StoredValue::new(Vec::new()),
+        plans_seen: RwSignal::new(0),
     };
     provide_context(state);
     platform::remember_lang(state.lang.get_untracked());
@@ -594,7 +602,46 @@ impl AppState {
         }
         self.complaints.set(listing.complaints);
         self.unreadable.set(listing.unreadable);
+        self.reload_plans().await
+    }
+
+    /// Re-reads the PDCA rows from storage into [`Self::plans`].
+    pub async fn reload_plans(&self) -> Result<(), StoreError> {
+        let Some(store) = self.store.get_value() else {
+            return Ok(());
+        };
+        let rows = store.plans().await?;
+        self.plans
+            .set_value(rows.iter().filter_map(PdcaItem::from_state).collect());
+        self.plans_seen.update(|n| *n += 1);
         Ok(())
+    }
+
+    /// Saves a PDCA row (only what changed; nothing when nothing did).
+    pub async fn save_plan(&self, row: &PdcaItem) -> Result<(), SaveError> {
+        let store = self.store()?;
+        let state = store
+            .get_record_state(&row.id())
+            .await
+            .map_err(SaveError::Storage)?;
+        let created = complaints_domain::timefmt::rfc3339::format(&Utc::now());
+        let Some(op) = complaints_domain::pdca::change(state.as_ref(), row, &created, self.stamp())
+        else {
+            return Ok(());
+        };
+        store.save_plan(&op).await.map_err(SaveError::Storage)?;
+        self.persist_clock().await;
+        self.queued_one();
+        self.reload_plans().await.map_err(SaveError::Storage)?;
+        self.changed_locally();
+        Ok(())
+    }
+
+    /// A change was just queued: it counts as waiting at once (a status bar
+    /// read before the outbox is re-read must never say everything is sent).
+    fn queued_one(&self) {
+        self.scheduler.update_value(|s| s.writes += 1);
+        self.sync.pending.update(|n| *n += 1);
     }
 
     pub fn toggle_lang(&self) {
@@ -812,10 +859,7 @@ impl AppState {
             .save_change(op, draft)
             .await
             .map_err(SaveError::Storage)?;
-        // The new entry counts as waiting at once: a status bar read before
-        // the outbox is re-read must never say everything is sent.
-        self.scheduler.update_value(|s| s.writes += 1);
-        self.sync.pending.update(|n| *n += 1);
+        self.queued_one();
         self.persist_clock().await;
         self.put_in_list(complaint.clone());
         self.changed_locally();

@@ -464,6 +464,12 @@ impl AppState {
             }
             broadcast_changed();
         }
+        if changed
+            .iter()
+            .any(|id| complaints_domain::pdca::is_pdca(id))
+        {
+            self.reload_plans().await?;
+        }
         if !removed.is_empty() {
             self.complaints
                 .update(|list| list.retain(|c| !removed.contains(&c.id)));

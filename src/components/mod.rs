@@ -9,6 +9,7 @@ mod topbar;
 
 pub use complaint_form::{ComplaintFormView, FormSection};
 pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
+pub(crate) use handling::tapped;
 pub use handling::{
     clock_html, code_labels, control_value, esc, follow_link, options_html, HandlingPanel,
     IntakeAlerts, RiskAndVehicle,

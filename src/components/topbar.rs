@@ -33,7 +33,7 @@ pub fn TopBar() -> impl IntoView {
                 .count()
         });
         let link = |href: &str, class: &str, text: Text, extra: String| {
-            let current = if path == href {
+            let current = if path == href || (href == "/kpi" && path.starts_with("/kpi/")) {
                 r#" aria-current="page""#
             } else {
                 ""
@@ -70,11 +70,12 @@ pub fn TopBar() -> impl IntoView {
             })
         });
         format!(
-            r#"{}<nav class="topbar__nav">{}{}{}</nav><span class="net-badge {net_class}" role="status" data-testid="net-status">{}</span><button class="lang-switch" type="button" lang="{other}" data-act="lang">{}</button>{}"#,
+            r#"{}<nav class="topbar__nav">{}{}{}{}</nav><span class="net-badge {net_class}" role="status" data-testid="net-status">{}</span><button class="lang-switch" type="button" lang="{other}" data-act="lang">{}</button>{}"#,
             link("/", "topbar__title", Text::AppName, String::new()),
             link("/", "topbar__link", Text::Complaints, String::new()),
             link("/new", "topbar__link", Text::NewComplaint, String::new()),
             link("/attention", "topbar__link", Text::NeedsAttention, count),
+            link("/kpi", "topbar__link", Text::Kpis, String::new()),
             net.get(lang),
             Text::LanguageSwitch.get(lang),
             user.unwrap_or_default(),

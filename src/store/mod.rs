@@ -89,6 +89,44 @@ fn decode<T: serde::de::DeserializeOwned>(key: &str, value: &JsValue) -> Result<
     })
 }
 
+/// Queues `op` in the outbox (numbered in this same transaction) and merges
+/// it into its record's stored state, within `tx`; returns the state.
+async fn queue_op(tx: &Transaction<'_>, op: &Op) -> Result<RecordState, StoreError> {
+    let counter: Option<JsValue> = run(tx
+        .object_store(SETTINGS)
+        .map_err(backend)?
+        .get(OUTBOX_SEQ_SETTING))
+    .await?;
+    let seq = match counter.filter(|v| !v.is_undefined()) {
+        Some(v) => parse_json(OUTBOX_SEQ_SETTING, &v)?.as_u64().unwrap_or(0) + 1,
+        None => 1,
+    };
+    put(
+        tx,
+        SETTINGS,
+        OUTBOX_SEQ_SETTING,
+        JsValue::from_str(&seq.to_string()),
+    )
+    .await?;
+    let entry = to_json(&OutboxEntry {
+        seq,
+        op: op.clone(),
+        rejection: None,
+    })?;
+    let states = tx.object_store(RECORD_STATES).map_err(backend)?;
+    // Read, merge and write the state in this one transaction: a pull
+    // landing meanwhile is either before it (and merged) or after it.
+    let current: Option<JsValue> = run(states.get(op.record.as_str())).await?;
+    let mut state = match current.filter(|v| !v.is_undefined()) {
+        Some(v) => decode(&op.record, &v)?,
+        None => RecordState::new(&op.record),
+    };
+    state.apply(op);
+    put(tx, RECORD_STATES, &state.id, to_json(&state)?).await?;
+    put(tx, OUTBOX, &op.id, entry).await?;
+    Ok(state)
+}
+
 impl IdbStore {
     /// Opens (creating or upgrading) the database `name`.
     pub async fn open(name: &str) -> Result<IdbStore, StoreError> {
@@ -142,6 +180,41 @@ impl IdbStore {
     /// the database can be deleted.
     pub fn close_connection(&self) {
         self.db.clone().close();
+    }
+
+    /// Saves a change to a PDCA row: queued and merged in one transaction.
+    pub async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
+        let tx = self.writing([RECORD_STATES, OUTBOX, SETTINGS])?;
+        let state = queue_op(&tx, op).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(state)
+    }
+
+    /// The PDCA rows on the device (their records' ids begin `pdca:`); an
+    /// unreadable one is reported and skipped.
+    pub async fn plans(&self) -> Result<Vec<RecordState>, StoreError> {
+        let tx = self
+            .db
+            .transaction(RECORD_STATES)
+            .build()
+            .map_err(backend)?;
+        let os = tx.object_store(RECORD_STATES).map_err(backend)?;
+        // Every key that starts with the prefix: from `pdca:` up to `pdca;`.
+        let range = indexed_db_futures::KeyRange::Bound("pdca:", false, "pdca;", true);
+        let values: Vec<JsValue> = run(os.get_all::<JsValue>().with_query::<&str, _>(range))
+            .await?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        let mut out = Vec::with_capacity(values.len());
+        for value in &values {
+            match decode::<RecordState>("pdca", value) {
+                Ok(state) => out.push(state),
+                Err(e) => {
+                    crate::platform::log_error("skipped an unreadable PDCA row", &e.to_string())
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Removes complaints from the device, with everything about them: the
@@ -339,41 +412,9 @@ impl ComplaintStore for IdbStore {
         clear_draft: Option<&str>,
     ) -> Result<Complaint, StoreError> {
         let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS, SETTINGS])?;
-        // The entry's place in the queue, counted in this same transaction.
-        let counter: Option<JsValue> = run(tx
-            .object_store(SETTINGS)
-            .map_err(backend)?
-            .get(OUTBOX_SEQ_SETTING))
-        .await?;
-        let seq = match counter.filter(|v| !v.is_undefined()) {
-            Some(v) => parse_json(OUTBOX_SEQ_SETTING, &v)?.as_u64().unwrap_or(0) + 1,
-            None => 1,
-        };
-        put(
-            &tx,
-            SETTINGS,
-            OUTBOX_SEQ_SETTING,
-            JsValue::from_str(&seq.to_string()),
-        )
-        .await?;
-        let entry = to_json(&OutboxEntry {
-            seq,
-            op: op.clone(),
-            rejection: None,
-        })?;
-        let states = tx.object_store(RECORD_STATES).map_err(backend)?;
-        // Read, merge and write the state in this one transaction: a pull
-        // landing meanwhile is either before it (and merged) or after it.
-        let current: Option<JsValue> = run(states.get(op.record.as_str())).await?;
-        let mut state = match current.filter(|v| !v.is_undefined()) {
-            Some(v) => decode(&op.record, &v)?,
-            None => RecordState::new(&op.record),
-        };
-        state.apply(op);
+        let state = queue_op(&tx, op).await?;
         let complaint = state.materialize().map_err(StoreError::Invalid)?;
         put(&tx, COMPLAINTS, &complaint.id, to_json(&complaint)?).await?;
-        put(&tx, RECORD_STATES, &state.id, to_json(&state)?).await?;
-        put(&tx, OUTBOX, &op.id, entry).await?;
         if let Some(key) = clear_draft {
             run(tx.object_store(DRAFTS).map_err(backend)?.delete(key)).await?;
         }

@@ -135,14 +135,16 @@ impl PdcaItem {
             owner: text("owner"),
             due: get("due")
                 .and_then(Value::as_str)
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                .and_then(crate::timefmt::parse_date),
             ..PdcaItem::new(branch, kpi, month)
         })
     }
 
     /// The fields as an operation sets them.
     fn fields(&self) -> BTreeMap<String, Value> {
-        let due = self.due.map_or(Value::Null, |d| d.to_string().into());
+        let due = self
+            .due
+            .map_or(Value::Null, |d| crate::timefmt::date(d).into());
         crate::order::map_of([
             ("branch_code".to_string(), self.branch_code.clone().into()),
             (
@@ -240,8 +242,7 @@ pub fn check_op(before: Option<&RecordState>, op: &Op) -> Result<RecordState, Re
             "analysis" | "measures" => text.is_some() && chars <= MAX_TEXT,
             "owner" => text.is_some() && chars <= MAX_OWNER,
             "due" => {
-                value.is_null()
-                    || text.is_some_and(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+                value.is_null() || text.is_some_and(|d| crate::timefmt::parse_date(d).is_some())
             }
             CREATED_AT => text.is_some(),
             _ => return refuse(RejectCode::UnknownField, key, ""),

@@ -14,7 +14,7 @@
 //! text cell that starts with `=`, `+`, `-` or `@` prefixed with `'` so a
 //! branch name is never run as a formula.
 
-use crate::kpi::{evaluate, Bucket, Figures, Kpi};
+use crate::kpi::{evaluate, one_decimal, Bucket, Figures, Kpi};
 use crate::lang::{Labelled, Lang};
 use crate::model::{Category, Channel};
 
@@ -34,7 +34,7 @@ pub struct ReportBlock<'a> {
 
 /// A percentage as the report shows it: one decimal, empty for none.
 pub fn percent(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.1}")).unwrap_or_default()
+    value.map(one_decimal).unwrap_or_default()
 }
 
 /// One CSV cell: quoted when it must be, never a formula.
