@@ -58,6 +58,13 @@ pub(crate) const SIGNED_OUT: &str = "signed-out";
 /// Set once complaints saved before sync existed have been given operations.
 const ADOPTED_SETTING: &str = "adopted_unsynced";
 
+/// A value as JSON text, for [`IdbStore::set_settings_text`]. Through text,
+/// never `serde_json::to_value`: that would add a second serializer of each
+/// type (and serde_json's value serializer) to the download.
+fn as_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Encode(e.to_string()))
+}
+
 /// Reads a stored setting. Through text rather than `serde_json::from_value`,
 /// so each type has one deserialiser in the app (the one sync also uses).
 pub(crate) fn from_setting<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
@@ -294,10 +301,7 @@ impl AppState {
                     tag: case_number::device_tag(&id),
                 };
                 store
-                    .set_setting(
-                        DEVICE_SETTING,
-                        serde_json::to_value(&d).map_err(|e| StoreError::Encode(e.to_string()))?,
-                    )
+                    .set_settings_text(&[(DEVICE_SETTING, as_json(&d)?)])
                     .await?;
                 d
             }
@@ -502,8 +506,8 @@ impl AppState {
             return;
         };
         if let Some(store) = self.store.get_value() {
-            if let Ok(v) = serde_json::to_value(&config) {
-                let _ = store.set_setting(RISK_SETTING, v).await;
+            if let Ok(v) = as_json(&config) {
+                let _ = store.set_settings_text(&[(RISK_SETTING, v)]).await;
             }
         }
         self.risk_config.set(config);
@@ -581,8 +585,8 @@ impl AppState {
         let Some(store) = self.store.get_value() else {
             return;
         };
-        if let Ok(v) = serde_json::to_value(self.clock.get_value()) {
-            if let Err(e) = store.set_setting(CLOCK_SETTING, v).await {
+        if let Ok(v) = as_json(&self.clock.get_value()) {
+            if let Err(e) = store.set_settings_text(&[(CLOCK_SETTING, v)]).await {
                 platform::log_error("clock not kept", &e.to_string());
             }
         }
@@ -744,8 +748,8 @@ impl AppState {
             branch_name: c.branch_name.clone(),
             handler: c.handler.clone(),
         };
-        if let Ok(v) = serde_json::to_value(&defaults) {
-            if let Err(e) = store.set_setting(DEFAULTS_SETTING, v).await {
+        if let Ok(v) = as_json(&defaults) {
+            if let Err(e) = store.set_settings_text(&[(DEFAULTS_SETTING, v)]).await {
                 platform::log_error("could not remember intake defaults", &e.to_string());
             }
         }

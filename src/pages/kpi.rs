@@ -143,6 +143,31 @@ struct Computed {
     total: usize,
 }
 
+/// The targets of the choice's KPIs and its PDCA rows (empty ones where
+/// none is kept), read without tracking.
+fn plan_rows(state: AppState, choice: &Choice) -> ([Option<f64>; 4], Vec<PdcaItem>) {
+    state.plans.with_value(|items| {
+        let targets = std::array::from_fn(|i| {
+            pdca::target_for(items, &choice.branch, Kpi::ALL[i], &choice.month)
+        });
+        let rows = Kpi::ALL
+            .iter()
+            .map(|k| {
+                items
+                    .iter()
+                    .find(|i| {
+                        i.branch_code == choice.branch
+                            && i.kpi == Some(*k)
+                            && i.month == choice.month
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| PdcaItem::new(&choice.branch, *k, &choice.month))
+            })
+            .collect();
+        (targets, rows)
+    })
+}
+
 fn compute(state: AppState, choice: &Choice) -> Computed {
     let period = choice.period();
     let offset = platform::local_offset();
@@ -170,26 +195,7 @@ fn compute(state: AppState, choice: &Choice) -> Computed {
     });
     let ms = platform::now_ms() - start;
     state.plans_seen.track();
-    let (targets, rows) = state.plans.with_value(|items| {
-        let targets = std::array::from_fn(|i| {
-            pdca::target_for(items, &choice.branch, Kpi::ALL[i], &choice.month)
-        });
-        let rows = Kpi::ALL
-            .iter()
-            .map(|k| {
-                items
-                    .iter()
-                    .find(|i| {
-                        i.branch_code == choice.branch
-                            && i.kpi == Some(*k)
-                            && i.month == choice.month
-                    })
-                    .cloned()
-                    .unwrap_or_else(|| PdcaItem::new(&choice.branch, *k, &choice.month))
-            })
-            .collect();
-        (targets, rows)
-    });
+    let (targets, rows) = plan_rows(state, choice);
     Computed {
         figures,
         by_branch,
@@ -430,7 +436,8 @@ fn as_of_text(c: &Computed, lang: Lang) -> String {
 fn export_csv(state: AppState, choice: &Choice) {
     let lang = state.lang.get_untracked();
     let branches = branches(state);
-    let c = untrack(|| compute(state, choice));
+    // An event handler: nothing tracks what it reads.
+    let c = compute(state, choice);
     let mut blocks: Vec<(String, Figures, [Option<f64>; 4])> = Vec::new();
     for (code, f) in &c.by_branch {
         let targets = state.plans.with_value(|items| {
@@ -647,7 +654,7 @@ fn editor_html(state: AppState, choice: &Choice, n: usize, lang: Lang) -> String
     let Some(kpi) = n.checked_sub(1).and_then(|i| Kpi::ALL.get(i)) else {
         return String::new();
     };
-    let row = untrack(|| compute(state, choice)).rows.swap_remove(n - 1);
+    let row = plan_rows(state, choice).1.swap_remove(n - 1);
     let field = |name: &str, label: &str, input: String| {
         format!(r#"<label class="field"><span class="field__label">{label}</span>{input}</label>"#)
             .replace("{name}", name)
@@ -824,7 +831,7 @@ pub fn KpiPage(choice: Memo<Choice>, report: bool) -> impl IntoView {
     let editor = move || {
         // Another month or branch closes it (and another language redraws it).
         let (n, choice, lang) = (editing.get(), choice.get(), lang.get());
-        untrack(|| editor_html(state, &choice, n, lang))
+        editor_html(state, &choice, n, lang)
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -838,9 +845,7 @@ pub fn KpiPage(choice: Memo<Choice>, report: bool) -> impl IntoView {
         let value = |name: &str| crate::components::control_value(&form, name);
         let lang = lang.get_untracked();
         let choice = choice.get_untracked();
-        let mut row = untrack(|| compute(state, &choice))
-            .rows
-            .swap_remove(n.max(1) - 1);
+        let mut row = plan_rows(state, &choice).1.swap_remove(n.max(1) - 1);
         let target = value("target");
         row.target = match target.trim() {
             "" => None,

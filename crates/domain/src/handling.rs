@@ -475,7 +475,11 @@ pub fn tick_step(
             },
         );
     } else {
-        next.steps.remove(&n);
+        for (step, tick) in std::mem::take(&mut next.steps) {
+            if step != n {
+                next.steps.insert(step, tick);
+            }
+        }
     }
     Ok(next)
 }

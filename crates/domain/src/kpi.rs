@@ -42,8 +42,6 @@
 //!   `None` (shown as "—"), never 0 % or a division by zero. Likewise the
 //!   callback rate of a period without callbacks.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -291,27 +289,31 @@ pub fn figures<'a>(
 }
 
 /// The figures of `period` for each branch of the complaints `branch`
-/// accepts, by branch code, in one pass (the regional manager's view).
+/// accepts, by branch code in code order, in one pass (the regional
+/// manager's view). A list, not a map: a network has a few dozen branches,
+/// and another map type would cost the app's download a copy of its code.
 pub fn figures_by_branch<'a>(
     complaints: impl IntoIterator<Item = &'a Complaint>,
     branch: impl Fn(&str) -> bool,
     period: &Period,
     offset: FixedOffset,
     as_of: DateTime<Utc>,
-) -> BTreeMap<String, Figures> {
-    let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+) -> Vec<(String, Figures)> {
+    let mut out: Vec<(String, Figures)> = Vec::new();
     for c in complaints {
         if !branch(&c.branch_code) {
             continue;
         }
-        if let Some(figures) = out.get_mut(&c.branch_code) {
-            figures.add(c, period, offset, as_of);
-        } else {
-            let mut figures = Figures::default();
-            figures.add(c, period, offset, as_of);
-            out.insert(c.branch_code.clone(), figures);
-        }
+        let i = match out.iter().position(|(code, _)| *code == c.branch_code) {
+            Some(i) => i,
+            None => {
+                out.push((c.branch_code.clone(), Figures::default()));
+                out.len() - 1
+            }
+        };
+        out[i].1.add(c, period, offset, as_of);
     }
+    crate::order::sort_by(&mut out, &|a, b| a.0.cmp(&b.0));
     out
 }
 

@@ -179,16 +179,17 @@ pub fn change(
     created_at: &str,
     stamp: Stamp,
 ) -> Option<Op> {
-    let before = state.and_then(PdcaItem::from_state);
-    let mut set = after.fields();
-    match &before {
-        Some(before) => {
-            let old = before.fields();
-            set.retain(|k, v| old.get(k) != Some(v));
+    let old = state.and_then(PdcaItem::from_state).map(|b| b.fields());
+    // Built anew rather than with `retain` (its rebalancing code would cost
+    // the app's download ~1 KB for this map type).
+    let mut set = BTreeMap::new();
+    for (key, value) in after.fields() {
+        if old.as_ref().and_then(|o| o.get(&key)) != Some(&value) {
+            set.insert(key, value);
         }
-        None => {
-            set.insert(CREATED_AT.into(), created_at.into());
-        }
+    }
+    if old.is_none() {
+        set.insert(CREATED_AT.into(), created_at.into());
     }
     if set.is_empty() {
         return None;

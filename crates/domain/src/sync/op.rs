@@ -80,7 +80,11 @@ pub fn op_id_from_bytes(bytes: [u8; 10]) -> String {
 /// steps are spread out, one key per entry and per ticked step, so that
 /// devices adding entries or ticking steps concurrently never touch the same key.
 pub fn complaint_fields(c: &Complaint) -> BTreeMap<String, serde_json::Value> {
-    let serde_json::Value::Object(map) = serde_json::to_value(c).unwrap_or_default() else {
+    // Through the JSON text rather than `to_value`: the app already has the
+    // complaint's text serializer and the Value parser; `to_value` would add
+    // a third copy of Complaint's Serialize (~6 KB of wasm).
+    let text = serde_json::to_string(c).unwrap_or_default();
+    let serde_json::Value::Object(map) = serde_json::from_str(&text).unwrap_or_default() else {
         return BTreeMap::new();
     };
     let mut out = BTreeMap::new();

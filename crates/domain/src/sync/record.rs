@@ -155,8 +155,14 @@ impl RecordState {
     /// Takes an operation back out (a change the server refused, discarded by
     /// the user): as if it had never been applied.
     pub fn remove_op(&mut self, op_id: &str) {
-        if self.ops.remove(op_id).is_none() {
+        if !self.ops.contains_key(op_id) {
             return;
+        }
+        // Rebuilt without the key rather than BTreeMap::remove (see merge_ops).
+        for (id, meta) in std::mem::take(&mut self.ops) {
+            if id != op_id {
+                self.ops.insert(id, meta);
+            }
         }
         let keys: Vec<String> = self.fields.keys().cloned().collect();
         for key in keys {
@@ -164,7 +170,11 @@ impl RecordState {
                 field.heads.retain(|v| v.op != op_id);
                 field.history.retain(|v| v.op != op_id);
                 if field.heads.is_empty() && field.history.is_empty() {
-                    self.fields.remove(&key);
+                    for (k, f) in std::mem::take(&mut self.fields) {
+                        if k != key {
+                            self.fields.entry(k).or_insert(f);
+                        }
+                    }
                     continue;
                 }
             }
