@@ -127,7 +127,6 @@ try {
       await page.setViewportSize({ width: 794, height: 1123 });
       await page.emulateMedia({ media: 'print' });
       await page.screenshot({ path: join(out, 'report-print-a4.png'), fullPage: true });
-      await page.pdf({ path: join(out, 'report-a4.pdf'), format: 'A4' });
       await page.emulateMedia({ media: 'screen' });
     }
     await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
