@@ -238,8 +238,9 @@ fn bar_chart(id: &str, title: &str, rows: &[(&str, u32)], of: &Figures) -> Strin
     let mut bars = String::new();
     for (i, (label, n)) in rows.iter().enumerate() {
         let y = i * 32;
-        // The bar runs from 38 % to at most 80 % of the width.
-        let w = n * 420 / max;
+        // The bar runs from 38 % to at most 68 % of the width, leaving room
+        // for its count and share on a half-width chart of a tablet.
+        let w = n * 300 / max;
         bars += &format!(
             r#"<g data-row="{}" data-count="{n}"><text x="0" y="{}" class="chart__label">{}</text><rect x="38%" y="{}" width="{}.{}%" height="22" rx="3" class="chart__bar"/><text x="{}.{}%" dx="6" y="{}" class="chart__value">{n} · {}</text></g>"#,
             esc(label),
