@@ -50,7 +50,7 @@ fn reject_code_doc(code: RejectCode) -> &'static str {
         }
         RejectCode::Forbidden => {
             "files a complaint under, or moves one to, a branch the user's role does not allow \
-            (field `branch_code`)"
+            (field `branch_code`); or changes a PDCA row as staff (field `pdca`)"
         }
     }
 }
@@ -302,7 +302,10 @@ pub(crate) fn document() -> Value {
                     "required": ["id", "rec", "hlc", "dev", "set"],
                     "properties": {
                         "id": {"type": "string", "description": "Unique id of the operation (16 characters)."},
-                        "rec": {"type": "string", "description": "The complaint's id."},
+                        "rec": {"type": "string", "description": "The record's id: a complaint's UUID, or \
+                            `pdca:<branch>:<kpi>:<YYYY-MM>` for a row of the PDCA table (fields `branch_code`, \
+                            `kpi`, `month` fixed by the id; `target` 0–100 or null; `analysis`, `measures`, \
+                            `owner` text; `due` YYYY-MM-DD or null; `created_at`)."},
                         "hlc": {"$ref": "#/components/schemas/Hlc"},
                         "dev": {"type": "string", "description": "The device that made it; must equal the push's `device`."},
                         "user": {"type": "string", "description": "Who made it: set by the server from \
