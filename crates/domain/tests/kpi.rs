@@ -319,3 +319,29 @@ fn evaluation_against_targets() {
     assert_eq!(evaluate(Some(0.0), 80.0), Some(Evaluation::Below));
     assert_eq!(evaluate(None, 95.0), None);
 }
+
+#[test]
+fn percentages_are_shown_to_one_decimal_rounded_half_up() {
+    use complaints_domain::kpi::one_decimal;
+    let cases = [
+        (0.0, "0.0"),
+        (100.0, "100.0"),
+        (100.0 / 3.0, "33.3"),
+        (200.0 / 3.0, "66.7"),
+        (2.0 / 7.0 * 100.0, "28.6"),
+        (12.25, "12.3"),
+        (0.04, "0.0"),
+        (0.05, "0.1"),
+        (99.96, "100.0"),
+        (-2.5, "-2.5"),
+    ];
+    for (value, shown) in cases {
+        assert_eq!(one_decimal(value), shown, "{value}");
+    }
+    // The same figure the evaluation compares against the target.
+    assert_eq!(
+        evaluate(Some(89.96), 90.0),
+        Some(Evaluation::Meets),
+        "89.96 is shown as 90.0"
+    );
+}
