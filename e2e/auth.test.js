@@ -39,9 +39,9 @@ async function synced(page) {
 }
 
 async function syncNow(page) {
-  await page.getByTestId('sync-now').and(page.locator(':not([disabled])')).waitFor();
+  await page.getByTestId('sync-now').and(page.locator(':not([aria-busy=true])')).waitFor();
   await page.getByTestId('sync-now').click();
-  await page.getByTestId('sync-now').and(page.locator(':not([disabled])')).waitFor();
+  await page.getByTestId('sync-now').and(page.locator(':not([aria-busy=true])')).waitFor();
   await synced(page);
 }
 

@@ -451,9 +451,9 @@ describe('handling a complaint', () => {
             await page.getByTestId('sync-last').getByText('上次同步').waitFor({ timeout: 20_000 });
           };
           const syncNow = async (page) => {
-            await page.getByTestId('sync-now').and(page.locator(':not([disabled])')).waitFor();
+            await page.getByTestId('sync-now').and(page.locator(':not([aria-busy=true])')).waitFor();
             await page.getByTestId('sync-now').click();
-            await page.getByTestId('sync-now').and(page.locator(':not([disabled])')).waitFor();
+            await page.getByTestId('sync-now').and(page.locator(':not([aria-busy=true])')).waitFor();
             await synced(page);
           };
 

@@ -1,5 +1,6 @@
 //! The typed REST client: the only place in the app that talks HTTP. Every
-//! call but sign-in carries the session's bearer token.
+//! call but sign-in carries the session's bearer token. [`HttpApi`] is the
+//! sync engine's [`complaints_client::Api`] over it.
 
 use complaints_domain::session::Session;
 use complaints_domain::sync::{PullResponse, PushRequest, PushResponse};
@@ -7,26 +8,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// Why a call to the server did not give an answer.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ApiError {
-    /// No connection to the server (offline, server down, DNS…).
-    #[error("cannot reach the server: {0}")]
-    Unreachable(String),
-    /// The server answered with an error status.
-    #[error("server answered {status} {code}: {message}")]
-    Status {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// Too many failed sign-ins: try again after this many seconds.
-    #[error("rate limited for {0} s")]
-    RateLimited(u64),
-    /// The answer could not be read.
-    #[error("unreadable answer: {0}")]
-    Decode(String),
-}
+pub use complaints_client::ApiError;
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -169,4 +151,24 @@ pub async fn risk_config(token: &str) -> Result<complaints_domain::risk::RiskCon
     }
     let response = send(Request::get("/api/v1/config"), token).await?;
     read::<Config>(response).await.map(|c| c.risk)
+}
+
+/// The server as the sync engine sees it: push and pull over HTTP.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HttpApi;
+
+impl complaints_client::Api for HttpApi {
+    async fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, ApiError> {
+        push(token, request).await
+    }
+
+    async fn pull(
+        &self,
+        token: &str,
+        cursor: &str,
+        device: &str,
+        limit: u32,
+    ) -> Result<PullResponse, ApiError> {
+        pull(token, cursor, device, limit).await
+    }
 }

@@ -1,40 +1,70 @@
-//! The app shell: state, top bar and routes; the sign-in page instead of
-//! any route while there is no valid session (the bars hide themselves).
+//! The app shell: state, navigation, and the page the address names; the
+//! sign-in page instead while there is no valid session.
 
 use leptos::prelude::*;
 
 use crate::components::{SyncBar, TopBar};
 use crate::i18n::{tr, Text};
-use crate::pages::{Choice, DetailPage, IntakePage, KpiPage, ListPage, SignInPage};
-use crate::router::{provide_nav, Page};
+use crate::pages::{DetailPage, IntakePage, KpiPage, ListPage, ReportPage, SignInPage};
+use crate::route::{provide_nav, Period, Route};
 use crate::state::provide_app_state;
+
+/// Which page component shows: a route without its KPI period, so that
+/// choosing another month updates the page instead of making it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Screen {
+    List,
+    Attention,
+    New,
+    Complaint(String),
+    Kpi,
+    Report,
+    NotFound,
+}
+
+impl Screen {
+    fn of(route: &Route) -> Screen {
+        match route {
+            Route::List => Screen::List,
+            Route::Attention => Screen::Attention,
+            Route::New => Screen::New,
+            Route::Complaint(id) => Screen::Complaint(id.clone()),
+            Route::Kpi(_) => Screen::Kpi,
+            Route::Report(_) => Screen::Report,
+            Route::NotFound(_) => Screen::NotFound,
+        }
+    }
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     let state = provide_app_state();
     let nav = provide_nav();
     let signed_in = Memo::new(move |_| state.auth.with(|a| a.session().is_some()));
-    // The month and branch of the KPI pages, from the path.
-    let choice = Memo::new(move |_| match nav.page.get() {
-        Page::Kpi(rest) | Page::Report(rest) => Choice::resolve(&rest, state),
-        _ => Choice::resolve("", state),
+    let screen = Memo::new(move |_| nav.route.with(Screen::of));
+    let period = Signal::derive(move || {
+        nav.route.with(|r| match r {
+            Route::Kpi(p) | Route::Report(p) => p.clone(),
+            _ => Period::default(),
+        })
     });
+    let page = move || match screen.get() {
+        Screen::List => view! { <ListPage attention=false/> }.into_any(),
+        Screen::Attention => view! { <ListPage attention=true/> }.into_any(),
+        Screen::New => view! { <IntakePage/> }.into_any(),
+        Screen::Complaint(id) => view! { <DetailPage id/> }.into_any(),
+        Screen::Kpi => view! { <KpiPage chosen=period/> }.into_any(),
+        Screen::Report => view! { <ReportPage chosen=period/> }.into_any(),
+        Screen::NotFound => view! {
+            <p class="notice notice--error" role="alert">{tr(state.lang, Text::PageNotFound)}</p>
+        }
+        .into_any(),
+    };
     view! {
-        <TopBar/>
-        <SyncBar/>
-        <main>
-            {move || match nav.page.get() {
-                _ if !signed_in.get() => view! { <SignInPage/> }.into_any(),
-                Page::List => view! { <ListPage attention=false/> }.into_any(),
-                Page::Attention => view! { <ListPage attention=true/> }.into_any(),
-                Page::New => view! { <IntakePage/> }.into_any(),
-                Page::Detail(id) => view! { <DetailPage id/> }.into_any(),
-                Page::Kpi(_) => view! { <KpiPage choice report=false/> }.into_any(),
-                Page::Report(_) => view! { <KpiPage choice report=true/> }.into_any(),
-                Page::NotFound => {
-                    view! { <p class="notice notice--error">{tr(state.lang, Text::NotFound)}</p> }.into_any()
-                }
-            }}
-        </main>
+        <Show when=move || signed_in.get() fallback=|| view! { <main><SignInPage/></main> }>
+            <TopBar/>
+            <SyncBar/>
+            <main>{page}</main>
+        </Show>
     }
 }

@@ -1,165 +1,329 @@
-//! The app's own words in Chinese and English.
+//! Every word the app's screens say, in Chinese and English: one table.
 //!
-//! Domain words (field names, channels, statuses, validation messages) come
-//! from the shared crate's labels; this table holds only the app's chrome.
+//! Domain words (field names, channels, statuses, validation messages,
+//! rejection reasons) come from the shared crate's labels, because the
+//! server says them too; this table holds the app's own. A view never
+//! writes a text pair inline (`scripts/lint` checks it): it names a
+//! [`Text`], and [`tr`] makes it follow the language signal.
+//!
+//! A text with `{}` places takes values with [`Text::fill`], which writes
+//! them into the template once, left to right; a value is never read as a
+//! template (a PDCA plan that says `{}` stays as typed).
 
+use std::fmt::Display;
+
+use complaints_client::SyncProblem;
 use complaints_domain::Lang;
 use leptos::prelude::{Get, RwSignal};
 
+macro_rules! texts {
+    ($( $(#[$doc:meta])* $name:ident => $zh:literal, $en:literal; )+) => {
+        /// A piece of UI text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Text { $( $(#[$doc])* $name, )+ }
+
+        impl Text {
+            /// Every text, for the table's own tests.
+            pub const ALL: &'static [Text] = &[$(Text::$name),+];
+
+            /// The text in `lang`.
+            pub fn get(self, lang: Lang) -> &'static str {
+                match self { $( Text::$name => lang.pick($zh, $en), )+ }
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "投诉处理", "Complaint Desk";
+    Complaints => "投诉列表", "Complaints";
+    NewComplaint => "新建投诉", "New complaint";
+    NeedsAttention => "需要关注", "Needs attention";
+    Kpis => "统计", "KPIs";
+    Online => "在线", "Online";
+    Offline => "离线", "Offline";
+    LanguageSwitch => "English", "中文";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    SignIn => "登录", "Sign in";
+    SignOut => "退出登录", "Sign out";
+    SignInHint => "首次在本设备上登录需要网络连接；之后无网络也能打开，直到登录到期。",
+        "The first sign-in on a device needs a network connection; after that the app opens offline until the session expires.";
+    Working => "正在处理…", "Working…";
+    PageNotFound => "找不到这个页面", "This page does not exist";
+    PanicTitle => "应用出错已停止。已保存的内容都在本机，重新加载即可继续。",
+        "The app stopped after an error. Everything saved is on this device; reload to go on.";
+    Reload => "重新加载", "Reload";
+
+    // The list.
+    SearchPlaceholder => "表编号、姓名、电话、VIN、车牌、内容", "Case no., name, phone, VIN, plate, content";
+    Search => "搜索", "Search";
+    AllStatuses => "全部状态", "All statuses";
+    AllCategories => "全部分类", "All categories";
+    AllChannels => "全部渠道", "All channels";
+    NoComplaints => "还没有投诉记录。点击“新建投诉”登记第一条。",
+        "No complaints yet. Tap “New complaint” to record the first one.";
+    NoMatches => "没有符合条件的投诉", "No complaint matches";
+    NothingDue => "没有即将到期或已超时的投诉", "Nothing is due soon or overdue";
+    ListCount => "共 {} 条", "{} complaints";
+    ShowMore => "显示更多（还有 {} 条）", "Show more ({} left)";
+    Major => "重大投诉", "Major";
+    UnreadableRecords => "{} 条记录已损坏无法读取，已跳过", "{} stored record(s) are damaged and were skipped";
+
+    // Forms and drafts.
+    Save => "保存", "Save";
+    Saving => "正在保存…", "Saving…";
+    Saved => "已保存", "Saved";
+    SaveFailed => "保存失败，输入内容仍保留在本页", "Could not save; what you typed is still here";
+    SavedComplaint => "已保存投诉 {}（{}）", "Saved complaint {} ({})";
+    FixErrors => "请先更正标红的项目", "Please correct the fields marked in red";
+    Discard => "放弃草稿", "Discard draft";
+    DiscardConfirm => "确定放弃已填写的内容？", "Discard everything typed so far?";
+    DraftRestored => "已恢复上次未保存的草稿", "Your unsaved draft was restored";
+    DraftSaved => "草稿已自动保存在本机", "Draft saved on this device";
+    DraftSaveFailed => "草稿未能保存到本机", "The draft could not be saved on this device";
+    EditsRestored => "已恢复上次未保存的修改", "Your unsaved changes were restored";
+    Required => "必填", "required";
+    ChooseOne => "请选择", "Choose…";
+    /// A customer who is satisfied (the form's choice, a callback's answer).
+    Yes => "满意", "Satisfied";
+    No => "不满意", "Not satisfied";
+    Unknown => "尚未回访", "Not asked yet";
+    SectionCase => "受理信息", "Case";
+    SectionCustomer => "顾客信息", "Customer";
+    SectionVehicle => "车辆信息", "Vehicle";
+    SectionComplaint => "投诉内容", "Complaint";
+    SectionResult => "处理与结果", "Handling and result";
+    Back => "返回列表", "Back to list";
+    Loading => "正在加载…", "Loading…";
+    NotFound => "找不到这条投诉", "This complaint was not found";
+    StorageFailed => "本机存储不可用", "Storage on this device is unavailable";
+    Received => "受理", "Received";
+    ComplaintRecord => "投诉处理表", "Complaint record";
+
+    // Sync.
+    SyncNow => "立即同步", "Sync now";
+    Syncing => "正在同步…", "Syncing…";
+    Waiting => "{} 条待同步", "{} waiting to sync";
+    AllSynced => "已全部同步", "All synced";
+    LastSynced => "上次同步 {}", "Last sync {}";
+    NeverSynced => "尚未同步", "Not synced yet";
+    Receiving => "正在接收数据", "Receiving data";
+    RefusedChanges => "{} 条修改被服务器拒绝", "{} change(s) refused by the server";
+    SyncUnreachable => "无法连接服务器，修改已保存在本机，恢复连接后自动同步",
+        "Cannot reach the server; changes are kept on this device and sync when the connection returns";
+    SyncServer => "服务器出错（{}），稍后自动重试", "The server had a problem ({}); retrying automatically";
+    SyncStorage => "本机存储出错，同步暂停", "Storage on this device failed; sync is paused";
+    Device => "设备", "Device";
+    ThisDevice => "本机", "this device";
+    DeviceNamed => "设备 {}", "device {}";
+    OnThisDevice => " · 本机", " · this device";
+
+    // A record's sync situation and history.
+    History => "修改历史", "History";
+    ComplaintTakenIn => "登记投诉", "Complaint taken in";
+    StepN => "步骤 {}", "Step {}";
+    ConflictingChanges => "修改冲突", "Conflicting changes";
+    ConflictExplained => "：两台设备同时修改了此项，两个值都已保留",
+        ": changed on two devices at the same time; both values are kept";
+    InUse => "当前采用", "in use";
+    UseThisValue => "采用此值", "Use this value";
+    KeepValueInUse => "确认当前值", "Keep the value in use";
+    RefusedExplained => "以下修改未被服务器接受，仅保存在本机：",
+        "These changes were refused by the server and exist only on this device:";
+    DiscardChange => "放弃此修改", "Discard this change";
+    ApplyAgain => "重新提交", "Apply again";
+    ListSeparator => "；", "; ";
+
+    // Handling.
+    Timeline => "处理记录", "Timeline";
+    NothingRecorded => "还没有处理记录", "Nothing recorded yet";
+    Status => "状态", "Status";
+    EightSteps => "处理八步骤", "The eight steps";
+    ReopenAs => "重新打开为 {}", "Reopen as {}";
+    LevelIs => "处理层级：{}", "Level: {}";
+    MajorBy => "重大投诉 · {} {}", "Major complaint · {} {}";
+    Reached => "已联系上", "reached";
+    NotReached => "未联系上", "not reached";
+    CustomerSatisfied => "顾客满意", "customer satisfied";
+    CustomerNotSatisfied => "顾客不满意", "customer not satisfied";
+    FromTo => "{} → {}", "{} → {}";
+    ReopenedFromTo => "重新打开：{} → {}", "reopened: {} → {}";
+    CriteriaList => "符合条件 {}", "criteria {}";
+    RecordedAt => "补记于 {}", "recorded {}";
+    How => "方式", "How";
+    CustomerReached => "已联系上顾客", "Customer reached";
+    NoAnswer => "未表态", "No answer";
+    EscalateTo => "升级到", "Escalate to";
+    CriteriaThatHold => "符合的重大投诉条件", "Criteria that hold";
+    EscalationWhy => "升级原因", "Why";
+    CustomerFeedback => "顾客反馈", "Customer's feedback";
+    NoteText => "备注内容", "Note";
+    Details => "说明", "Details";
+    WhenDefaultNow => "发生时间（默认现在）", "When (default: now)";
+    AddToTimeline => "添加记录", "Add to timeline";
+    EnterValidTime => "请输入正确的发生时间", "Enter a valid time";
+    MeetsMajorCriterion => "符合重大投诉条件", "Meets a major-complaint criterion";
+    MajorRiskSignals => "重大投诉风险提示", "Major-complaint risk signals";
+    SameVehicleTitle => "同一车辆的其他投诉（{} 条）", "Other complaints about this vehicle ({})";
+    WarningsLine => "⚠ 风险提示 {}: {}", "⚠ Warnings {}: {}";
+    SameVehicleLine => "同一车辆已有 {} 条投诉", "{} other complaint(s) about this vehicle";
+
+    // KPIs, PDCA and the monthly report.
+    KpiTitle => "投诉KPI指标分析", "Complaint KPIs";
+    Month => "月份", "Month";
+    Branch => "维修站", "Branch";
+    BranchName => "维修站名称", "Branch";
+    AllBranches => "全部维修站", "All branches";
+    MonthlyReportPrint => "月报表（打印）", "Monthly report (print)";
+    BackToDashboard => "返回统计", "Back to the dashboard";
+    Print => "打印", "Print";
+    ExportCsv => "导出 CSV", "Export CSV";
+    CsvFileName => "客户投诉统计分析月报表-{}-{}.csv", "complaint-report-{}-{}.csv";
+    AllInFileName => "全部", "all";
+    ReceivedThisMonth => "本月受理 {}", "Received this month: {}";
+    FiguresAsOf => "数据截至 {}", "Figures as of {}";
+    ComputedFrom => "根据本机 {} 条投诉计算，用时 {} 毫秒", "Computed from the {} complaints on this device in {} ms";
+    ChooseOneBranch => "选择一个维修站，查看和填写它的 PDCA 表。", "Choose one branch to see and fill in its PDCA table.";
+    ByCategory => "按投诉类别", "By category";
+    ByChannel => "按投诉渠道", "By channel";
+    ProcessingTime => "处理时间分布", "Processing time";
+    ClosedTimeUnknown => "已结案，时间不明", "Closed, time unknown";
+    NotClosedYet => "尚未结案", "Not closed yet";
+    TargetIs => "目标: {}", "Target: {}";
+    NotSet => "未设定", "not set";
+    BranchesCompared => "各维修站对比", "Branches compared";
+    ReceivedCount => "受理数", "Received";
+    PdcaTable => "PDCA 表", "PDCA table";
+    Kpi => "KPI", "KPI";
+    TargetPlan => "目标值（计划）", "Target (plan)";
+    ActualDo => "实际值（实施）", "Actual (do)";
+    EvaluationCheck => "评估（检查）", "Evaluation (check)";
+    ProblemAnalysis => "问题分析", "Problem analysis";
+    Measures => "措施", "Measures";
+    Owner => "负责人", "Owner";
+    Due => "完成日期", "Due";
+    Edit => "填写", "Edit";
+    Close => "关闭", "Close";
+    Carried => "（沿用）", " (carried)";
+    TargetPercent => "目标值（%）", "Target (%)";
+    TargetRange => "目标值应为 0 到 100 之间的数字", "The target is a number from 0 to 100";
+    MonthlyReportTitle => "客户投诉统计分析月报表", "Monthly complaint statistics report";
+    ReceivedTotal => "受理总数", "Received";
+    Compiled => "编制", "Compiled";
+    Count => "数量", "Count";
+    PercentShare => "占比(%)", "Percent";
+    MonthsComplaints => "本月投诉明细", "This month's complaints";
+    RowNumber => "序号", "No.";
+    Date => "日期", "Date";
+    CaseColumn => "案例编号", "Case";
+    CustomerColumn => "投诉顾客姓名", "Customer";
+    PlateColumn => "车牌号码", "Plate";
+    CategoryColumn => "投诉类别", "Category";
+    ChannelColumn => "投诉渠道", "Channel";
+    DaysToClose => "处理天数", "Days to close";
+}
+
+impl Text {
+    /// The text in `lang` with each `{}` replaced by the next of `values`.
+    pub fn fill(self, lang: Lang, values: &[&dyn Display]) -> String {
+        let template = self.get(lang);
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut values = values.iter();
+        let mut rest = template;
+        while let Some(at) = rest.find("{}") {
+            out.push_str(&rest[..at]);
+            if let Some(v) = values.next() {
+                out.push_str(&v.to_string());
+            }
+            rest = &rest[at + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// `text` in the current language, as a view or attribute that follows it.
-/// Every use is the same closure type, so the rendering code for it is in the
-/// app once (a closure per use costs a copy each).
 pub fn tr(lang: RwSignal<Lang>, text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync {
     move || text.get(lang.get())
 }
 
-/// Like [`tr`], for a text given in both languages.
-pub fn tr2(
-    lang: RwSignal<Lang>,
-    zh: &'static str,
-    en: &'static str,
-) -> impl Fn() -> &'static str + Copy + Send + Sync {
-    move || lang.get().pick(zh, en)
+/// One of a (Chinese, English) pair the shared crate keeps (the major
+/// criteria, the steps).
+pub fn pair(lang: Lang, (zh, en): (&'static str, &'static str)) -> &'static str {
+    lang.pick(zh, en)
 }
 
-/// A piece of UI text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
-    AppName,
-    Complaints,
-    NewComplaint,
-    Online,
-    Offline,
-    SearchPlaceholder,
-    Search,
-    AllStatuses,
-    AllCategories,
-    AllChannels,
-    NoComplaints,
-    NoMatches,
-    Save,
-    Saving,
-    Saved,
-    SaveFailed,
-    FixErrors,
-    Discard,
-    DiscardConfirm,
-    DraftRestored,
-    DraftSaved,
-    DraftSaveFailed,
-    Required,
-    Back,
-    Loading,
-    NotFound,
-    UnreadableRecords,
-    StorageFailed,
-    EditsRestored,
-    SectionCase,
-    SectionCustomer,
-    SectionVehicle,
-    SectionComplaint,
-    SectionResult,
-    ChooseOne,
-    Yes,
-    No,
-    Unknown,
-    LanguageSwitch,
-    Received,
-    SyncNow,
-    Syncing,
-    Waiting,
-    AllSynced,
-    LastSynced,
-    NeverSynced,
-    Receiving,
-    RefusedChanges,
-    Device,
-    NeedsAttention,
-    Kpis,
-    NothingDue,
+/// The `lang` attribute of the language switch: the language its label is in.
+pub fn switch_tag(lang: Lang) -> &'static str {
+    lang.pick(Lang::En.tag(), Lang::Zh.tag())
 }
 
-impl Text {
-    pub fn get(self, lang: Lang) -> &'static str {
-        use Text::*;
-        let (zh, en) = match self {
-            AppName => ("投诉处理", "Complaint Desk"),
-            Complaints => ("投诉列表", "Complaints"),
-            NewComplaint => ("新建投诉", "New complaint"),
-            Online => ("在线", "Online"),
-            Offline => ("离线", "Offline"),
-            SearchPlaceholder => (
-                "表编号、姓名、电话、VIN、车牌、内容",
-                "Case no., name, phone, VIN, plate, content",
-            ),
-            Search => ("搜索", "Search"),
-            AllStatuses => ("全部状态", "All statuses"),
-            AllCategories => ("全部分类", "All categories"),
-            AllChannels => ("全部渠道", "All channels"),
-            NoComplaints => (
-                "还没有投诉记录。点击“新建投诉”登记第一条。",
-                "No complaints yet. Tap “New complaint” to record the first one.",
-            ),
-            NoMatches => ("没有符合条件的投诉", "No complaint matches"),
-            Save => ("保存", "Save"),
-            Saving => ("正在保存…", "Saving…"),
-            Saved => ("已保存", "Saved"),
-            SaveFailed => (
-                "保存失败，输入内容仍保留在本页",
-                "Could not save; what you typed is still here",
-            ),
-            FixErrors => (
-                "请先更正标红的项目",
-                "Please correct the fields marked in red",
-            ),
-            Discard => ("放弃草稿", "Discard draft"),
-            DiscardConfirm => ("确定放弃已填写的内容？", "Discard everything typed so far?"),
-            DraftRestored => ("已恢复上次未保存的草稿", "Your unsaved draft was restored"),
-            DraftSaved => ("草稿已自动保存在本机", "Draft saved on this device"),
-            DraftSaveFailed => (
-                "草稿未能保存到本机",
-                "The draft could not be saved on this device",
-            ),
-            Required => ("必填", "required"),
-            Back => ("返回列表", "Back to list"),
-            Loading => ("正在加载…", "Loading…"),
-            NotFound => ("找不到这条投诉", "This complaint was not found"),
-            UnreadableRecords => (
-                "条记录已损坏无法读取，已跳过",
-                "stored record(s) are damaged and were skipped",
-            ),
-            StorageFailed => ("本机存储不可用", "Storage on this device is unavailable"),
-            EditsRestored => (
-                "已恢复上次未保存的修改",
-                "Your unsaved changes were restored",
-            ),
-            SectionCase => ("受理信息", "Case"),
-            SectionCustomer => ("顾客信息", "Customer"),
-            SectionVehicle => ("车辆信息", "Vehicle"),
-            SectionComplaint => ("投诉内容", "Complaint"),
-            SectionResult => ("处理与结果", "Handling and result"),
-            ChooseOne => ("请选择", "Choose…"),
-            Yes => ("满意", "Satisfied"),
-            No => ("不满意", "Not satisfied"),
-            Unknown => ("尚未回访", "Not asked yet"),
-            LanguageSwitch => ("English", "中文"),
-            Received => ("受理", "Received"),
-            SyncNow => ("立即同步", "Sync now"),
-            Syncing => ("正在同步…", "Syncing…"),
-            Waiting => ("条待同步", "waiting to sync"),
-            AllSynced => ("已全部同步", "All synced"),
-            LastSynced => ("上次同步", "Last sync"),
-            NeverSynced => ("尚未同步", "Not synced yet"),
-            Receiving => ("正在接收数据", "Receiving data"),
-            RefusedChanges => ("条修改被服务器拒绝", "change(s) refused by the server"),
-            Device => ("设备", "Device"),
-            NeedsAttention => ("需要关注", "Needs attention"),
-            Kpis => ("统计", "KPIs"),
-            NothingDue => (
-                "没有即将到期或已超时的投诉",
-                "Nothing is due soon or overdue",
-            ),
-        };
-        lang.pick(zh, en)
+/// The language the switch switches to.
+pub fn other_language(lang: Lang) -> Lang {
+    match lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
+    }
+}
+
+/// A customer's answer as the user reads it.
+pub fn yes_no(satisfied: bool, lang: Lang) -> &'static str {
+    if satisfied {
+        Text::Yes.get(lang)
+    } else {
+        Text::No.get(lang)
+    }
+}
+
+/// "符合条件 1, 5".
+pub fn criteria_list(criteria: &[u8], lang: Lang) -> String {
+    let list: Vec<String> = criteria.iter().map(u8::to_string).collect();
+    Text::CriteriaList.fill(lang, &[&list.join(", ")])
+}
+
+/// Why the last sync failed, in terms the user can act on.
+pub fn sync_problem(problem: &SyncProblem, lang: Lang) -> String {
+    match problem {
+        SyncProblem::Unreachable => Text::SyncUnreachable.get(lang).into(),
+        SyncProblem::Server(code) => Text::SyncServer.fill(lang, &[code]),
+        SyncProblem::Storage => Text::SyncStorage.get(lang).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages() {
+        for &text in Text::ALL {
+            for lang in Lang::ALL {
+                assert!(!text.get(lang).trim().is_empty(), "{text:?} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_places() {
+        for &text in Text::ALL {
+            let (zh, en) = (text.get(Lang::Zh), text.get(Lang::En));
+            assert_eq!(
+                zh.matches("{}").count(),
+                en.matches("{}").count(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_written_once_and_never_read_as_templates() {
+        assert_eq!(
+            Text::SavedComplaint.fill(Lang::Zh, &[&"BJ01-1", &"{}{name}"]),
+            "已保存投诉 BJ01-1（{}{name}）"
+        );
+        assert_eq!(Text::ListCount.fill(Lang::En, &[&3]), "3 complaints");
+        // Missing values leave the place empty rather than failing.
+        assert_eq!(Text::ListCount.fill(Lang::Zh, &[]), "共  条");
     }
 }

@@ -4,14 +4,24 @@
 //! app works with no network; a service worker (`public/sw.js`) serves the
 //! app shell offline. Views never touch storage: they call the services in
 //! [`state`], provided as context.
+//!
+//! - [`app`]: the shell; [`route`]: the pages and their addresses;
+//!   [`pages`]: one module per page; [`components`]: reusable views;
+//! - [`html`]: the one place text becomes HTML; [`i18n`]: every UI string,
+//!   in both languages;
+//! - [`state`], [`session`], [`sync`]: the app's services over signals;
+//!   [`store`]: IndexedDB; [`api`]: HTTP; [`platform`]: browser facts;
+//!   [`panic`]: what a crash shows.
 
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod html;
 pub mod i18n;
 pub mod pages;
+pub mod panic;
 pub mod platform;
-pub mod router;
+pub mod route;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -19,9 +29,7 @@ pub mod sync;
 
 /// Mounts the app on the page.
 pub fn start() {
-    // No panic hook (console_error_panic_hook cost 1.2 KB of the 350 KB
-    // download): a panic shows in the console as `RuntimeError: unreachable`.
-    // The app's known failures are logged where they happen (platform::log_error).
+    panic::install();
     platform::register_service_worker();
     leptos::mount::mount_to_body(app::App);
 }

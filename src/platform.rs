@@ -12,6 +12,11 @@ fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
+/// `at` as the user reads it: date and time in the device's time zone.
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    complaints_domain::timefmt::date_time(at.with_timezone(&local_offset()).naive_local())
+}
+
 /// Whether the browser believes it has a network connection.
 pub fn is_online() -> bool {
     window().map(|w| w.navigator().on_line()).unwrap_or(true)
@@ -137,6 +142,30 @@ pub fn focus_first_invalid() {
     if let Ok(Some(el)) = doc.query_selector(".field--error .field__control") {
         if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
             let _ = el.focus();
+        }
+    }
+}
+
+/// The device's clock and randomness, for the sync engine: `Date.now()`
+/// and `crypto.getRandomValues`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BrowserEnv;
+
+impl complaints_client::Env for BrowserEnv {
+    fn wall_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
+
+    fn fill_random(&self, bytes: &mut [u8]) {
+        let crypto = window().and_then(|w| w.crypto().ok());
+        match crypto.map(|c| c.get_random_values_with_u8_array(bytes)) {
+            Some(Ok(_)) => {}
+            // No Web Crypto (a very old browser): ids must still differ.
+            _ => {
+                for b in bytes.iter_mut() {
+                    *b = (js_sys::Math::random() * 256.0) as u8;
+                }
+            }
         }
     }
 }

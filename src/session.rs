@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::platform;
 use crate::state::{
-    AppState, DB_NAME, DEVICE_SETTINGS, OFFSET_SETTING, OWNER_SETTING, SESSION_SETTING, SIGNED_OUT,
+    device_settings, AppState, DB_NAME, OWNER_SETTING, SESSION_SETTING, SIGNED_OUT,
 };
 use crate::store::IdbStore;
 use crate::sync::{broadcast, SESSION_CHANGED};
@@ -58,7 +58,7 @@ impl AppState {
             }
             // The other user's data goes; the device keeps its identity (the
             // new session belongs to it), its clock and its counters.
-            if let Err(e) = store.clear_user_data(DEVICE_SETTINGS).await {
+            if let Err(e) = store.clear_user_data(&device_settings()).await {
                 platform::log_error("removing the other user's data failed", &e.to_string());
                 return Err(SignInNotice::Storage);
             }
@@ -77,7 +77,10 @@ impl AppState {
                 OWNER_SETTING,
                 serde_json::Value::from(session.user.username).to_string(),
             ),
-            (OFFSET_SETTING, offset.to_string()),
+            (
+                complaints_client::settings::CLOCK_OFFSET,
+                offset.to_string(),
+            ),
         ];
         let store = self.store_handle().ok_or(SignInNotice::Storage)?;
         if let Err(e) = store.set_settings_text(&entries).await {

@@ -2,20 +2,18 @@
 //! form, each with a visible label, its required mark, and its problems
 //! (from the shared validation) right beside it.
 //!
-//! The form is drawn as escaped HTML from the values, once, and again only
-//! when the values change from outside (a draft restored, a synced record
-//! shown); typing updates the form's signal through one input handler, and
-//! the problems beside each field are written into their slots as they
-//! change. Thirty reactive inputs cost the app's download several times more.
+//! One [`FieldRow`] component is rendered over the field list. Each row
+//! follows only its own value (a memo over the form): typing in one field,
+//! or a synced change to another, touches only that field's control, so the
+//! control being typed in keeps its value, caret and focus. A language
+//! switch changes labels and options' text, never values.
 
 use complaints_domain::{
     Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Status,
 };
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::handling::{code_labels, esc, options_html};
-use crate::i18n::Text;
+use crate::i18n::{tr, Text};
 use crate::state::use_app_state;
 
 /// A group of fields under one heading.
@@ -82,6 +80,15 @@ impl FormSection {
     }
 }
 
+/// Every value of a labelled enumeration as (code, label).
+pub fn code_labels<T: Labelled + Copy>(
+    values: &[T],
+    code: fn(T) -> &'static str,
+    lang: Lang,
+) -> Vec<(&'static str, &'static str)> {
+    values.iter().map(|v| (code(*v), v.label(lang))).collect()
+}
+
 /// The options of a choice field: (code, label).
 fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
     match field {
@@ -89,106 +96,158 @@ fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
         Field::Category => code_labels(Category::ALL, Category::as_str, lang),
         Field::Nature => code_labels(Nature::ALL, Nature::as_str, lang),
         Field::Status => code_labels(Status::ALL, Status::as_str, lang),
-        Field::CustomerSatisfied => {
-            vec![
-                ("", Text::Unknown.get(lang)),
-                ("yes", Text::Yes.get(lang)),
-                ("no", Text::No.get(lang)),
-            ]
-        }
+        Field::CustomerSatisfied => vec![
+            ("", Text::Unknown.get(lang)),
+            ("yes", Text::Yes.get(lang)),
+            ("no", Text::No.get(lang)),
+        ],
         _ => Vec::new(),
     }
 }
 
-/// One field as HTML, with `value` in its control.
-fn field_html(field: Field, value: &str, case_number: &str, lang: Lang) -> String {
+/// The codes of a choice field, in order (its labels follow the language).
+fn codes(field: Field) -> Vec<&'static str> {
+    choices(field, Lang::Zh)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect()
+}
+
+/// `<option>`s for `codes` (labels from `label`, following the language),
+/// the one equal to `value` selected, after a blank `blank` option if given.
+pub fn options(
+    codes: Vec<&'static str>,
+    label: impl Fn(&'static str, Lang) -> &'static str + Copy + Send + Sync + 'static,
+    blank: Option<Text>,
+    value: Signal<String>,
+) -> impl IntoView {
+    let lang = use_app_state().lang;
+    view! {
+        {blank.map(|text| view! { <option value="" selected=move || value.with(String::is_empty)>{tr(lang, text)}</option> })}
+        {codes.into_iter().map(|code| view! {
+            <option value=code selected=move || value.with(|v| v == code)>{move || label(code, lang.get())}</option>
+        }).collect_view()}
+    }
+}
+
+/// The HTML input attributes of a one-line field: (type, inputmode, autocomplete).
+fn input_kind(field: Field) -> (&'static str, &'static str, &'static str) {
+    match field.kind() {
+        FieldKind::Phone => ("tel", "tel", "tel"),
+        FieldKind::Integer => ("text", "numeric", "off"),
+        FieldKind::Money => ("text", "decimal", "off"),
+        FieldKind::Date => ("date", "none", "off"),
+        FieldKind::DateTime => ("datetime-local", "none", "off"),
+        _ if field == Field::CustomerName => ("text", "text", "name"),
+        _ => ("text", "text", "off"),
+    }
+}
+
+/// One field: label, control and problems.
+#[component]
+fn FieldRow(
+    field: Field,
+    form: RwSignal<ComplaintForm>,
+    issues: Memo<Vec<Issue>>,
+    /// Whether this field's problems show (left once, or a save attempted).
+    shown: Signal<bool>,
+    /// The generated case number, for the one generated field.
+    case_number: Option<String>,
+) -> impl IntoView {
+    let lang = use_app_state().lang;
     let key = field.key();
     let id = format!("f-{key}");
-    let required = field.is_required();
-    let aria = format!(
-        r#"id="{id}" class="field__control" data-key="{key}" aria-required="{required}" aria-invalid="false" aria-describedby="{id}-msg""#
-    );
-    let control = match field.kind() {
-        FieldKind::Generated => format!(
-            r#"<output id="{id}" class="field__static">{}</output>"#,
-            esc(case_number)
-        ),
-        FieldKind::LongText => format!(r#"<textarea {aria} rows="3">{}</textarea>"#, esc(value)),
-        FieldKind::Choice | FieldKind::YesNo => {
-            let blank =
-                (field.kind() == FieldKind::Choice && required).then(|| Text::ChooseOne.get(lang));
-            let options = options_html(blank, choices(field, lang), value);
-            format!(r#"<select {aria}>{options}</select>"#)
+    let msg_id = format!("{id}-msg");
+    let value = Memo::new(move |_| form.with(|f| f.get(field).to_string()));
+    let mine = Memo::new(move |_| {
+        if !shown.get() {
+            return Vec::new();
         }
-        kind => {
-            let (input_type, input_mode, autocomplete) = match kind {
-                FieldKind::Phone => ("tel", "tel", "tel"),
-                FieldKind::Integer => ("text", "numeric", "off"),
-                FieldKind::Money => ("text", "decimal", "off"),
-                FieldKind::Date => ("date", "none", "off"),
-                FieldKind::DateTime => ("datetime-local", "none", "off"),
-                _ => (
-                    "text",
-                    "text",
-                    if field == Field::CustomerName {
-                        "name"
-                    } else {
-                        "off"
-                    },
-                ),
+        issues.with(|all| {
+            all.iter()
+                .filter(|i| i.field == field)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let error = move || mine.with(|m| m.iter().any(Issue::is_error));
+    let warning = move || mine.with(|m| m.iter().any(|i| !i.is_error()));
+    let wide = field.kind() == FieldKind::LongText;
+    let class = move || {
+        let state = if error() {
+            " field--error"
+        } else if warning() {
+            " field--warning"
+        } else {
+            ""
+        };
+        format!("field{}{state}", if wide { " field--wide" } else { "" })
+    };
+    let set = move |ev: leptos::ev::Event| form.update(|f| f.set(field, event_target_value(&ev)));
+    let invalid = move || error().to_string();
+    let required = field.is_required();
+    let control = match field.kind() {
+        FieldKind::Generated => view! {
+            <output id=id.clone() class="field__static">{case_number.unwrap_or_default()}</output>
+        }
+        .into_any(),
+        FieldKind::LongText => view! {
+            <textarea id=id.clone() class="field__control" data-key=key rows="3" aria-required=required.to_string()
+                aria-invalid=invalid aria-describedby=msg_id.clone() prop:value=move || value.get() on:input=set></textarea>
+        }
+        .into_any(),
+        FieldKind::Choice | FieldKind::YesNo => {
+            let blank = (field.kind() == FieldKind::Choice && required).then_some(Text::ChooseOne);
+            let label = move |code: &'static str, lang: Lang| {
+                choices(field, lang)
+                    .into_iter()
+                    .find(|(c, _)| *c == code)
+                    .map_or("", |(_, l)| l)
             };
+            view! {
+                <select id=id.clone() class="field__control" data-key=key aria-required=required.to_string()
+                    aria-invalid=invalid aria-describedby=msg_id.clone() prop:value=move || value.get() on:change=set>
+                    {options(codes(field), label, blank, value.into())}
+                </select>
+            }
+            .into_any()
+        }
+        _ => {
+            let (input_type, input_mode, autocomplete) = input_kind(field);
             let capitalize = if matches!(field, Field::Vin | Field::Plate | Field::BranchCode) {
                 "characters"
             } else {
                 "sentences"
             };
-            format!(
-                r#"<input {aria} type="{input_type}" inputmode="{input_mode}" autocomplete="{autocomplete}" autocapitalize="{capitalize}" value="{}">"#,
-                esc(value)
-            )
-        }
-    };
-    let mark = if required {
-        format!(
-            r#"<span class="field__req" aria-hidden="true">*</span><span class="visually-hidden"> ({})</span>"#,
-            Text::Required.get(lang)
-        )
-    } else {
-        String::new()
-    };
-    let wide = if field.kind() == FieldKind::LongText {
-        " field--wide"
-    } else {
-        ""
-    };
-    format!(
-        r#"<div class="field{wide}" data-field="{key}"><label class="field__label" for="{id}">{}{mark}</label>{control}<div id="{id}-msg" aria-live="polite"></div></div>"#,
-        field.label(lang)
-    )
-}
-
-/// The whole form as HTML.
-fn form_html(form: &ComplaintForm, case_number: Option<&str>, lang: Lang) -> String {
-    let mut out = String::new();
-    for section in FormSection::ALL {
-        out += &format!(
-            r#"<fieldset class="form-section"><legend>{}</legend><div class="form-grid">"#,
-            section.title().get(lang)
-        );
-        for &field in section.fields() {
-            if field == Field::CaseNumber && case_number.is_none() {
-                continue;
+            view! {
+                <input id=id.clone() class="field__control" data-key=key type=input_type inputmode=input_mode
+                    autocomplete=autocomplete autocapitalize=capitalize aria-required=required.to_string()
+                    aria-invalid=invalid aria-describedby=msg_id.clone() prop:value=move || value.get() on:input=set/>
             }
-            out += &field_html(
-                field,
-                form.get(field),
-                case_number.unwrap_or_default(),
-                lang,
-            );
+            .into_any()
         }
-        out += "</div></fieldset>";
+    };
+    view! {
+        <div class=class data-field=key>
+            <label class="field__label" for=id>
+                {move || field.label(lang.get())}
+                {required.then(|| view! {
+                    <span class="field__req" aria-hidden="true">"*"</span>
+                    <span class="visually-hidden">" ("{tr(lang, Text::Required)}")"</span>
+                })}
+            </label>
+            {control}
+            <div id=msg_id aria-live="polite">
+                {move || {
+                    let lang = lang.get();
+                    mine.get().into_iter().map(|issue| {
+                        let class = if issue.is_error() { "field__msg field__msg--error" } else { "field__msg field__msg--warning" };
+                        view! { <p class=class>{issue.message(lang)}</p> }
+                    }).collect_view()
+                }}
+            </div>
+        </div>
     }
-    out
 }
 
 /// The whole form. `reveal_all` shows every field's problems (after a save
@@ -205,121 +264,42 @@ pub fn ComplaintFormView(
     #[prop(optional, into)]
     case_number: Option<String>,
 ) -> impl IntoView {
-    let touched = RwSignal::new(Vec::<Field>::new());
     let lang = use_app_state().lang;
-    // What the drawn controls hold: typing keeps it equal to `form`, so only a
-    // change from outside draws the form again.
-    let shown = StoredValue::new(form.get_untracked());
-    let html = RwSignal::new(form_html(
-        &shown.get_value(),
-        case_number.as_deref(),
-        lang.get_untracked(),
-    ));
-    let case_number = StoredValue::new(case_number);
-    Effect::new(move |drawn_in: Option<Lang>| {
-        let now = form.get();
-        let lang = lang.get();
-        if drawn_in.is_some_and(|l| l != lang) {
-            // New labels: draw it again.
-            shown.set_value(now);
-            html.set(
-                shown.with_value(|f| case_number.with_value(|c| form_html(f, c.as_deref(), lang))),
-            );
-        } else if shown.with_value(|s| *s != now) {
-            // New values from outside: put them into the controls in place, so
-            // an input being typed in is never replaced under the user's hands.
-            let doc = web_sys::window().and_then(|w| w.document());
-            for &field in Field::ALL {
-                let value = now.get(field);
-                if shown.with_value(|s| s.get(field) == value) {
-                    continue;
-                }
-                let control = doc
-                    .as_ref()
-                    .and_then(|d| d.get_element_by_id(&format!("f-{}", field.key())));
-                if let Some(control) = control {
-                    let _ = js_sys::Reflect::set(&control, &"value".into(), &value.into());
-                }
-            }
-            shown.set_value(now);
-        }
-        lang
-    });
-
-    // The problems beside each field, once it was left (or after a save attempt).
-    Effect::new(move |_| {
-        html.track();
-        let lang = lang.get();
-        let reveal = reveal_all.get();
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        touched.with(|touched| {
-            issues.with(|issues| {
-                for &field in Field::ALL {
-                    let key = field.key();
-                    let mut msgs = String::new();
-                    let (mut error, mut warning) = (false, false);
-                    if reveal || touched.contains(&field) {
-                        for i in issues.iter().filter(|i| i.field == field) {
-                            error |= i.is_error();
-                            warning |= !i.is_error();
-                            let cls = if i.is_error() {
-                                "field__msg field__msg--error"
-                            } else {
-                                "field__msg field__msg--warning"
-                            };
-                            msgs += &format!(r#"<p class="{cls}">{}</p>"#, esc(&i.message(lang)));
-                        }
-                    }
-                    let id = format!("f-{key}");
-                    if let Some(slot) = doc.get_element_by_id(&format!("{id}-msg")) {
-                        slot.set_inner_html(&msgs);
-                    }
-                    if let Some(control) = doc.get_element_by_id(&id) {
-                        let _ = control
-                            .set_attribute("aria-invalid", if error { "true" } else { "false" });
-                        if let Some(row) = control.parent_element() {
-                            let wide = if field.kind() == FieldKind::LongText {
-                                " field--wide"
-                            } else {
-                                ""
-                            };
-                            let state = if error {
-                                " field--error"
-                            } else if warning {
-                                " field--warning"
-                            } else {
-                                ""
-                            };
-                            row.set_class_name(&format!("field{wide}{state}"));
-                        }
-                    }
-                }
-            })
-        });
-    });
-
-    let field_of = |ev: &leptos::ev::Event| {
-        let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
-        Field::from_key(&target.get_attribute("data-key")?)
-    };
-    let on_input = move |ev: leptos::ev::Event| {
-        if let Some(field) = field_of(&ev) {
-            let value = event_target_value(&ev);
-            shown.update_value(|f| f.set(field, value.clone()));
-            form.update(|f| f.set(field, value));
-        }
-    };
+    let touched = RwSignal::new(Vec::<Field>::new());
+    // A field's problems show once it was left or a choice was made in it.
     let touch = move |ev: leptos::ev::Event| {
-        if let Some(field) = field_of(&ev) {
+        let key = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|t| t.get_attribute("data-key"));
+        if let Some(field) = key.as_deref().and_then(Field::from_key) {
             if !touched.with_untracked(|t| t.contains(&field)) {
                 touched.update(|t| t.push(field));
             }
         }
     };
+    let sections = FormSection::ALL.map(|section| {
+        let rows = section
+            .fields()
+            .iter()
+            .filter(|f| **f != Field::CaseNumber || case_number.is_some())
+            .map(|&field| {
+                let shown = Signal::derive(move || {
+                    reveal_all.get() || touched.with(|t| t.contains(&field))
+                });
+                view! { <FieldRow field form issues shown case_number=case_number.clone()/> }
+            })
+            .collect_view();
+        view! {
+            <fieldset class="form-section">
+                <legend>{tr(lang, section.title())}</legend>
+                <div class="form-grid">{rows}</div>
+            </fieldset>
+        }
+    });
     view! {
-        <div inner_html={Signal::derive(move || html.get())} on:input=on_input on:change=move |ev| { on_input(ev.clone()); touch(ev) }
-            on:focusout=move |ev: leptos::ev::FocusEvent| touch(ev.into())></div>
+        <div on:focusout=move |ev: leptos::ev::FocusEvent| touch(ev.into()) on:change=touch>
+            {sections.into_iter().collect_view()}
+        </div>
     }
 }

@@ -2,6 +2,11 @@
 //! at the same time (both values, who and when, and a button to use either),
 //! local changes the server refused (the reason, discard, apply again), and
 //! the record's history: who changed which field, when, on which device.
+//!
+//! The conflicts and refusals are views (their buttons keep the focus and
+//! settle through [`AppState`] services); the history's rows are one
+//! [`Html`] fragment inside a `<details>` the user opens, which stays open
+//! when a sync brings a new row.
 
 use chrono::DateTime;
 use complaints_domain::handling::EntryKind;
@@ -16,9 +21,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use super::handling::{esc, tapped};
+use crate::html::{el, Html, HtmlView};
+use crate::i18n::{tr, yes_no, Text};
 use crate::platform;
-use crate::state::use_app_state;
+use crate::state::{use_app_state, AppState, SaveError};
 
 /// A field's stored value as the user reads it.
 pub fn show_value(field: &str, value: &Value, lang: Lang) -> String {
@@ -37,12 +43,7 @@ pub fn show_value(field: &str, value: &Value, lang: Lang) -> String {
         (_, Value::Null) => "—".into(),
         (_, Value::String(s)) if s.is_empty() => "—".into(),
         (_, Value::String(s)) => s.clone(),
-        (_, Value::Bool(b)) => lang
-            .pick(
-                if *b { "满意" } else { "不满意" },
-                if *b { "Satisfied" } else { "Not satisfied" },
-            )
-            .into(),
+        (_, Value::Bool(b)) => yes_no(*b, lang).into(),
         (Some(Field::CompensationRequested | Field::CompensationAgreed), Value::Number(n)) => n
             .as_i64()
             .map(|fen| Cny::from_fen(fen).to_string())
@@ -61,13 +62,10 @@ fn field_label(key: &str, lang: Lang) -> String {
 /// 2026-11-23 09:30:05" (operations from before sign-in name no user).
 fn who(meta: &OpMeta, my_device: &str, lang: Lang) -> String {
     let device = if meta.device == my_device {
-        lang.pick("本机", "this device").to_string()
+        Text::ThisDevice.get(lang).to_string()
     } else {
-        format!(
-            "{} {}",
-            lang.pick("设备", "device"),
-            meta.device.chars().take(8).collect::<String>()
-        )
+        let short: String = meta.device.chars().take(8).collect();
+        Text::DeviceNamed.fill(lang, &[&short])
     };
     let when = DateTime::from_timestamp_millis(meta.hlc.wall_ms as i64)
         .map(|t| {
@@ -87,172 +85,64 @@ fn author(state: &RecordState, v: &Version, my_device: &str, lang: Lang) -> Stri
         .unwrap_or_default()
 }
 
+/// What one operation changed, in words ("状态：处理中；处理记录：联系顾客").
+fn what_changed(rs: &RecordState, id: &str, lang: Lang) -> String {
+    let mut what = String::new();
+    for (field, state) in &rs.fields {
+        for v in state
+            .heads
+            .iter()
+            .chain(&state.history)
+            .filter(|v| v.op == id)
+        {
+            if field == CREATED_AT {
+                what = Text::ComplaintTakenIn.get(lang).into();
+            } else if rs
+                .fields
+                .get(CREATED_AT)
+                .is_some_and(|c| c.heads.iter().any(|c| c.op == id))
+            {
+                // A creation is one line, not thirty fields.
+            } else {
+                let (label, value) = if let Some(n) = field.strip_prefix(STEP_PREFIX) {
+                    let done = if v.value.is_null() { "☐" } else { "☑" };
+                    (Text::StepN.fill(lang, &[&n]), done.to_string())
+                } else if field.starts_with(TIMELINE_PREFIX) {
+                    let kind = v.value["kind"].as_str().and_then(EntryKind::from_code);
+                    let kind = kind.map(|k| k.label(lang)).unwrap_or_default();
+                    (Text::Timeline.get(lang).to_string(), kind.to_string())
+                } else {
+                    (field_label(field, lang), show_value(field, &v.value, lang))
+                };
+                if !what.is_empty() {
+                    what += Text::ListSeparator.get(lang);
+                }
+                what += &format!("{label}：{value}");
+            }
+        }
+    }
+    what
+}
+
 /// A record's history, newest first: for every change, who made it, on
 /// which device, when, and each field it set with the value (a complaint's
 /// creation is one line; the 50 newest changes are shown).
-fn history_html(rs: &RecordState, me: &str, lang: Lang, open: bool) -> String {
-    let mut rows = String::new();
-    // Newest first, picked one by one (no sort to ship for 50 rows).
-    let mut below: Option<(Hlc, &str)> = None;
-    for _ in 0..50 {
-        let next = rs
-            .ops
-            .iter()
-            .map(|(id, meta)| ((meta.hlc, id.as_str()), meta))
-            .filter(|(key, _)| below.is_none_or(|b| *key < b))
-            .max_by_key(|(key, _)| *key);
-        let Some((key, meta)) = next else { break };
-        below = Some(key);
-        let id = key.1;
-        let mut what = String::new();
-        for (field, state) in &rs.fields {
-            for v in state
-                .heads
-                .iter()
-                .chain(&state.history)
-                .filter(|v| v.op == id)
-            {
-                if field == CREATED_AT {
-                    what = lang.pick("登记投诉", "Complaint taken in").into();
-                } else if rs
-                    .fields
-                    .get(CREATED_AT)
-                    .is_some_and(|c| c.heads.iter().any(|c| c.op == id))
-                {
-                    // A creation is one line, not thirty fields.
-                } else {
-                    let (label, value) = if let Some(n) = field.strip_prefix(STEP_PREFIX) {
-                        let done = if v.value.is_null() { "☐" } else { "☑" };
-                        (
-                            format!("{} {n}", lang.pick("步骤", "Step")),
-                            done.to_string(),
-                        )
-                    } else if field.starts_with(TIMELINE_PREFIX) {
-                        let kind = v.value["kind"].as_str().and_then(EntryKind::from_code);
-                        let kind = kind.map(|k| k.label(lang)).unwrap_or_default();
-                        (
-                            lang.pick("处理记录", "Timeline").to_string(),
-                            kind.to_string(),
-                        )
-                    } else {
-                        (field_label(field, lang), show_value(field, &v.value, lang))
-                    };
-                    if !what.is_empty() {
-                        what += lang.pick("；", "; ");
-                    }
-                    what += &format!("{label}：{value}");
-                }
-            }
-        }
-        rows += &format!(
-            r#"<li data-testid="history-entry" data-user="{}"><span class="history__who">{}</span> {}</li>"#,
-            esc(meta.user.as_deref().unwrap_or_default()),
-            esc(&who(meta, me, lang)),
-            esc(&what),
-        );
-    }
-    format!(
-        r#"<details class="history" data-testid="history"{}><summary>{} ({})</summary><ol>{rows}</ol></details>"#,
-        if open { " open" } else { "" },
-        lang.pick("修改历史", "History"),
-        rs.ops.len()
-    )
-}
-
-/// The conflicts of a record: each field's values, who and when, with buttons.
-fn conflicts_html(rs: &RecordState, me: &str, lang: Lang) -> String {
-    let mut out = String::new();
-    for (key, field) in rs.conflicts() {
-        let key = esc(key);
-        let mut values = String::new();
-        for (i, v) in field.heads.iter().enumerate() {
-            let action = if i == 0 {
-                format!(
-                    r#"<span class="badge">{}</span>"#,
-                    lang.pick("当前采用", "in use")
-                )
-            } else {
-                format!(
-                    r#"<button type="button" class="btn" data-act="choose" data-field="{key}" data-ver="{i}">{}</button>"#,
-                    lang.pick("采用此值", "Use this value")
-                )
-            };
-            values += &format!(
-                r#"<li class="conflict__value{}"><span class="conflict__text">{}</span><span class="conflict__who">{}</span>{action}</li>"#,
-                if i == 0 {
-                    " conflict__value--current"
-                } else {
-                    ""
-                },
-                esc(&show_value(&key, &v.value, lang)),
-                esc(&author(rs, v, me, lang)),
-            );
-        }
-        out += &format!(
-            r#"<div class="conflict" data-testid="conflict" data-field="{key}"><p class="conflict__title"><strong>{}</strong>{}</p><ul class="conflict__values">{values}</ul><button type="button" class="btn btn--primary" data-act="choose" data-field="{key}" data-ver="0">{}</button></div>"#,
-            esc(&field_label(&key, lang)),
-            lang.pick(
-                "：两台设备同时修改了此项，两个值都已保留",
-                ": changed on two devices at the same time; both values are kept"
-            ),
-            lang.pick("确认当前值", "Keep the value in use"),
-        );
-    }
-    if out.is_empty() {
-        return out;
-    }
-    format!(
-        r#"<section class="notice notice--warn record-sync" aria-label="{}">{out}</section>"#,
-        lang.pick("修改冲突", "Conflicting changes")
-    )
-}
-
-/// The changes of a record the server refused: why, and what can be done.
-fn refused_html(mine: &[OutboxEntry], lang: Lang) -> String {
-    if mine.is_empty() {
-        return String::new();
-    }
-    let mut rows = String::new();
-    for entry in mine {
-        let reason = entry
-            .rejection
-            .as_ref()
-            .map(|r| r.message(lang))
-            .unwrap_or_default();
-        let fields = entry
-            .op
-            .set
-            .keys()
-            .map(|k| field_label(k, lang))
-            .collect::<Vec<_>>()
-            .join("、");
-        let again = match entry
-            .rejection
-            .as_ref()
-            .is_some_and(|r| r.code == RejectCode::ClockAhead)
-        {
-            true => format!(
-                r#"<button type="button" class="btn" data-act="reapply" data-op="{}">{}</button>"#,
-                esc(&entry.op.id),
-                lang.pick("重新提交", "Apply again")
-            ),
-            false => String::new(),
-        };
-        rows += &format!(
-            r#"<li class="refused" data-testid="refused-change"><p><strong>{}</strong> — {}</p><button type="button" class="btn btn--danger" data-act="discard" data-op="{}">{}</button>{again}</li>"#,
-            esc(&fields),
-            esc(&reason),
-            esc(&entry.op.id),
-            lang.pick("放弃此修改", "Discard this change"),
-        );
-    }
-    format!(
-        r#"<section class="notice notice--error record-sync" role="alert"><p>{}</p><ul>{rows}</ul></section>"#,
-        lang.pick(
-            "以下修改未被服务器接受，仅保存在本机：",
-            "These changes were refused by the server and exist only on this device:"
-        )
-    )
+fn history_html(rs: &RecordState, me: &str, lang: Lang) -> Html {
+    let mut ops: Vec<(Hlc, &str, &OpMeta)> = rs
+        .ops
+        .iter()
+        .map(|(id, meta)| (meta.hlc, id.as_str(), meta))
+        .collect();
+    ops.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    let rows = ops.into_iter().take(50).map(|(_, id, meta)| {
+        el("li")
+            .attr("data-testid", "history-entry")
+            .attr("data-user", meta.user.as_deref().unwrap_or_default())
+            .child(el("span").class("history__who").text(&who(meta, me, lang)))
+            .text(" ")
+            .text(&what_changed(rs, id, lang))
+    });
+    el("ol").children(rows).into()
 }
 
 /// The sync state of complaint `id`, read again whenever `revision` changes
@@ -272,23 +162,202 @@ pub fn use_record_state(id: String, revision: Signal<u64>) -> RwSignal<Option<Re
 #[component]
 pub fn RecordHistory(record_state: RwSignal<Option<RecordState>>) -> impl IntoView {
     let state = use_app_state();
-    // Whether the user opened it: a change arriving redraws it, still open.
-    let open = StoredValue::new(false);
-    let html = move || {
-        let lang = state.lang.get();
-        let me = state.device_id();
+    let lang = state.lang;
+    let me = state.device_id();
+    let rows = move || {
         record_state.with(|rs| {
             rs.as_ref()
-                .map(|rs| history_html(rs, &me, lang, open.get_value()))
+                .map(|rs| history_html(rs, &me, lang.get()))
                 .unwrap_or_default()
         })
     };
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        if tapped(&ev, "summary").is_some() {
-            open.update_value(|o| *o = !*o);
+    let count = move || record_state.with(|rs| rs.as_ref().map_or(0, |rs| rs.ops.len()));
+    view! {
+        <Show when=move || record_state.with(Option::is_some)>
+            <details class="history" data-testid="history">
+                <summary>{tr(lang, Text::History)}" ("{count}")"</summary>
+                <HtmlView html=Signal::derive(rows.clone())/>
+            </details>
+        </Show>
+    }
+}
+
+/// Settles something of a record and reports the record as it now reads.
+fn settle(
+    state: AppState,
+    busy: RwSignal<bool>,
+    on_change: Callback<Option<Complaint>>,
+    work: impl std::future::Future<Output = Result<Option<Complaint>, SaveError>> + 'static,
+) {
+    if busy.get_untracked() {
+        return;
+    }
+    busy.set(true);
+    spawn_local(async move {
+        match work.await {
+            Ok(c) => on_change.run(c),
+            Err(e) => platform::log_error("settling a change failed", &e.detail()),
+        }
+        state.refresh_outbox().await;
+        busy.set(false);
+    });
+}
+
+/// One conflicting field: each value with who and when, and a button to use it.
+#[component]
+fn Conflict(
+    id: String,
+    key: String,
+    record_state: RwSignal<Option<RecordState>>,
+    busy: RwSignal<bool>,
+    on_change: Callback<Option<Complaint>>,
+) -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let me = state.device_id();
+    let (id, key) = (StoredValue::new(id), StoredValue::new(key));
+    let choose = move |index: usize| {
+        let value = record_state.with_untracked(|rs| {
+            rs.as_ref()
+                .and_then(|rs| key.with_value(|k| rs.fields.get(k)))
+                .and_then(|f| f.heads.get(index))
+                .map(|v| v.value.clone())
+        });
+        if let Some(v) = value {
+            settle(state, busy, on_change, async move {
+                state
+                    .choose_value(&id.get_value(), &key.get_value(), v)
+                    .await
+                    .map(Some)
+            });
         }
     };
-    view! { <div inner_html={Signal::derive(html)} on:click=on_click></div> }
+    let values = move || {
+        let lang = lang.get();
+        record_state.with(|rs| {
+            let Some(rs) = rs else { return Vec::new() };
+            let Some(field) = key.with_value(|k| rs.fields.get(k)) else {
+                return Vec::new();
+            };
+            field
+                .heads
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    (
+                        i,
+                        key.with_value(|k| show_value(k, &v.value, lang)),
+                        author(rs, v, &me, lang),
+                    )
+                })
+                .collect()
+        })
+    };
+    view! {
+        <div class="conflict" data-testid="conflict" data-field=key.get_value()>
+            <p class="conflict__title">
+                <strong>{move || field_label(&key.get_value(), lang.get())}</strong>
+                {tr(lang, Text::ConflictExplained)}
+            </p>
+            <ul class="conflict__values">
+                {move || values().into_iter().map(|(i, text, by)| view! {
+                    <li class=if i == 0 { "conflict__value conflict__value--current" } else { "conflict__value" }>
+                        <span class="conflict__text">{text}</span>
+                        <span class="conflict__who">{by}</span>
+                        {if i == 0 {
+                            view! { <span class="badge">{tr(lang, Text::InUse)}</span> }.into_any()
+                        } else {
+                            view! { <button type="button" class="btn" on:click=move |_| choose(i)>{tr(lang, Text::UseThisValue)}</button> }.into_any()
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <button type="button" class="btn btn--primary" on:click=move |_| choose(0)>{tr(lang, Text::KeepValueInUse)}</button>
+        </div>
+    }
+}
+
+/// One refused change: what it changed, why, and what can be done.
+#[component]
+pub fn RefusedChange(
+    entry: OutboxEntry,
+    busy: RwSignal<bool>,
+    on_change: Callback<Option<Complaint>>,
+) -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let op_id = StoredValue::new(entry.op.id.clone());
+    let keys: Vec<String> = entry.op.set.keys().cloned().collect();
+    let fields = move || {
+        let lang = lang.get();
+        keys.iter()
+            .map(|k| field_label(k, lang))
+            .collect::<Vec<_>>()
+            .join(Text::ListSeparator.get(lang))
+    };
+    let rejection = entry.rejection.clone();
+    let clock_ahead = rejection
+        .as_ref()
+        .is_some_and(|r| r.code == RejectCode::ClockAhead);
+    let reason = move || {
+        rejection
+            .as_ref()
+            .map(|r| r.message(lang.get()))
+            .unwrap_or_default()
+    };
+    let discard = move |_| {
+        settle(state, busy, on_change, async move {
+            state.discard_refused(&op_id.get_value()).await
+        })
+    };
+    let again = move |_| {
+        settle(state, busy, on_change, async move {
+            state.reapply_refused(&op_id.get_value()).await
+        })
+    };
+    view! {
+        <li class="refused" data-testid="refused-change">
+            <p><strong>{fields}</strong>" — "{reason}</p>
+            <button type="button" class="btn btn--danger" on:click=discard>{tr(lang, Text::DiscardChange)}</button>
+            {clock_ahead.then(|| view! {
+                <button type="button" class="btn" on:click=again>{tr(lang, Text::ApplyAgain)}</button>
+            })}
+        </li>
+    }
+}
+
+/// The refused changes of the records `mine` selects, with their buttons.
+#[component]
+pub fn RefusedChanges(
+    /// Which refused changes to show (by their record id).
+    mine: fn(&str, &str) -> bool,
+    /// The record (or prefix) `mine` compares with.
+    of: String,
+    on_change: Callback<Option<Complaint>>,
+) -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let busy = RwSignal::new(false);
+    let entries = Memo::new(move |_| {
+        state.sync.rejected.with(|all| {
+            all.iter()
+                .filter(|e| mine(&e.op.record, &of))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <Show when=move || entries.with(|e| !e.is_empty())>
+            <section class="notice notice--error record-sync" role="alert">
+                <p>{tr(lang, Text::RefusedExplained)}</p>
+                <ul>
+                    <For each=move || entries.get() key=|e| e.op.id.clone() let(entry)>
+                        <RefusedChange entry busy on_change/>
+                    </For>
+                </ul>
+            </section>
+        </Show>
+    }
 }
 
 /// Conflicts and refused changes of complaint `id`. `on_change` receives the
@@ -302,77 +371,23 @@ pub fn RecordSyncPanel(
 ) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
-    let record_id = StoredValue::new(id);
     let busy = RwSignal::new(false);
-
-    let html = move || {
-        let lang = lang.get();
-        let mine: Vec<OutboxEntry> = state.sync.rejected.with(|all| {
-            all.iter()
-                .filter(|e| record_id.with_value(|id| &e.op.record == id))
-                .cloned()
-                .collect()
-        });
-        let me = state.device_id();
-        refused_html(&mine, lang)
-            + &record_state.with(|rs| {
-                rs.as_ref()
-                    .map(|rs| conflicts_html(rs, &me, lang))
-                    .unwrap_or_default()
-            })
-    };
-
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(el) = tapped(&ev, "[data-act]") else {
-            return;
-        };
-        if busy.get_untracked() {
-            return;
-        }
-        let attr = |name: &str| el.get_attribute(name).unwrap_or_default();
-        let (act, op_id, field) = (attr("data-act"), attr("data-op"), attr("data-field"));
-        let index: usize = attr("data-ver").parse().unwrap_or(0);
-        busy.set(true);
-        spawn_local(async move {
-            let result = match act.as_str() {
-                "choose" => {
-                    let value = record_state.with_untracked(|rs| {
-                        rs.as_ref()
-                            .and_then(|rs| rs.fields.get(&field))
-                            .and_then(|f| f.heads.get(index))
-                            .map(|v| v.value.clone())
-                    });
-                    match value {
-                        Some(v) => state
-                            .choose_value(&record_id.get_value(), &field, v)
-                            .await
-                            .map(Some),
-                        None => Ok(None),
-                    }
-                }
-                "discard" => state.discard_refused(&op_id).await,
-                "reapply" => {
-                    let entry = state
-                        .sync
-                        .rejected
-                        .with_untracked(|all| all.iter().find(|e| e.op.id == op_id).cloned());
-                    match entry {
-                        Some(entry) => state.reapply_refused(&entry).await,
-                        None => Ok(None),
-                    }
-                }
-                _ => Ok(None),
-            };
-            match result {
-                Ok(c) => on_change.run(c),
-                Err(e) => platform::log_error("settling a change failed", &e.detail()),
-            }
-            if act != "choose" {
-                state.refresh_outbox().await;
-            }
-            busy.set(false);
-        });
-    };
-
-    view! { <div inner_html={Signal::derive(html)} on:click=on_click></div> }
+    let conflicts = Memo::new(move |_| {
+        record_state.with(|rs| {
+            rs.as_ref()
+                .map(|rs| rs.conflicts().map(|(k, _)| k.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    });
+    let record = StoredValue::new(id.clone());
+    view! {
+        <RefusedChanges mine=|record, id| record == id of=id on_change/>
+        <Show when=move || conflicts.with(|c| !c.is_empty())>
+            <section class="notice notice--warn record-sync" aria-label=move || Text::ConflictingChanges.get(lang.get())>
+                <For each=move || conflicts.get() key=|k| k.clone() let(key)>
+                    <Conflict id=record.get_value() key record_state busy on_change/>
+                </For>
+            </section>
+        </Show>
+    }
 }

@@ -10,12 +10,14 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    follow_link, use_record_state, ComplaintFormView, FormDraft, FormNotice, HandlingPanel,
-    NoticeKind, RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
+    rebase, use_record_state, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind,
+    RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
 };
-use crate::i18n::{tr2, Text};
+use crate::i18n::{tr, Text};
 use crate::platform;
-use crate::state::{edit_draft_key, use_app_state, Boot};
+use crate::route::{Link, Route};
+use crate::state::{use_app_state, Boot};
+use complaints_domain::store::edit_draft_key;
 
 #[component]
 pub fn DetailPage(
@@ -33,9 +35,7 @@ pub fn DetailPage(
         state.complaints.with(|all| all.iter().any(|c| c.id == id))
     });
     view! {
-        <p on:click=move |ev| { follow_link(&ev); }>
-            <a href="/" data-link>{move || format!("← {}", Text::Back.get(lang.get()))}</a>
-        </p>
+        <p><Link to=Route::List>"← "{tr(lang, Text::Back)}</Link></p>
         {move || {
             let id = id();
             match (state.boot.get(), found.get()) {
@@ -43,8 +43,8 @@ pub fn DetailPage(
                     let c = state.complaints.with_untracked(|all| all.iter().find(|c| c.id == id).cloned());
                     c.map(|complaint| view! { <Editor complaint/> }).into_any()
                 }
-                (Boot::Loading, false) => view! { <p class="empty">{Text::Loading.get(lang.get())}</p> }.into_any(),
-                (_, false) => view! { <p class="notice notice--error" role="alert">{Text::NotFound.get(lang.get())}</p> }.into_any(),
+                (Boot::Loading, false) => view! { <p class="empty">{tr(lang, Text::Loading)}</p> }.into_any(),
+                (_, false) => view! { <p class="notice notice--error" role="alert">{tr(lang, Text::NotFound)}</p> }.into_any(),
             }
         }}
     }
@@ -66,16 +66,28 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     );
     draft.restore(Text::EditsRestored);
 
-    // Shows `c` as the record: the form follows unless the user has unsaved edits
-    // (their save sends only the fields they changed, so nothing is reverted).
+    // Shows `c` as the record. The form takes the new value of every field
+    // the user has not changed; a field they changed keeps what they typed
+    // (their save sends only the fields they changed, so nothing is
+    // reverted). After their own save (`force`) the form is the record.
     let show = move |c: Complaint, force: bool| {
-        let untouched = draft.form.with_untracked(|f| {
-            *f == ComplaintForm::from_complaint(&saved.get_untracked(), offset)
-        });
-        if force || untouched {
-            draft.reset(ComplaintForm::from_complaint(&c, offset));
-            saved.set(c);
+        let next = ComplaintForm::from_complaint(&c, offset);
+        if force {
+            draft.reset(next);
+        } else {
+            let before = ComplaintForm::from_complaint(&saved.get_untracked(), offset);
+            let merged = draft
+                .form
+                .with_untracked(|typed| rebase(typed, &before, &next));
+            if draft.form.with_untracked(|typed| *typed != merged) {
+                if draft.form.with_untracked(|typed| *typed == before) {
+                    draft.reset(merged);
+                } else {
+                    draft.form.set(merged);
+                }
+            }
         }
+        saved.set(c);
         revision.update(|r| *r += 1);
     };
 
@@ -143,15 +155,15 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     view! {
         <div class="detail-head">
             <h1>{move || saved.with(|c| c.customer_name.clone())}</h1>
-            {move || view! { <StatusBadge status=saved.with(|c| c.status)/> }}
+            <StatusBadge status=Signal::derive(move || saved.with(|c| c.status))/>
             <span class="complaint-card__case">{complaint.case_number.clone()}</span>
-            <span class="complaint-card__when">{move || format!("{} {}", Text::Received.get(lang.get()), received)}</span>
+            <span class="complaint-card__when">{tr(lang, Text::Received)}" "{received}</span>
         </div>
         <FormNotice draft/>
         <RecordSyncPanel id=id.clone() record_state on_change/>
         <RiskAndVehicle warnings=risks others=Signal::derive(move || others.get().unwrap_or_default())/>
         <HandlingPanel id=id.clone()/>
-        <h2 class="form-title">{tr2(lang, "投诉处理表", "Complaint record")}</h2>
+        <h2 class="form-title">{tr(lang, Text::ComplaintRecord)}</h2>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()
                 case_number=complaint.case_number.clone()/>

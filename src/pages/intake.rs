@@ -2,7 +2,7 @@
 //! on every change, and comes back after a reload, a crash or a closed tab.
 
 use chrono::Utc;
-use complaints_domain::{ComplaintForm, Lang};
+use complaints_domain::ComplaintForm;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -14,7 +14,7 @@ use crate::components::{
 };
 use crate::i18n::{tr, Text};
 use crate::platform;
-use crate::router::use_nav;
+use crate::route::{use_nav, Route};
 use crate::state::{use_app_state, Boot, INTAKE_DRAFT};
 
 #[component]
@@ -59,12 +59,10 @@ pub fn IntakePage() -> impl IntoView {
                 }))
                 .await
             {
-                let message = match lang.get_untracked() {
-                    Lang::Zh => format!("已保存投诉 {}（{}）", c.case_number, c.customer_name),
-                    Lang::En => format!("Saved complaint {} ({})", c.case_number, c.customer_name),
-                };
+                let message = Text::SavedComplaint
+                    .fill(lang.get_untracked(), &[&c.case_number, &c.customer_name]);
                 state.flash.set(Some(message));
-                nav.go("/");
+                nav.go(&Route::List);
             }
         });
     };

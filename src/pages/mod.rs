@@ -1,4 +1,4 @@
-//! One file per page.
+//! One file (or folder) per page.
 
 mod detail;
 mod intake;
@@ -8,6 +8,6 @@ mod signin;
 
 pub use detail::DetailPage;
 pub use intake::IntakePage;
-pub use kpi::{Choice, KpiPage};
+pub use kpi::{KpiPage, ReportPage};
 pub use list::ListPage;
 pub use signin::SignInPage;

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use complaints_domain::store::{
-    case_sequence_key, merge_ops, records_of, sort_outbox, ComplaintStore, Listing, OutboxEntry,
-    StoreError, Unreadable, OUTBOX_SEQ_SETTING, SYNC_CURSOR_SETTING,
+    case_sequence_key, edit_draft_key, merge_ops, records_of, sort_outbox, ComplaintStore, Listing,
+    OutboxEntry, PlanStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING, SYNC_CURSOR_SETTING,
 };
 use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
@@ -138,8 +138,13 @@ impl IdbStore {
         // Another tab deleting the database (signing out) must not wait for
         // this connection: it closes itself when asked.
         use indexed_db_futures::internals::SystemRepr;
+        use wasm_bindgen::JsCast;
+        let raw = db.as_sys().clone();
+        let close = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || raw.close());
         db.as_sys()
-            .set_onversionchange(Some(&js_sys::Function::new_no_args("this.close()")));
+            .set_onversionchange(Some(close.as_ref().unchecked_ref()));
+        // As long as the connection: the page's.
+        close.forget();
         Ok(IdbStore { db })
     }
 
@@ -180,81 +185,6 @@ impl IdbStore {
     /// the database can be deleted.
     pub fn close_connection(&self) {
         self.db.clone().close();
-    }
-
-    /// Saves a change to a PDCA row: queued and merged in one transaction.
-    pub async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
-        let tx = self.writing([RECORD_STATES, OUTBOX, SETTINGS])?;
-        let state = queue_op(&tx, op).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(state)
-    }
-
-    /// The PDCA rows on the device (their records' ids begin `pdca:`); an
-    /// unreadable one is reported and skipped.
-    pub async fn plans(&self) -> Result<Vec<RecordState>, StoreError> {
-        let tx = self
-            .db
-            .transaction(RECORD_STATES)
-            .build()
-            .map_err(backend)?;
-        let os = tx.object_store(RECORD_STATES).map_err(backend)?;
-        // Every key that starts with the prefix: from `pdca:` up to `pdca;`.
-        let range = indexed_db_futures::KeyRange::Bound("pdca:", false, "pdca;", true);
-        let values: Vec<JsValue> = run(os.get_all::<JsValue>().with_query::<&str, _>(range))
-            .await?
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        let mut out = Vec::with_capacity(values.len());
-        for value in &values {
-            match decode::<RecordState>("pdca", value) {
-                Ok(state) => out.push(state),
-                Err(e) => {
-                    crate::platform::log_error("skipped an unreadable PDCA row", &e.to_string())
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Removes complaints from the device, with everything about them: the
-    /// record, its sync state, its edit draft and its queued changes, in one
-    /// transaction (the server said they left the user's scope).
-    pub async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError> {
-        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS])?;
-        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
-        let values: Vec<JsValue> = run(outbox.get_all::<JsValue>())
-            .await?
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        let mut deletes = Vec::new();
-        for value in &values {
-            if let Ok(entry) = decode::<OutboxEntry>("outbox", value) {
-                if ids.contains(&entry.op.record) {
-                    deletes.push(
-                        outbox
-                            .delete(entry.op.id.as_str())
-                            .primitive()
-                            .map_err(backend)?,
-                    );
-                }
-            }
-        }
-        for id in ids {
-            let draft = crate::state::edit_draft_key(id);
-            for (store, key) in [
-                (COMPLAINTS, id.as_str()),
-                (RECORD_STATES, id),
-                (DRAFTS, &draft),
-            ] {
-                let os = tx.object_store(store).map_err(backend)?;
-                deletes.push(os.delete(key).primitive().map_err(backend)?);
-            }
-        }
-        for delete in deletes {
-            delete.await.map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)
     }
 
     /// Deletes the database `name` (tests start from a fresh one).
@@ -304,6 +234,43 @@ impl IdbStore {
         let os = tx.object_store(store).map_err(backend)?;
         run(os.delete(key)).await?;
         tx.commit().await.map_err(backend)
+    }
+}
+
+impl PlanStore for IdbStore {
+    /// Saves a change to a PDCA row: queued and merged in one transaction.
+    async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
+        let tx = self.writing([RECORD_STATES, OUTBOX, SETTINGS])?;
+        let state = queue_op(&tx, op).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(state)
+    }
+
+    /// The PDCA rows on the device (their records' ids begin `pdca:`); an
+    /// unreadable one is reported and skipped.
+    async fn plans(&self) -> Result<Vec<RecordState>, StoreError> {
+        let tx = self
+            .db
+            .transaction(RECORD_STATES)
+            .build()
+            .map_err(backend)?;
+        let os = tx.object_store(RECORD_STATES).map_err(backend)?;
+        // Every key that starts with the prefix: from `pdca:` up to `pdca;`.
+        let range = indexed_db_futures::KeyRange::Bound("pdca:", false, "pdca;", true);
+        let values: Vec<JsValue> = run(os.get_all::<JsValue>().with_query::<&str, _>(range))
+            .await?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        let mut out = Vec::with_capacity(values.len());
+        for value in &values {
+            match decode::<RecordState>("pdca", value) {
+                Ok(state) => out.push(state),
+                Err(e) => {
+                    crate::platform::log_error("skipped an unreadable PDCA row", &e.to_string())
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -583,6 +550,46 @@ impl ComplaintStore for IdbStore {
             .await?
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default())
+    }
+
+    /// Removes complaints from the device, with everything about them: the
+    /// record, its sync state, its edit draft and its queued changes, in one
+    /// transaction (the server said they left the user's scope).
+    async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError> {
+        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS])?;
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
+        let values: Vec<JsValue> = run(outbox.get_all::<JsValue>())
+            .await?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        let mut deletes = Vec::new();
+        for value in &values {
+            if let Ok(entry) = decode::<OutboxEntry>("outbox", value) {
+                if ids.contains(&entry.op.record) {
+                    deletes.push(
+                        outbox
+                            .delete(entry.op.id.as_str())
+                            .primitive()
+                            .map_err(backend)?,
+                    );
+                }
+            }
+        }
+        for id in ids {
+            let draft = edit_draft_key(id);
+            for (store, key) in [
+                (COMPLAINTS, id.as_str()),
+                (RECORD_STATES, id),
+                (DRAFTS, &draft),
+            ] {
+                let os = tx.object_store(store).map_err(backend)?;
+                deletes.push(os.delete(key).primitive().map_err(backend)?);
+            }
+        }
+        for delete in deletes {
+            delete.await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {

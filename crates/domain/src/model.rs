@@ -4,15 +4,26 @@
 //! the wire and in URLs) that never changes once shipped, and a label in each
 //! UI language. Free-text fields are `String`s where empty means "not given":
 //! that keeps the form, storage and (later) field-level sync uniform.
+//!
+//! The record holds its handling history too: the timeline entries and the
+//! ticked steps ([`Entry`], [`Tick`] and their enumerations, in the private
+//! `timeline` submodule and exported from here). This module decides what a
+//! record *is*; the rules for changing one (the handling process, the form's
+//! validation, the sync merge) sit in modules above it, so nothing here
+//! refers to them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
-use crate::handling::{Entry, Tick};
-
 use crate::money::Cny;
+
+mod timeline;
+
+pub use timeline::{
+    is_entry_id, sort_timeline, Actor, ContactMethod, Entry, EntryKind, Level, Tick,
+};
 
 /// Declares a fieldless enum with a stable code and zh/en labels.
 macro_rules! labelled_enum {
@@ -200,9 +211,9 @@ pub struct Complaint {
     /// Id of the device that took the complaint in.
     #[serde(default)]
     pub created_on_device: String,
-    /// What happened in the handling, oldest first (append-only; see
-    /// [`crate::handling`]). Synced entry by entry, so entries made on
-    /// different devices never overwrite one another.
+    /// What happened in the handling, in [`sort_timeline`] order
+    /// (append-only: the `handling` module adds to it). Synced entry by
+    /// entry, so entries made on different devices never overwrite one another.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<Entry>,
     /// The eight steps of handling that are done, by step number (1–8).

@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::kpi::Kpi;
-use crate::sync::{Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
+use crate::replica::{Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
 
 /// The id prefix of PDCA records.
 pub const PREFIX: &str = "pdca:";

@@ -1,14 +1,16 @@
 //! The storage contract every place that keeps complaints on a device
 //! implements, an in-memory implementation, and the one conformance suite
-//! they all must pass (see [`conformance`] and [`store_conformance_tests!`]).
+//! they all must pass (see [`conformance`] and [`crate::store_conformance_tests!`]).
 //!
 //! The trait is what the app's views and services talk to; the IndexedDB
 //! store in the app implements it, and so does [`MemoryStore`] for native
-//! tests. Futures are not `Send`: IndexedDB lives on the browser's one thread.
+//! tests. PDCA rows, synced like complaints but never read as one, have
+//! their own small trait, [`PlanStore`]. Futures are not `Send`: IndexedDB
+//! lives on the browser's one thread.
 //!
 //! Records are kept as JSON values rather than typed structs so that a record
 //! which no longer deserialises (written by a buggy build, damaged on disk,
-//! or from a newer version) is *reported and skipped* by [`ComplaintStore::list`]
+//! or from a newer version) is *reported and skipped* by [`ComplaintStore::list_complaints`]
 //! instead of failing the whole list.
 
 use std::cell::RefCell;
@@ -38,7 +40,7 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// A stored record that could not be read, reported by [`ComplaintStore::list`].
+/// A stored record that could not be read, reported by [`ComplaintStore::list_complaints`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unreadable {
     pub key: String,
@@ -133,11 +135,40 @@ pub trait ComplaintStore {
     async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError>;
     /// Where the last pull ended ("" before the first).
     async fn sync_cursor(&self) -> Result<String, StoreError>;
+    /// Removes records from the device with everything about them: the
+    /// complaint, its sync state, its queued operations (waiting or refused)
+    /// and its edit draft ([`edit_draft_key`]), in one atomic step. A pull
+    /// page names them when they left the user's scope; the page's cursor is
+    /// stored after this, so a crash in between repeats the removal. Ids not
+    /// on the device are skipped.
+    async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError>;
 
     /// A device setting (device id, language, remembered branch…).
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
 }
+
+/// PDCA rows: records that are synced like complaints (queued, merged,
+/// pulled) but never read as one, so [`ComplaintStore::save_change`], which
+/// writes the complaint a change makes, cannot take them.
+#[allow(async_fn_in_trait)] // single-threaded (wasm); no Send bound wanted
+pub trait PlanStore {
+    /// Queues a local operation on a PDCA row and merges it into the row's
+    /// sync state, in one atomic step; returns the state.
+    async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError>;
+    /// The sync states of every PDCA row on the device (ids beginning
+    /// [`crate::pdca::PREFIX`]); an unreadable one is skipped.
+    async fn plans(&self) -> Result<Vec<RecordState>, StoreError>;
+}
+
+/// The draft key of the edit form of one complaint (removed with the
+/// complaint by [`ComplaintStore::remove_records`]).
+pub fn edit_draft_key(id: &str) -> String {
+    format!("{EDIT_DRAFT_PREFIX}{id}")
+}
+
+/// The prefix of [`edit_draft_key`].
+pub const EDIT_DRAFT_PREFIX: &str = "edit:";
 
 /// Merges `ops` into the records they concern. `states` holds the stored
 /// state of every record the ops name (absent: a new record). Returns every
@@ -208,6 +239,41 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The record's stored state with `op` merged in (nothing written).
+    async fn merged_with(&self, op: &Op) -> Result<RecordState, StoreError> {
+        let mut state = self
+            .get_record_state(&op.record)
+            .await?
+            .unwrap_or_else(|| RecordState::new(&op.record));
+        state.apply(op);
+        Ok(state)
+    }
+
+    /// Writes the record's new `state` and puts `op` in the outbox, numbered.
+    fn queue(&self, op: &Op, state: &RecordState) -> Result<(), StoreError> {
+        let s = encode(state)?;
+        self.record_states.borrow_mut().insert(state.id.clone(), s);
+        let seq = {
+            let mut settings = self.settings.borrow_mut();
+            let next = settings
+                .get(OUTBOX_SEQ_SETTING)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0)
+                + 1;
+            settings.insert(OUTBOX_SEQ_SETTING.into(), next.into());
+            next
+        };
+        self.outbox.borrow_mut().insert(
+            op.id.clone(),
+            OutboxEntry {
+                seq,
+                op: op.clone(),
+                rejection: None,
+            },
+        );
+        Ok(())
     }
 
     fn stored_states(&self, ids: &[String]) -> Vec<Option<RecordState>> {
@@ -307,34 +373,12 @@ impl ComplaintStore for MemoryStore {
         op: &Op,
         clear_draft: Option<&str>,
     ) -> Result<Complaint, StoreError> {
-        let mut state = self
-            .get_record_state(&op.record)
-            .await?
-            .unwrap_or_else(|| RecordState::new(&op.record));
-        state.apply(op);
+        let state = self.merged_with(op).await?;
         let complaint = state.materialize().map_err(StoreError::Invalid)?;
         // Encode everything first: nothing is written unless all of it can be.
-        let (c, s) = (encode(&complaint)?, encode(&state)?);
+        let c = encode(&complaint)?;
+        self.queue(op, &state)?;
         self.complaints.borrow_mut().insert(complaint.id.clone(), c);
-        self.record_states.borrow_mut().insert(state.id.clone(), s);
-        let seq = {
-            let mut settings = self.settings.borrow_mut();
-            let next = settings
-                .get(OUTBOX_SEQ_SETTING)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0)
-                + 1;
-            settings.insert(OUTBOX_SEQ_SETTING.into(), next.into());
-            next
-        };
-        self.outbox.borrow_mut().insert(
-            op.id.clone(),
-            OutboxEntry {
-                seq,
-                op: op.clone(),
-                rejection: None,
-            },
-        );
         if let Some(key) = clear_draft {
             self.drafts.borrow_mut().remove(key);
         }
@@ -437,6 +481,18 @@ impl ComplaintStore for MemoryStore {
             .unwrap_or_default())
     }
 
+    async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError> {
+        self.outbox
+            .borrow_mut()
+            .retain(|_, entry| !ids.contains(&entry.op.record));
+        for id in ids {
+            self.complaints.borrow_mut().remove(id);
+            self.record_states.borrow_mut().remove(id);
+            self.drafts.borrow_mut().remove(&edit_draft_key(id));
+        }
+        Ok(())
+    }
+
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
         Ok(self.settings.borrow().get(key).cloned())
     }
@@ -447,4 +503,36 @@ impl ComplaintStore for MemoryStore {
     }
 }
 
+impl PlanStore for MemoryStore {
+    async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
+        let state = self.merged_with(op).await?;
+        self.queue(op, &state)?;
+        Ok(state)
+    }
+
+    async fn plans(&self) -> Result<Vec<RecordState>, StoreError> {
+        Ok(self
+            .record_states
+            .borrow()
+            .iter()
+            .filter(|(id, _)| crate::pdca::is_pdca(id))
+            .filter_map(|(_, v)| serde_json::from_value(v.clone()).ok())
+            .collect())
+    }
+}
+
 pub mod conformance;
+
+#[cfg(test)]
+mod tests {
+    /// The in-memory store keeps PDCA rows as the [`super::PlanStore`]
+    /// contract says (the other cases run in `tests/domain.rs`).
+    #[test]
+    fn memory_store_keeps_plans() {
+        futures::executor::block_on(
+            super::conformance::a_saved_plan_is_queued_and_listed_but_is_no_complaint(
+                super::MemoryStore::new(),
+            ),
+        );
+    }
+}

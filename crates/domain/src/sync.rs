@@ -1,21 +1,22 @@
-//! Sync: field-level operations, hybrid logical clocks, the one merge rule
-//! and the protocol's messages. Pure functions and data: the app and the
-//! server do the network and the storage.
+//! Sync: the protocol's messages and the check every pushed operation
+//! passes, over the record machinery of [`crate::replica`] (field-level
+//! operations, hybrid logical clocks, the one merge rule), re-exported here
+//! so the app and the server have one path for all of it. Pure functions and
+//! data: the app and the server do the network and the storage.
+//!
+//! This is the top of the domain's sync layering: the check needs every
+//! record kind's rules (a complaint's from `form` and `handling`, a PDCA
+//! row's from `pdca`), and those modules build on `replica`, never on this one.
 
-mod client;
-mod hlc;
-mod op;
-mod record;
 mod wire;
 
-pub use client::{choose_value, local_change, reapply, LocalChange, Stamp};
-pub use hlc::{Hlc, HlcClock};
-pub use op::{
-    changed_fields, complaint_fields, is_syncable_field, op_id_from_bytes, Op, CREATED_AT,
-    CREATED_ON_DEVICE, STEP_PREFIX, TIMELINE_PREFIX,
+pub use crate::replica::{
+    changed_fields, choose_value, complaint_fields, is_syncable_field, local_change,
+    op_id_from_bytes, reapply, Applied, FieldState, Hlc, HlcClock, LocalChange, Op, OpMeta,
+    RecordState, RejectCode, Rejection, Stamp, Version, CREATED_AT, CREATED_ON_DEVICE, STEP_PREFIX,
+    TIMELINE_PREFIX,
 };
-pub use record::{Applied, FieldState, OpMeta, RecordState, Version};
 pub use wire::{
-    check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, RejectCode, Rejection,
-    MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS, PROTOCOL,
+    check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, MAX_CLOCK_AHEAD_MS,
+    MAX_PULL_LIMIT, MAX_PUSH_OPS, PROTOCOL,
 };

@@ -10,13 +10,13 @@
 //! health, push and pull in their bodies, errors next to `error`.
 
 use axum::extract::{OriginalUri, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
+use crate::http::{no_store, server_time_text};
 use crate::{auth, openapi, sync, AppError, AppState};
 
 /// All `/api` routes (paths relative to `/api`). Unmatched paths and methods
@@ -38,20 +38,6 @@ fn v1_routes() -> Router<AppState> {
         .route("/config", get(config))
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
-}
-
-/// The server's clock as API answers show it: RFC 3339, UTC, milliseconds.
-pub(crate) fn server_time_text() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// An API answer that no cache may keep (`Cache-Control: no-store`).
-pub(crate) fn no_store(response: impl IntoResponse) -> Response {
-    let mut response = response.into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 #[derive(Serialize)]

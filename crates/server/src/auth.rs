@@ -66,8 +66,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use crate::api::{no_store, server_time_text};
 use crate::extract::ApiJson;
+use crate::http::{no_store, server_time_text};
 use crate::{AppError, AppState};
 
 /// The largest login body accepted (`413 payload_too_large` past it).
@@ -759,7 +759,7 @@ pub async fn add_user(
 }
 
 /// Adds a user whose password is `password` (the demo users share one
-/// random password, see [`crate::demo`]).
+/// random password, see module `demo`).
 pub(crate) async fn add_user_with_password(
     db: &SqlitePool,
     user: &NewUser,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-/// Every error a handler (or [`crate::open_db`]) can produce.
+/// Every error a handler (or `open_db`) can produce.
 ///
 /// Rendered as `{"error": {"code": "...", "message": "..."}, "server_time": "..."}`.
 /// Client errors (4xx) carry a specific message; server errors (5xx) are
@@ -230,7 +230,7 @@ impl IntoResponse for AppError {
                 code: self.code(),
                 message: self.public_message(),
             },
-            server_time: crate::api::server_time_text(),
+            server_time: crate::http::server_time_text(),
         };
         let mut response = (status, Json(body)).into_response();
         response

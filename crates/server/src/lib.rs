@@ -42,12 +42,42 @@
 //! times, so a deploy must not give files an *older* mtime than the release
 //! they replace, e.g. by copying an old build with `cp -p`.) This matters
 //! most for `index.html`, `sw.js` and `manifest.webmanifest`: a stale service
-//! worker would pin users to an old release. API responses are not cached at
-//! all (`/api/health` sends `Cache-Control: no-store`).
+//! worker would pin users to an old release. The precompressed `.br`/`.gz`
+//! variants (next section) are revalidated the same way, each by its own
+//! `Last-Modified`, and every static response says `Vary: Accept-Encoding`
+//! so a cache never answers one client with another's encoding. API
+//! responses are not cached at all (`/api/health` sends
+//! `Cache-Control: no-store`).
 //!
-//! Every response carries `X-Content-Type-Options: nosniff`; responses are
-//! gzip-compressed when the client accepts it (text, JS, wasm, JSON; images
-//! and tiny bodies are left alone by the default predicate).
+//! # Compression
+//!
+//! Static files are **precompressed at build time**: `scripts/compress.mjs`
+//! (the last step of the `scripts/sw-stamp` hook) writes `X.br` (brotli,
+//! quality 11) and `X.gz` (gzip, level 9) beside every `.wasm`, `.js`,
+//! `.css`, `.html` and `.webmanifest` file of `dist/`. The server sends the
+//! `.br` to clients accepting `br`, the `.gz` to those accepting only
+//! `gzip`, the plain file otherwise, always with the original's
+//! `Content-Type`, `Content-Encoding` when a variant is sent, and
+//! `Vary: Accept-Encoding` on every static response. The variants are never
+//! served under their own names (`/app_bg.wasm.br` is a `404`). Module
+//! `static_files` has the details. Deploy `dist/` as a whole: a stale `.br`
+//! left beside a newer original would be served in its place.
+//!
+//! Everything else (API JSON, files without variants such as a debug build's)
+//! is gzip-compressed on the fly when the client accepts it (text, JS, wasm,
+//! JSON; images and tiny bodies are left alone by the default predicate).
+//! That layer never touches a response that already has a
+//! `Content-Encoding`, so nothing is compressed twice.
+//!
+//! # Security headers
+//!
+//! Every response (static files, the SPA fallback, the `503` "not built"
+//! page, API answers, errors and `404`s) carries
+//! `Content-Security-Policy: `[`CONTENT_SECURITY_POLICY`],
+//! `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`, set
+//! by one layer around the whole router in [`app`]. Module `security` holds
+//! the policy in one constant and explains each directive. The policy allows
+//! no inline script or style: `index.html` must load its scripts from files.
 //!
 //! # Errors
 //!
@@ -65,6 +95,17 @@
 //! WAL mode with foreign keys on and a 5 s busy timeout, then applies the
 //! migrations embedded from `migrations/` at compile time. Shipped migrations
 //! are never edited; schema changes are new files.
+//!
+//! # Modules
+//!
+//! The crate's top-level modules reference each other without cycles
+//! (`A → B`: `A` names `crate::B`; `crate::AppError` counts as `error`;
+//! everyone may name the crate root's `AppState`, which sits above them all;
+//! `crates/lint` checks it, for every crate of the workspace):
+//! `api → {auth, sync, openapi, error, http}`, `openapi → {auth, sync}`,
+//! `sync → {auth, extract, error, http}`, `demo → auth`,
+//! `auth → {extract, error, http}`, `static_files → error`, `db → error`,
+//! `extract → error`, `error → http`; `http` and `security` name no module.
 
 mod api;
 pub mod auth;
@@ -72,20 +113,21 @@ mod db;
 pub mod demo;
 mod error;
 mod extract;
+mod http;
 mod openapi;
+mod security;
 mod static_files;
 mod sync;
 
 use std::path::PathBuf;
 
-use axum::http::{header, HeaderValue};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use db::{open_db, DB_FILE_NAME};
 pub use error::AppError;
+pub use security::{CONTENT_SECURITY_POLICY, REFERRER_POLICY};
 
 /// Shared state of every handler. Cheap to clone: the pool is reference
 /// counted internally.
@@ -119,15 +161,16 @@ pub fn load_risk_config(
 }
 
 /// Builds the whole HTTP application: `/api` routes, static files with the
-/// SPA fallback, and the cross-cutting layers (nosniff, gzip, tracing).
+/// SPA fallback, and the cross-cutting layers (gzip, security headers,
+/// tracing).
 pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", api::api_routes())
         .fallback(static_files::serve_static)
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        // Outside compression and every handler, so no response escapes it.
+        .layer(axum::middleware::map_response(
+            security::set_security_headers,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -2,6 +2,31 @@
 //!
 //! See the crate docs for the caching policy (`Cache-Control: no-cache` on
 //! every static response, revalidated via `Last-Modified`).
+//!
+//! # Precompressed files
+//!
+//! The build (`scripts/compress.mjs`, run by `scripts/sw-stamp`) writes
+//! `X.br` and `X.gz` beside each text file and the wasm module. `ServeDir`
+//! (and `ServeFile` for the SPA fallback) is told to look for them:
+//!
+//! * a client accepting `br` gets `X.br` with `Content-Encoding: br`; one
+//!   accepting `gzip` but not `br` gets `X.gz` with `Content-Encoding: gzip`;
+//!   anyone else (or a file without variants) gets `X` itself. A `q=0`
+//!   refuses an encoding; a higher `q` wins, `br` wins a tie.
+//! * `Content-Type` is always the original file's (`application/wasm` for
+//!   `.wasm`), and `Last-Modified`/`304` work on the variant actually sent.
+//! * every static response says `Vary: Accept-Encoding`, so no cache hands a
+//!   brotli body to a client that asked for none.
+//! * the crate's `CompressionLayer` never compresses a response that already
+//!   has a `Content-Encoding`, so a precompressed body is sent as stored
+//!   (only files without variants, e.g. in a debug build, are gzipped on the
+//!   fly).
+//!
+//! The variants are not resources of their own: a request naming one
+//! (`/app_bg.wasm.br`, also percent-encoded) is a plain `404`. Served raw
+//! they would be an `application/gzip` or unknown-type body that the
+//! compression layer would gzip again, and no page ever links to them. The
+//! flip side: `dist/` cannot publish a real `.gz` or `.br` download.
 
 use std::convert::Infallible;
 use std::path::Path;
@@ -38,6 +63,9 @@ pub(crate) async fn serve_static(State(state): State<AppState>, req: Request) ->
         // never gets static files or the SPA.
         return AppError::NotFound(format!("no API route for {path}")).into_response();
     }
+    if is_precompressed_variant(path) {
+        return with_static_headers(StatusCode::NOT_FOUND.into_response());
+    }
     let method = req.method().clone();
     let spa_candidate =
         (method == Method::GET || method == Method::HEAD) && !has_extension(req.uri().path());
@@ -51,7 +79,10 @@ pub(crate) async fn serve_static(State(state): State<AppState>, req: Request) ->
     }
 
     // `/` is served as `index.html` by ServeDir itself (index on directories).
-    let response = into_response(ServeDir::new(&state.dist_dir).oneshot(req).await);
+    let files = ServeDir::new(&state.dist_dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    let response = into_response(files.oneshot(req).await);
     let response = if response.status() == StatusCode::NOT_FOUND && spa_candidate {
         serve_index(&state.dist_dir, method, forwarded).await
     } else {
@@ -66,7 +97,7 @@ pub(crate) async fn serve_static(State(state): State<AppState>, req: Request) ->
         );
         return not_built();
     }
-    with_no_cache(response)
+    with_static_headers(response)
 }
 
 /// Serves `index.html` for a client-side route.
@@ -77,6 +108,8 @@ async fn serve_index(dist_dir: &Path, method: Method, headers: HeaderMap) -> Res
     *request.headers_mut() = headers;
     into_response(
         ServeFile::new(dist_dir.join(INDEX_HTML))
+            .precompressed_br()
+            .precompressed_gzip()
             .oneshot(request)
             .await,
     )
@@ -98,13 +131,35 @@ fn has_extension(path: &str) -> bool {
     Path::new(last).extension().is_some()
 }
 
-/// All static responses must be revalidated: file names are stable (no
-/// content hash), so a cached copy may belong to an older release.
-fn with_no_cache(mut response: Response) -> Response {
-    response
-        .headers_mut()
+/// Whether the last path segment, percent-decoded, names a precompressed
+/// variant (`/app.wasm.br`, `/app.js%2Egz`). Such paths are never served.
+fn is_precompressed_variant(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let last = percent_encoding::percent_decode_str(last).decode_utf8_lossy();
+    let extension = Path::new(last.as_ref()).extension();
+    extension.is_some_and(|e| e.eq_ignore_ascii_case("br") || e.eq_ignore_ascii_case("gz"))
+}
+
+/// Headers of every static response:
+///
+/// * `Cache-Control: no-cache`: all static responses must be revalidated, as
+///   file names are stable (no content hash) and a cached copy may belong to
+///   an older release;
+/// * `Vary: Accept-Encoding`: the same URL has a brotli, a gzip and a plain
+///   body (module docs).
+fn with_static_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-cache"));
+    let varies = headers.get_all(header::VARY).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    });
+    if !varies {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
 
@@ -131,7 +186,7 @@ output with <code>--dist</code>, then reload this page.</p>\n</body>\n</html>\n"
 
 #[cfg(test)]
 mod tests {
-    use super::has_extension;
+    use super::{has_extension, is_precompressed_variant};
 
     #[test]
     fn extension_detection() {
@@ -143,5 +198,18 @@ mod tests {
         assert!(!has_extension("/complaints/abc"));
         assert!(!has_extension("/complaints/"));
         assert!(!has_extension("/.well-known"));
+    }
+
+    #[test]
+    fn precompressed_variant_detection() {
+        assert!(is_precompressed_variant("/app_bg.wasm.br"));
+        assert!(is_precompressed_variant("/app.js.gz"));
+        assert!(is_precompressed_variant("/snippets/x/files.js.BR"));
+        assert!(is_precompressed_variant("/app.js%2Egz"));
+        assert!(is_precompressed_variant("/app.js.%62r"));
+        assert!(!is_precompressed_variant("/app_bg.wasm"));
+        assert!(!is_precompressed_variant("/br"));
+        assert!(!is_precompressed_variant("/complaints/gz"));
+        assert!(!is_precompressed_variant("/"));
     }
 }

@@ -108,9 +108,9 @@ use complaints_domain::sync::{
 use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::api::no_store;
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::http::no_store;
 use crate::{AppError, AppState};
 
 /// The largest push body accepted: [`MAX_PUSH_OPS`] operations of a few KB

@@ -17,7 +17,9 @@ use complaints_domain::sync::{
     complaint_fields, op_id_from_bytes, Hlc, Op, OpResult, Outcome, PullResponse, PushRequest,
     PushResponse, RecordState, RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PUSH_OPS,
 };
-use complaints_server::{app, open_db, AppError, AppState, DB_FILE_NAME};
+use complaints_server::{
+    app, open_db, AppError, AppState, CONTENT_SECURITY_POLICY, DB_FILE_NAME, REFERRER_POLICY,
+};
 use http_body_util::BodyExt;
 use serde_json::json;
 use tempfile::TempDir;
@@ -374,26 +376,6 @@ mod static_files {
         .unwrap();
         assert_eq!(decoded, wasm_bytes());
     }
-
-    #[tokio::test]
-    async fn nosniff_everywhere() {
-        let fx = Fixture::new().await;
-        for uri in [
-            "/",
-            "/app.js",
-            "/new",
-            "/missing.js",
-            "/api/health",
-            "/api/nope",
-        ] {
-            let response = fx.get(uri).await;
-            assert_eq!(
-                header_value(&response, header::X_CONTENT_TYPE_OPTIONS),
-                "nosniff",
-                "{uri}"
-            );
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -500,6 +482,311 @@ mod not_built {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Security headers: CSP, nosniff and Referrer-Policy on every kind of response
+mod security_headers {
+    use super::*;
+
+    /// Asserts `response` (answering `what`) carries all three headers.
+    fn assert_security_headers(response: &Response<Body>, what: &str) {
+        let headers = response.headers();
+        let value = |name: &header::HeaderName| {
+            let values: Vec<_> = headers.get_all(name).iter().collect();
+            assert_eq!(values.len(), 1, "{what}: one {name} header expected");
+            values[0].to_str().unwrap().to_owned()
+        };
+        assert_eq!(
+            value(&header::CONTENT_SECURITY_POLICY),
+            CONTENT_SECURITY_POLICY,
+            "{what}"
+        );
+        assert_eq!(value(&header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{what}");
+        assert_eq!(value(&header::REFERRER_POLICY), "no-referrer", "{what}");
+    }
+
+    #[test]
+    fn the_policy_is_the_agreed_one() {
+        assert_eq!(
+            CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; frame-ancestors 'none'; form-action 'self'; \
+             worker-src 'self'; manifest-src 'self'"
+        );
+        assert_eq!(REFERRER_POLICY, "no-referrer");
+    }
+
+    #[tokio::test]
+    async fn every_kind_of_response_carries_all_three() {
+        let fx = Fixture::new().await;
+        let dist = &fx.state.dist_dir;
+        std::fs::write(dist.join("app.js.br"), "BR").unwrap();
+        let last_modified = {
+            let response = fx.get("/sw.js").await;
+            header_value(&response, header::LAST_MODIFIED).to_owned()
+        };
+        let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+        let cases: Vec<(&str, StatusCode, Request<Body>)> = vec![
+            ("index at /", StatusCode::OK, get("/")),
+            ("static file", StatusCode::OK, get("/app.wasm")),
+            (
+                "gzipped on the fly",
+                StatusCode::OK,
+                Request::get("/app.wasm")
+                    .header(header::ACCEPT_ENCODING, "gzip")
+                    .body(Body::empty())
+                    .unwrap(),
+            ),
+            (
+                "precompressed",
+                StatusCode::OK,
+                Request::get("/app.js")
+                    .header(header::ACCEPT_ENCODING, "br")
+                    .body(Body::empty())
+                    .unwrap(),
+            ),
+            (
+                "revalidated",
+                StatusCode::NOT_MODIFIED,
+                Request::get("/sw.js")
+                    .header(header::IF_MODIFIED_SINCE, &last_modified)
+                    .body(Body::empty())
+                    .unwrap(),
+            ),
+            ("SPA fallback", StatusCode::OK, get("/complaints/42")),
+            (
+                "SPA fallback, HEAD",
+                StatusCode::OK,
+                Request::head("/new").body(Body::empty()).unwrap(),
+            ),
+            ("static 404", StatusCode::NOT_FOUND, get("/missing.js")),
+            ("variant 404", StatusCode::NOT_FOUND, get("/app.js.br")),
+            (
+                "static 405",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Request::post("/new").body(Body::empty()).unwrap(),
+            ),
+            ("API", StatusCode::OK, get("/api/health")),
+            ("API 404", StatusCode::NOT_FOUND, get("/api/nope")),
+            (
+                "API 405",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Request::post("/api/health").body(Body::empty()).unwrap(),
+            ),
+            (
+                "API 401",
+                StatusCode::UNAUTHORIZED,
+                get("/api/v1/sync/pull"),
+            ),
+            (
+                "API 400",
+                StatusCode::BAD_REQUEST,
+                signed(json_post(PUSH, "{not json"), "tab-a"),
+            ),
+            (
+                "signed-in API",
+                StatusCode::OK,
+                signed(get("/api/v1/sync/pull?device=tab-a"), "tab-a"),
+            ),
+        ];
+        for (what, status, request) in cases {
+            let response = fx.send(request).await;
+            assert_eq!(response.status(), status, "{what}");
+            assert_security_headers(&response, what);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_not_built_page_carries_all_three() {
+        let fx = Fixture::without_index().await;
+        for uri in ["/", "/complaints/1"] {
+            let response = fx.get(uri).await;
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+            assert_security_headers(&response, uri);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_error_carries_all_three() {
+        let fx = Fixture::new().await;
+        fx.state.db.close().await;
+        let response = fx.get("/api/health").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_security_headers(&response, "API 503");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Precompressed static files: X.br / X.gz beside X, chosen by Accept-Encoding
+mod precompressed {
+    use super::*;
+
+    // Distinct bodies, so each test sees which file was sent (and that no
+    // layer compressed it again).
+    const WASM_BR: &[u8] = b"APP.WASM.BR-VARIANT";
+    const WASM_GZ: &[u8] = b"APP.WASM.GZ-VARIANT";
+    const INDEX_BR: &[u8] = b"INDEX.HTML.BR-VARIANT";
+
+    /// The usual dist plus `app.wasm.br`, `app.wasm.gz` and `index.html.br`.
+    async fn fixture() -> Fixture {
+        let fx = Fixture::new().await;
+        let dist = &fx.state.dist_dir;
+        std::fs::write(dist.join("app.wasm.br"), WASM_BR).unwrap();
+        std::fs::write(dist.join("app.wasm.gz"), WASM_GZ).unwrap();
+        std::fs::write(dist.join("index.html.br"), INDEX_BR).unwrap();
+        fx
+    }
+
+    fn accepting(uri: &str, accept_encoding: Option<&str>) -> Request<Body> {
+        let mut request = Request::get(uri);
+        if let Some(value) = accept_encoding {
+            request = request.header(header::ACCEPT_ENCODING, value);
+        }
+        request.body(Body::empty()).unwrap()
+    }
+
+    fn encoding(response: &Response<Body>) -> Option<&str> {
+        response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap())
+    }
+
+    /// Asserts a `200` for `app.wasm` with `Content-Encoding` `expected`
+    /// and body `body`, typed and cached like the plain file.
+    async fn assert_wasm(response: Response<Body>, expected: Option<&str>, body: &[u8]) {
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(encoding(&response), expected);
+        assert_eq!(
+            header_value(&response, header::CONTENT_TYPE),
+            "application/wasm"
+        );
+        assert_eq!(
+            header_value(&response, header::VARY).to_ascii_lowercase(),
+            "accept-encoding"
+        );
+        assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-cache");
+        assert_eq!(body_bytes(response).await, body);
+    }
+
+    #[tokio::test]
+    async fn br_goes_to_clients_that_accept_it() {
+        let fx = fixture().await;
+        for accept in [
+            "br",
+            "gzip, deflate, br",
+            "gzip;q=0.5, br",
+            "br;q=1, gzip;q=1",
+        ] {
+            let response = fx.send(accepting("/app.wasm", Some(accept))).await;
+            assert_wasm(response, Some("br"), WASM_BR).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn gzip_goes_to_clients_that_take_gzip_but_not_br() {
+        let fx = fixture().await;
+        for accept in ["gzip", "gzip, deflate", "br;q=0, gzip", "br;q=0.1, gzip"] {
+            let response = fx.send(accepting("/app.wasm", Some(accept))).await;
+            assert_wasm(response, Some("gzip"), WASM_GZ).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_plain_file_goes_to_everyone_else() {
+        let fx = fixture().await;
+        for accept in [
+            None,
+            Some("identity"),
+            Some("br;q=0"),
+            Some("br;q=0, gzip;q=0"),
+        ] {
+            let response = fx.send(accepting("/app.wasm", accept)).await;
+            assert_wasm(response, None, &wasm_bytes()).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_variant_answers_304_to_if_modified_since() {
+        let fx = fixture().await;
+        for accept in ["br", "gzip"] {
+            let first = fx.send(accepting("/app.wasm", Some(accept))).await;
+            let last_modified = header_value(&first, header::LAST_MODIFIED).to_owned();
+            let again = fx
+                .send(
+                    Request::get("/app.wasm")
+                        .header(header::ACCEPT_ENCODING, accept)
+                        .header(header::IF_MODIFIED_SINCE, &last_modified)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{accept}");
+            assert_eq!(header_value(&again, header::CACHE_CONTROL), "no-cache");
+            assert_eq!(
+                header_value(&again, header::VARY).to_ascii_lowercase(),
+                "accept-encoding"
+            );
+            assert!(body_bytes(again).await.is_empty(), "{accept}");
+        }
+    }
+
+    #[tokio::test]
+    async fn head_describes_the_variant() {
+        let fx = fixture().await;
+        let response = fx
+            .send(
+                Request::head("/app.wasm")
+                    .header(header::ACCEPT_ENCODING, "br")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(encoding(&response), Some("br"));
+        assert_eq!(
+            header_value(&response, header::CONTENT_LENGTH),
+            WASM_BR.len().to_string()
+        );
+        assert!(body_bytes(response).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_spa_fallback_is_precompressed_too() {
+        let fx = fixture().await;
+        for uri in ["/", "/complaints/7"] {
+            let response = fx.send(accepting(uri, Some("gzip, br"))).await;
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            assert_eq!(encoding(&response), Some("br"), "{uri}");
+            assert!(header_value(&response, header::CONTENT_TYPE).starts_with("text/html"));
+            assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-cache");
+            assert_eq!(body_bytes(response).await, INDEX_BR, "{uri}");
+        }
+        // No index.html.gz: a gzip-only client gets index.html gzipped on the fly.
+        let response = fx.send(accepting("/complaints/7", Some("gzip"))).await;
+        assert_eq!(encoding(&response), Some("gzip"));
+    }
+
+    #[tokio::test]
+    async fn variants_are_not_served_under_their_own_names() {
+        let fx = fixture().await;
+        for uri in [
+            "/app.wasm.br",
+            "/app.wasm.gz",
+            "/app.wasm%2Ebr",
+            "/app.wasm.%62r",
+            "/index.html.br",
+        ] {
+            for accept in [None, Some("br, gzip")] {
+                let response = fx.send(accepting(uri, accept)).await;
+                assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
+                let body = body_bytes(response).await;
+                assert!(!body.windows(7).any(|w| w == b"VARIANT"), "{uri}");
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use super::{ComplaintStore, StoreError};
+use super::{edit_draft_key, ComplaintStore, PlanStore, StoreError};
 use crate::fixtures;
 use crate::form::ComplaintForm;
 use crate::model::Status;
@@ -449,6 +449,148 @@ pub async fn pulled_page_and_cursor_are_written_together(store: impl ComplaintSt
     assert_eq!(store.sync_cursor().await.expect("cursor"), "43");
 }
 
+/// A complaint created and then edited on this device: the complaint as it
+/// reads and its two queued operations.
+async fn created_and_edited(
+    store: &impl ComplaintStore,
+    id: &str,
+    wall_ms: u64,
+) -> (crate::model::Complaint, Vec<crate::sync::Op>) {
+    let create = created(id, &format!("op-{id}-1"), wall_ms);
+    store.save_change(&create.op, None).await.expect("create");
+    let mut edited = create.complaint.clone();
+    edited.tracking = format!("跟进 {id}");
+    let edit = local_change(
+        Some(&create.state),
+        Some(&create.complaint),
+        &edited,
+        stamp(&format!("op-{id}-2"), wall_ms + 1),
+    )
+    .expect("valid")
+    .expect("a change");
+    let after = store.save_change(&edit.op, None).await.expect("edit");
+    (after, vec![create.op, edit.op])
+}
+
+pub async fn removed_records_take_their_state_queue_and_draft_and_nothing_else(
+    store: impl ComplaintStore,
+) {
+    let (gone, _) = created_and_edited(&store, "gone", 1_000).await;
+    let (kept, _) = created_and_edited(&store, "kept", 2_000).await;
+    let form = ComplaintForm::from_complaint(&gone, chrono::FixedOffset::east_opt(0).expect("utc"));
+    store
+        .save_draft(&edit_draft_key("gone"), &form)
+        .await
+        .expect("draft");
+    store
+        .save_draft(&edit_draft_key("kept"), &form)
+        .await
+        .expect("draft");
+    store.save_draft("intake", &form).await.expect("draft");
+    // A refused operation of the removed record goes too.
+    let reason = Rejection::new(RejectCode::Forbidden, Some("branch_code"), "");
+    store
+        .settle_outbox(&[], &[("op-gone-2".to_string(), reason)])
+        .await
+        .expect("settle");
+
+    store
+        .remove_records(&["gone".to_string()])
+        .await
+        .expect("remove");
+
+    assert_eq!(store.get_complaint("gone").await.expect("get"), None);
+    assert_eq!(store.get_record_state("gone").await.expect("state"), None);
+    assert_eq!(
+        store
+            .load_draft(&edit_draft_key("gone"))
+            .await
+            .expect("draft"),
+        None
+    );
+    let outbox = store.outbox().await.expect("outbox");
+    let ids: Vec<&str> = outbox.iter().map(|e| e.op.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["op-kept-1", "op-kept-2"],
+        "the other record's ops stay"
+    );
+    assert_eq!(
+        store.list_complaints().await.expect("list").complaints,
+        vec![kept]
+    );
+    assert!(store
+        .load_draft(&edit_draft_key("kept"))
+        .await
+        .expect("draft")
+        .is_some());
+    assert!(store.load_draft("intake").await.expect("draft").is_some());
+}
+
+pub async fn removing_records_not_on_the_device_changes_nothing(store: impl ComplaintStore) {
+    let (kept, _) = created_and_edited(&store, "kept", 1_000).await;
+    store
+        .remove_records(&["no-such-record".to_string()])
+        .await
+        .expect("remove");
+    store.remove_records(&[]).await.expect("remove nothing");
+    assert_eq!(store.get_complaint("kept").await.expect("get"), Some(kept));
+    assert_eq!(store.outbox().await.expect("outbox").len(), 2);
+}
+
+pub async fn a_removed_record_that_moves_back_in_is_rebuilt_from_its_ops(
+    store: impl ComplaintStore,
+) {
+    // The server re-sends every op of a complaint entering the scope, this
+    // device's own included: applying them again is harmless.
+    let (c, ops) = created_and_edited(&store, "back", 1_000).await;
+    let accepted: Vec<String> = ops.iter().map(|op| op.id.clone()).collect();
+    store.settle_outbox(&accepted, &[]).await.expect("settle");
+    let before = store.get_record_state("back").await.expect("state");
+
+    store
+        .remove_records(&["back".to_string()])
+        .await
+        .expect("remove");
+    assert_eq!(store.get_complaint("back").await.expect("get"), None);
+    store.apply_pulled(&ops, "9").await.expect("pull again");
+    assert_eq!(store.get_complaint("back").await.expect("get"), Some(c));
+    assert_eq!(store.get_record_state("back").await.expect("state"), before);
+    assert!(store.outbox().await.expect("outbox").is_empty());
+}
+
+/// For stores that also keep PDCA rows ([`PlanStore`]); not in
+/// [`crate::store_conformance_tests!`], which every [`ComplaintStore`] runs.
+pub async fn a_saved_plan_is_queued_and_listed_but_is_no_complaint(
+    store: impl ComplaintStore + PlanStore,
+) {
+    use crate::kpi::Kpi;
+    use crate::pdca::{change, PdcaItem};
+    let mut row = PdcaItem::new("BJ01", Kpi::Satisfaction, "2026-11");
+    row.target = Some(95.0);
+    row.owner = "王经理".into();
+    let op = change(None, &row, "2026-11-23T09:30:00Z", stamp("op-plan", 1_000)).expect("an op");
+    let state = store.save_plan(&op).await.expect("save plan");
+    assert_eq!(PdcaItem::from_state(&state), Some(row.clone()));
+    let plans = store.plans().await.expect("plans");
+    assert_eq!(plans, vec![state]);
+    let outbox = store.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].op, op);
+    assert!(store
+        .list_complaints()
+        .await
+        .expect("list")
+        .complaints
+        .is_empty());
+    // Complaints are not plans.
+    store
+        .save_change(&created("a", "op-a", 2_000).op, None)
+        .await
+        .expect("create");
+    assert_eq!(store.plans().await.expect("plans").len(), 1);
+}
+
 /// Generates one test per conformance case.
 ///
 /// ```ignore
@@ -480,7 +622,10 @@ macro_rules! store_conformance_tests {
             settled_outbox_drops_accepted_and_keeps_rejected_with_reason,
             local_change_merges_with_what_was_pulled_meanwhile,
             discarded_op_leaves_outbox_and_record,
-            pulled_page_and_cursor_are_written_together
+            pulled_page_and_cursor_are_written_together,
+            removed_records_take_their_state_queue_and_draft_and_nothing_else,
+            removing_records_not_on_the_device_changes_nothing,
+            a_removed_record_that_moves_back_in_is_rebuilt_from_its_ops
         );
     };
     (@cases native, $new_store:expr; $($case:ident),+) => {

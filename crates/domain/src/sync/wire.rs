@@ -5,12 +5,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::op::{is_syncable_field, Op, CREATED_AT, STEP_PREFIX, TIMELINE_PREFIX};
-use super::record::RecordState;
 use crate::field::Field;
 use crate::form::ComplaintForm;
 use crate::handling::{Entry, Tick};
 use crate::lang::{Labelled, Lang};
+use crate::replica::{
+    is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT, STEP_PREFIX,
+    TIMELINE_PREFIX,
+};
 use crate::validate::IssueKind;
 
 /// The protocol version, in the URL path.
@@ -91,47 +93,9 @@ pub enum Outcome {
     Rejected { reason: Rejection },
 }
 
-/// Why an operation was refused, in machine-readable form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rejection {
-    pub code: RejectCode,
-    /// The field concerned, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// Detail for developers (English); users see [`Rejection::message`].
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectCode {
-    /// Stamped further ahead of the server's clock than allowed.
-    ClockAhead,
-    /// Sets a field that complaints do not have.
-    UnknownField,
-    /// A value the field does not accept.
-    InvalidValue,
-    /// Changes a complaint the server has never seen created.
-    UnknownRecord,
-    /// Creates a complaint without its required fields.
-    IncompleteRecord,
-    /// The operation is malformed (no fields, ids missing…).
-    Malformed,
-    /// Not allowed for this user: a branch outside their scope, or a change
-    /// their role may not make (moving a complaint to another branch).
-    Forbidden,
-}
-
+// `Rejection` is the replica layer's (PDCA's check returns it too); its
+// wording is defined here, in the layer that knows every record kind.
 impl Rejection {
-    pub fn new(code: RejectCode, field: Option<&str>, detail: impl Into<String>) -> Rejection {
-        Rejection {
-            code,
-            field: field.map(str::to_string),
-            detail: detail.into(),
-        }
-    }
-
     /// The reason in the user's words.
     pub fn message(&self, lang: Lang) -> String {
         let field = self

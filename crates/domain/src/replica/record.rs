@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hlc::Hlc;
 use super::op::{Op, STEP_PREFIX, TIMELINE_PREFIX};
-use crate::model::Complaint;
+use crate::model::{sort_timeline, Complaint};
 
 /// Who made an operation, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,7 +234,7 @@ impl RecordState {
         // generated `Complaint` deserialiser instead of two (~8 KB of wasm).
         let text = serde_json::Value::Object(object).to_string();
         let mut complaint: Complaint = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        crate::handling::sort_timeline(&mut complaint.timeline);
+        sort_timeline(&mut complaint.timeline);
         Ok(complaint)
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hlc::Hlc;
 use crate::field::Field;
-use crate::model::Complaint;
+use crate::model::{is_entry_id, Complaint};
 
 /// Fields a sync operation may set: every [`Field`] plus the creation facts.
 /// (`id` is the record itself; `updated_at` is derived from the stamps.)
@@ -21,10 +21,7 @@ pub const STEP_PREFIX: &str = "step.";
 /// Whether `key` names a field an operation may set.
 pub fn is_syncable_field(key: &str) -> bool {
     if let Some(id) = key.strip_prefix(TIMELINE_PREFIX) {
-        return (1..=40).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        return is_entry_id(id);
     }
     if let Some(n) = key.strip_prefix(STEP_PREFIX) {
         return matches!(n, "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8");

@@ -101,7 +101,7 @@ impl HlcClock {
 impl HlcClock {
     /// Forgets stamps beyond `limit`: used when the server's time shows this
     /// device's clock ran ahead. Every stamp the server accepts is at most its
-    /// time plus [`crate::sync::MAX_CLOCK_AHEAD_MS`], so with that as `limit`
+    /// time plus the protocol's `MAX_CLOCK_AHEAD_MS`, so with that as `limit`
     /// the clock stays ahead of every accepted stamp (monotonic where it
     /// matters) while new stamps stop being refused as "from the future".
     pub fn clamp(&mut self, limit: Hlc) {

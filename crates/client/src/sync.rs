@@ -1,0 +1,263 @@
+//! One sync: push the outbox, then pull until the server has nothing more.
+//!
+//! Push sends every waiting operation in batches; every operation gets its
+//! own answer, and a refused one is marked on its entry and never blocks the
+//! others. Pull fetches pages after the stored cursor; each page is merged
+//! and stored with its cursor in one atomic store call, so a sync cut off
+//! anywhere resumes where it stopped and repeats nothing twice in effect
+//! (merging is idempotent).
+//!
+//! When to sync, and one tab at a time, is the app's business (timers,
+//! the Web Lock); so is telling other tabs (BroadcastChannel).
+
+use std::collections::BTreeSet;
+
+use complaints_domain::order::set_of;
+use complaints_domain::pdca::is_pdca;
+use complaints_domain::session::SignInNotice;
+use complaints_domain::store::{ComplaintStore, PlanStore};
+use complaints_domain::sync::{
+    Outcome, PushRequest, RejectCode, CREATED_AT, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+};
+use complaints_domain::StoreError;
+
+use crate::api::{Api, ApiError};
+use crate::engine::Engine;
+use crate::env::Env;
+
+/// The most operations one push carries.
+pub const PUSH_BATCH: usize = 500;
+/// The most operations asked for in one pull page.
+pub const PULL_PAGE: u32 = 1000;
+
+const _: () = assert!(PUSH_BATCH <= MAX_PUSH_OPS);
+const _: () = assert!(PULL_PAGE <= MAX_PULL_LIMIT);
+
+/// How far a sync has got, reported while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A push batch was answered: `sent` operations left the waiting queue
+    /// (accepted, refused, or waiting for their record's creation: each is
+    /// counted again when the outbox is next read).
+    Pushed { sent: usize },
+    /// A pull page was received: operations received so far in this sync,
+    /// of all those the server had waiting (`received + remaining`).
+    Pulling { received: u64, total: u64 },
+}
+
+/// What a successful sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Operations the server accepted.
+    pub accepted: usize,
+    /// Operations it refused this time (their ids; the reasons are on their
+    /// outbox entries, see [`Engine::outbox_status`]).
+    pub refused: Vec<String>,
+    /// Records a pull changed (complaints and PDCA rows), each once, in the
+    /// order first changed; none of them is in `removed`.
+    pub changed: Vec<String>,
+    /// Complaints removed from the device: they left the user's scope.
+    pub removed: Vec<String>,
+    /// Whether a PDCA row changed (the app re-reads [`Engine::plans`]).
+    pub plans_changed: bool,
+}
+
+impl SyncReport {
+    /// Whether the device's data changed (other tabs re-read it).
+    pub fn data_changed(&self) -> bool {
+        !self.changed.is_empty() || !self.removed.is_empty()
+    }
+}
+
+/// Why a sync stopped. What it did before stays done (settled batches,
+/// stored pages); the next sync goes on from there.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SyncFailure {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why the last sync failed, in terms the user can act on (the app words it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncProblem {
+    /// The server could not be reached (no network, server down).
+    Unreachable,
+    /// The server answered with an error (`200`: an answer that could not
+    /// be read).
+    Server(u16),
+    /// Storage on this device failed.
+    Storage,
+}
+
+impl SyncFailure {
+    /// Why the session is over, when the server said so (a revoked, expired
+    /// or unknown token, or another device's): the app shows the sign-in
+    /// page; the device's data and queue stay for the same user.
+    pub fn ends_session(&self) -> Option<SignInNotice> {
+        match self {
+            SyncFailure::Api(ApiError::Status { code, .. }) => SignInNotice::from_auth_code(code),
+            _ => None,
+        }
+    }
+
+    /// What the user is told.
+    pub fn problem(&self) -> SyncProblem {
+        match self {
+            SyncFailure::Api(ApiError::Unreachable(_)) => SyncProblem::Unreachable,
+            SyncFailure::Api(ApiError::Status { status, .. }) => SyncProblem::Server(*status),
+            SyncFailure::Api(ApiError::RateLimited(_)) => SyncProblem::Server(429),
+            SyncFailure::Api(ApiError::Decode(_)) => SyncProblem::Server(200),
+            SyncFailure::Store(_) => SyncProblem::Storage,
+        }
+    }
+}
+
+impl<S, A, E> Engine<S, A, E>
+where
+    S: ComplaintStore + PlanStore,
+    A: Api,
+    E: Env,
+{
+    /// Syncs once with the session's `token`: pushes the outbox, then pulls
+    /// every page after the stored cursor. `progress` hears of each push
+    /// batch and pull page. One sync at a time: the app's scheduler (and the
+    /// Web Lock across tabs) sees to it.
+    pub async fn sync_once(
+        &self,
+        token: &str,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<SyncReport, SyncFailure> {
+        let mut report = SyncReport::default();
+        self.push(token, &mut report, &mut progress).await?;
+        self.pull(token, &mut report, &mut progress).await?;
+        report.plans_changed = report
+            .changed
+            .iter()
+            .chain(&report.removed)
+            .any(|id| is_pdca(id));
+        Ok(report)
+    }
+
+    /// Push: every waiting operation, in batches; each gets its own answer.
+    async fn push(
+        &self,
+        token: &str,
+        report: &mut SyncReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncFailure> {
+        let outbox = self.store.outbox().await?;
+        // An edit refused as `unknown_record` while its record's creation is
+        // still in the outbox (waiting, or refused and awaiting the user) is
+        // not refused for good: it waits for its creation, and goes again
+        // with the next sync.
+        let uncreated = set_of(
+            outbox
+                .iter()
+                .filter(|e| e.op.set.contains_key(CREATED_AT))
+                .map(|e| e.op.record.clone()),
+        );
+        let waiting: Vec<_> = outbox
+            .into_iter()
+            .filter(|e| e.rejection.is_none())
+            .map(|e| e.op)
+            .collect();
+        for batch in waiting.chunks(PUSH_BATCH) {
+            let request = PushRequest {
+                device: self.device.id.clone(),
+                ops: batch.to_vec(),
+            };
+            let response = self.api.push(token, &request).await?;
+            self.note_server_time(response.server_time);
+            let mut accepted = Vec::new();
+            let mut rejected = Vec::new();
+            for result in response.results {
+                match result.outcome {
+                    Outcome::Accepted => accepted.push(result.id),
+                    Outcome::Rejected { reason } => {
+                        let waits_for_creation = reason.code == RejectCode::UnknownRecord
+                            && batch
+                                .iter()
+                                .any(|op| op.id == result.id && uncreated.contains(&op.record));
+                        if !waits_for_creation {
+                            rejected.push((result.id, reason));
+                        }
+                    }
+                }
+            }
+            self.store.settle_outbox(&accepted, &rejected).await?;
+            self.persist_time().await?;
+            report.accepted += accepted.len();
+            report
+                .refused
+                .extend(rejected.into_iter().map(|(id, _)| id));
+            progress(Progress::Pushed { sent: batch.len() });
+        }
+        Ok(())
+    }
+
+    /// Pull: pages after the cursor until nothing more is waiting.
+    async fn pull(
+        &self,
+        token: &str,
+        report: &mut SyncReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncFailure> {
+        let mut cursor = self.store.sync_cursor().await?;
+        let mut received: u64 = 0;
+        // A new device's first pull changes thousands of records: a set,
+        // not a scan of the list, says which are reported already.
+        let mut reported: BTreeSet<String> = BTreeSet::new();
+        loop {
+            let page = self
+                .api
+                .pull(token, &cursor, &self.device.id, PULL_PAGE)
+                .await?;
+            if !page.removed.is_empty() {
+                // Moved to a branch outside the user's scope: gone from here,
+                // before the page's cursor is stored (so a crash repeats it).
+                self.store.remove_records(&page.removed).await?;
+                if page.removed.iter().any(|id| reported.contains(id)) {
+                    report.changed.retain(|id| !page.removed.contains(id));
+                    for id in &page.removed {
+                        reported.remove(id);
+                    }
+                }
+                for id in &page.removed {
+                    if !report.removed.contains(id) {
+                        report.removed.push(id.clone());
+                    }
+                }
+            }
+            self.note_server_time(page.server_time);
+            for op in &page.ops {
+                self.observe_stamp(op.hlc);
+            }
+            // The clock is kept before the page: a stored page's stamps are
+            // never ahead of the kept clock.
+            self.persist_time().await?;
+            received += page.ops.len() as u64;
+            if received > 0 || page.more {
+                progress(Progress::Pulling {
+                    received,
+                    total: received + page.remaining,
+                });
+            }
+            if !page.ops.is_empty() || page.cursor != cursor {
+                let changed = self.store.apply_pulled(&page.ops, &page.cursor).await?;
+                // A record that moved back into scope is changed, not removed.
+                report.removed.retain(|id| !changed.contains(id));
+                for id in changed {
+                    if reported.insert(id.clone()) {
+                        report.changed.push(id);
+                    }
+                }
+            }
+            cursor = page.cursor;
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+}
