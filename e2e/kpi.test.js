@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { fixture } from './seed.js';
-import { launchBrowser, withServer, inContext, openSignedIn } from './lib.js';
+import { launchBrowser, withServer, inContext, openSignedIn, pushOps } from './lib.js';
 
 let browser;
 before(async () => {
@@ -89,17 +89,8 @@ function october() {
   ];
 }
 
-async function push(server, ops) {
-  const token = await server.token('admin', 'e2e-seed');
-  const res = await fetch(`${server.url}/api/v1/sync/push`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ device: 'e2e-seed', ops }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  for (const r of body.results) assert.equal(r.status, 'accepted', JSON.stringify(r));
-}
+/** Files `ops` as the admin's seeding device. */
+const push = (server, ops) => pushOps(server, ops, { device: 'e2e-seed' });
 
 const rate = (page, kpi) => page.getByTestId(`rate-${kpi}`);
 

@@ -229,3 +229,35 @@ export async function listedNames(page) {
   await page.getByTestId('complaint-list').waitFor();
   return page.locator('.complaint-card__name').allInnerTexts();
 }
+
+let opCounter = 0;
+
+/** A fresh op id (what the server takes: lower-case letters and digits). */
+export function opId(prefix = 'e2eop') {
+  opCounter += 1;
+  return `${prefix}${Date.now().toString(36)}${String(opCounter).padStart(6, '0')}`;
+}
+
+/** An op of another device: `set` on record `rec`, stamped now. */
+export function op(rec, set, device = 'e2e-other-tablet') {
+  return { id: opId(), rec, hlc: `${Date.now()}-${opCounter}`, dev: device, set };
+}
+
+/**
+ * Pushes `ops` as `username` on `device` (another tablet, through the
+ * API); fails unless every op is accepted.
+ */
+export async function pushOps(server, ops, { username = 'admin', device = 'e2e-other-tablet' } = {}) {
+  const token = await server.token(username, device);
+  const res = await fetch(`${server.url}/api/v1/sync/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ device, ops: ops.map((o) => ({ ...o, dev: device })) }),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`push: ${res.status} ${JSON.stringify(body)}`);
+  for (const r of body.results) {
+    if (r.status !== 'accepted') throw new Error(`push refused: ${JSON.stringify(r)}`);
+  }
+  return body;
+}

@@ -8,6 +8,7 @@ WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate in Cargo.lo
 BINARYEN_VERSION="132.0.0"       # wasm-opt from npm; Debian's binaryen (108) breaks the app
 TERSER_VERSION="5.51.2"          # minifies wasm-bindgen's JS in release builds (scripts/sw-stamp)
 PLAYWRIGHT_MAJOR_MINOR="1.65"    # playwright-core, see e2e/package.json
+TWIGGY_VERSION="0.8.0"           # where the wasm's size goes (scripts/bench)
 WASM_TARGET="wasm32-unknown-unknown"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -159,6 +160,18 @@ ensure_e2e_deps() {
     ok "playwright-core" "$have (e2e/node_modules)"
 }
 
+ensure_twiggy() {
+    local want="twiggy-opt $TWIGGY_VERSION" have
+    have="$(version_of twiggy --version)"
+    if [ "$have" != "$want" ]; then
+        info "cargo install twiggy $TWIGGY_VERSION --locked (~2 min; found: ${have:-none})"
+        cargo install twiggy --version "$TWIGGY_VERSION" --locked --force
+        have="$(version_of twiggy --version)"
+    fi
+    [ "$have" = "$want" ] || die "twiggy: want '$want', have '${have:-none}'"
+    ok "twiggy" "$TWIGGY_VERSION"
+}
+
 # Everything `scripts/run` needs.
 setup_run() {
     ensure_wasm_target
@@ -173,6 +186,7 @@ setup_test() {
     setup_run
     ensure_chromium
     ensure_e2e_deps
+    ensure_twiggy
 }
 
 # ---------------------------------------------------------------- builds

@@ -7,7 +7,7 @@ use crate::components::{SyncBar, TopBar};
 use crate::i18n::{tr, Text};
 use crate::pages::{DetailPage, IntakePage, KpiPage, ListPage, ReportPage, SignInPage};
 use crate::route::{provide_nav, Period, Route};
-use crate::state::provide_app_state;
+use crate::state::{provide_app_state, Boot};
 
 /// Which page component shows: a route without its KPI period, so that
 /// choosing another month updates the page instead of making it again.
@@ -60,11 +60,18 @@ pub fn App() -> impl IntoView {
         }
         .into_any(),
     };
+    // Until storage is open it is not known who is signed in: nothing to
+    // show yet (not a sign-in form that a kept session replaces a moment later).
+    let opening = Memo::new(move |_| state.boot.get() == Boot::Loading);
+    let lang = state.lang;
     view! {
-        <Show when=move || signed_in.get() fallback=|| view! { <main><SignInPage/></main> }>
-            <TopBar/>
-            <SyncBar/>
-            <main>{page}</main>
+        <Show when=move || !opening.get()
+            fallback=move || view! { <main><p class="empty" role="status">{tr(lang, Text::Loading)}</p></main> }>
+            <Show when=move || signed_in.get() fallback=|| view! { <main><SignInPage/></main> }>
+                <TopBar/>
+                <SyncBar/>
+                <main>{page}</main>
+            </Show>
         </Show>
     }
 }

@@ -29,6 +29,7 @@ pub mod sync;
 
 /// Mounts the app on the page.
 pub fn start() {
+    platform::mark("start");
     panic::install();
     platform::register_service_worker();
     leptos::mount::mount_to_body(app::App);

@@ -129,6 +129,14 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Marks a moment of the start in the browser's performance timeline
+/// (`app:<name>`), for the start-up benchmark's breakdown.
+pub fn mark(name: &str) {
+    if let Some(p) = window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("app:{name}"));
+    }
+}
+
 /// Logs a detail for developers; users see words, the console sees this.
 pub fn log_error(context: &str, detail: &str) {
     web_sys::console::error_2(&context.into(), &detail.into());

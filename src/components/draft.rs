@@ -21,23 +21,6 @@ use crate::i18n::Text;
 use crate::platform;
 use crate::state::{AppState, SaveError};
 
-/// The form the user is editing (`typed`, from `before`), moved onto
-/// `next`: every field the user left as it was takes its value from
-/// `next`; every field they changed keeps what they typed.
-pub fn rebase(
-    typed: &ComplaintForm,
-    before: &ComplaintForm,
-    next: &ComplaintForm,
-) -> ComplaintForm {
-    let mut out = typed.clone();
-    for &field in complaints_domain::Field::ALL {
-        if typed.get(field) == before.get(field) {
-            out.set(field, next.get(field));
-        }
-    }
-    out
-}
-
 /// What the last draft write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DraftStatus {

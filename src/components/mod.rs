@@ -11,7 +11,7 @@ mod topbar;
 
 pub use badges::StatusBadge;
 pub use complaint_form::{code_labels, options, ComplaintFormView, FormSection};
-pub use draft::{rebase, DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
+pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
 pub use handling::{HandlingPanel, IntakeAlerts, RiskAndVehicle};
 pub use record_sync::{
     show_value, use_record_state, RecordHistory, RecordSyncPanel, RefusedChanges,

@@ -10,7 +10,7 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    rebase, use_record_state, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind,
+    use_record_state, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind,
     RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
 };
 use crate::i18n::{tr, Text};
@@ -78,7 +78,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
             let before = ComplaintForm::from_complaint(&saved.get_untracked(), offset);
             let merged = draft
                 .form
-                .with_untracked(|typed| rebase(typed, &before, &next));
+                .with_untracked(|typed| typed.rebase(&before, &next));
             if draft.form.with_untracked(|typed| *typed != merged) {
                 if draft.form.with_untracked(|typed| *typed == before) {
                     draft.reset(merged);

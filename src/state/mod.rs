@@ -189,6 +189,7 @@ pub fn provide_app_state() -> AppState {
         match state.open().await {
             Ok(()) => {
                 state.boot.set(Boot::Ready);
+                platform::mark("ready");
                 state.refresh_outbox().await;
                 listen_for_changes(move |message| {
                     if message == SESSION_CHANGED {
@@ -226,7 +227,9 @@ pub fn use_app_state() -> AppState {
 impl AppState {
     async fn open(self) -> Result<(), StoreError> {
         let store = Rc::new(IdbStore::open(DB_NAME).await?);
+        platform::mark("storage-open");
         let engine = Rc::new(Engine::open(store.clone(), HttpApi, BrowserEnv).await?);
+        platform::mark("engine-open");
         if let Some(v) = store.get_setting(DEFAULTS_SETTING).await? {
             if let Some(d) = from_setting(v) {
                 self.defaults.set(d);
@@ -247,6 +250,7 @@ impl AppState {
         self.engine.set_value(Some(engine));
         self.now.set(self.clock_now());
         self.reload().await?;
+        platform::mark("list-read");
         if let Some(session) = store
             .get_setting(SESSION_SETTING)
             .await?

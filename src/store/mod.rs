@@ -21,6 +21,7 @@ use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::database::ObjectStoreName;
+use indexed_db_futures::error::{Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::Serialize;
@@ -33,8 +34,44 @@ pub struct IdbStore {
     db: Database,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// An IndexedDB failure as the app's [`StoreError`], by its kind: the DOM
+/// exception's name and message as the browser gives them ("QuotaExceededError:
+/// …"). Never through the crate's `Display` or `Debug`: those would bring
+/// Rust's float formatting into the download for errors the app's values
+/// never raise (see the README's "Size").
+fn backend(e: impl Into<IdbFailure>) -> StoreError {
+    let detail = match e.into() {
+        IdbFailure::Error(e) => match e {
+            IdbError::DomException(d) => {
+                let d = web_sys::DomException::from(d);
+                format!("{}: {}", d.name(), d.message())
+            }
+            IdbError::Serialisation(_) => "a value could not be converted".into(),
+            IdbError::MissingData(_) => "data the request needs is missing".into(),
+            IdbError::Unknown(_) => "IndexedDB failed without saying why".into(),
+        },
+        IdbFailure::Open(OpenDbError::Base(e)) => return backend(e),
+        IdbFailure::Open(_) => "IndexedDB is not available in this browser".into(),
+    };
+    StoreError::Backend(detail)
+}
+
+/// What indexed_db_futures can fail with.
+enum IdbFailure {
+    Error(IdbError),
+    Open(OpenDbError),
+}
+
+impl From<IdbError> for IdbFailure {
+    fn from(e: IdbError) -> Self {
+        IdbFailure::Error(e)
+    }
+}
+
+impl From<OpenDbError> for IdbFailure {
+    fn from(e: OpenDbError) -> Self {
+        IdbFailure::Open(e)
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
@@ -134,7 +171,12 @@ impl IdbStore {
             .with_version(Version::CURRENT.number())
             .with_on_upgrade_needed(|event, db| schema::upgrade(&db, event.old_version() as u32))
             .await
-            .map_err(|e| StoreError::Backend(format!("cannot open the local database: {e}")))?;
+            .map_err(|e| match backend(e) {
+                StoreError::Backend(detail) => {
+                    StoreError::Backend(format!("cannot open the local database: {detail}"))
+                }
+                other => other,
+            })?;
         // Another tab deleting the database (signing out) must not wait for
         // this connection: it closes itself when asked.
         use indexed_db_futures::internals::SystemRepr;

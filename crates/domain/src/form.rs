@@ -173,6 +173,21 @@ impl ComplaintForm {
             *slot = value.into();
         }
     }
+
+    /// This form (being edited from `before`) moved onto `next`, a newer
+    /// version of the record that arrived meanwhile: every field left as it
+    /// was in `before` takes `next`'s value; every field changed keeps what
+    /// was typed. Saving it then sends only the typed changes, over the
+    /// newer version.
+    pub fn rebase(&self, before: &ComplaintForm, next: &ComplaintForm) -> ComplaintForm {
+        let mut out = self.clone();
+        for &field in Field::ALL {
+            if self.get(field) == before.get(field) {
+                out.set(field, next.get(field));
+            }
+        }
+        out
+    }
 }
 
 /// The typed values of a form, each `None` where the text was empty or wrong.

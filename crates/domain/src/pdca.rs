@@ -163,6 +163,29 @@ impl PdcaItem {
         ])
     }
 
+    /// The row as edited (`self`, from `opened`, the row when the editor
+    /// opened) moved onto `now`, the row as it reads now (another manager's
+    /// change may have arrived): the fields edited keep the edit, the others
+    /// take `now`'s values, so saving never undoes a change the editor did
+    /// not touch.
+    pub fn rebase(&self, opened: &PdcaItem, now: &PdcaItem) -> PdcaItem {
+        fn pick<T: Clone + PartialEq>(typed: &T, opened: &T, now: &T) -> T {
+            if typed == opened {
+                now.clone()
+            } else {
+                typed.clone()
+            }
+        }
+        PdcaItem {
+            target: pick(&self.target, &opened.target, &now.target),
+            analysis: pick(&self.analysis, &opened.analysis, &now.analysis),
+            measures: pick(&self.measures, &opened.measures, &now.measures),
+            owner: pick(&self.owner, &opened.owner, &now.owner),
+            due: pick(&self.due, &opened.due, &now.due),
+            ..now.clone()
+        }
+    }
+
     /// Whether the row says anything beyond its target.
     pub fn has_plan(&self) -> bool {
         !(self.analysis.is_empty() && self.measures.is_empty() && self.owner.is_empty())

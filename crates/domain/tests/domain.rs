@@ -2338,3 +2338,49 @@ mod stored_dates {
         assert!(serde_json::from_value::<complaints_domain::Complaint>(json).is_err());
     }
 }
+
+/// An edit form moved onto a newer version of its record (a sync brought
+/// another tablet's change while the user typed).
+mod rebase {
+    use complaints_domain::{ComplaintForm, Field};
+
+    fn form(pairs: &[(Field, &str)]) -> ComplaintForm {
+        let mut f = ComplaintForm::default();
+        for (field, value) in pairs {
+            f.set(*field, *value);
+        }
+        f
+    }
+
+    #[test]
+    fn untouched_fields_take_the_synced_value_and_typed_ones_stay() {
+        let before = form(&[(Field::Demand, "修好"), (Field::Tracking, "等待配件")]);
+        let typed = form(&[(Field::Demand, "更换方向机"), (Field::Tracking, "等待配件")]);
+        let synced = form(&[(Field::Demand, "修好"), (Field::Tracking, "配件已到")]);
+        let out = typed.rebase(&before, &synced);
+        assert_eq!(out.get(Field::Demand), "更换方向机", "what the user typed");
+        assert_eq!(
+            out.get(Field::Tracking),
+            "配件已到",
+            "the other tablet's change"
+        );
+    }
+
+    #[test]
+    fn a_field_both_changed_keeps_what_was_typed() {
+        let before = form(&[(Field::Tracking, "等待配件")]);
+        let typed = form(&[(Field::Tracking, "已联系顾客")]);
+        let synced = form(&[(Field::Tracking, "配件已到")]);
+        assert_eq!(
+            typed.rebase(&before, &synced).get(Field::Tracking),
+            "已联系顾客"
+        );
+    }
+
+    #[test]
+    fn nothing_typed_is_the_synced_form() {
+        let before = form(&[(Field::Tracking, "等待配件")]);
+        let synced = form(&[(Field::Tracking, "配件已到"), (Field::Plate, "京A·12345")]);
+        assert_eq!(before.rebase(&before, &synced), synced);
+    }
+}

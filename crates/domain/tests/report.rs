@@ -360,3 +360,26 @@ fn targets_carry_forward_until_changed() {
     assert_eq!(t(Kpi::Handling, "2026-12"), Some(70.0));
     assert_eq!(t(Kpi::Timeliness, "2026-12"), None);
 }
+
+/// The PDCA editor saves only what was edited in it: a field another
+/// manager changed since it opened keeps their value.
+#[test]
+fn a_pdca_edit_moves_onto_the_row_as_it_reads_now() {
+    let opened = PdcaItem::new("BJ01", Kpi::Satisfaction, "2026-12");
+    let mut typed = opened.clone();
+    typed.analysis = "回访时间不合顾客心意".into();
+    let mut now = opened.clone();
+    now.owner = "赵磊".into();
+    now.target = Some(90.0);
+    let saved = typed.rebase(&opened, &now);
+    assert_eq!(saved.analysis, "回访时间不合顾客心意");
+    assert_eq!(
+        saved.owner, "赵磊",
+        "the other manager's owner is not undone"
+    );
+    assert_eq!(saved.target, Some(90.0));
+    // A field edited on both keeps the edit made here.
+    let mut both = typed.clone();
+    both.owner = "李娜".into();
+    assert_eq!(both.rebase(&opened, &now).owner, "李娜");
+}

@@ -110,7 +110,8 @@ fn PlanEditor(kpi: Kpi, computed: Memo<Computed>, editing: RwSignal<Option<Kpi>>
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let lang = lang.get_untracked();
-        let mut next = row.get_value();
+        let opened = row.get_value();
+        let mut next = opened.clone();
         next.target = match target.get_untracked().trim() {
             "" => None,
             t => match t.parse::<f64>() {
@@ -125,6 +126,12 @@ fn PlanEditor(kpi: Kpi, computed: Memo<Computed>, editing: RwSignal<Option<Kpi>>
         next.measures = measures.get_untracked().trim().to_string();
         next.owner = owner.get_untracked().trim().to_string();
         next.due = timefmt::parse_date(&due.get_untracked());
+        // Only what was edited here: a field another manager changed since
+        // the editor opened keeps their value.
+        let now = plan_rows(state, &computed.with_untracked(|c| c.choice.clone()))
+            .1
+            .swap_remove(i);
+        let next = next.rebase(&opened, &now);
         spawn_local(async move {
             match state.save_plan(&next).await {
                 Ok(()) => editing.set(None),
