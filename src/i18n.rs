@@ -134,6 +134,8 @@ texts! {
     DiscardChange => "放弃此修改", "Discard this change";
     ApplyAgain => "重新提交", "Apply again";
     ListSeparator => "；", "; ";
+    /// Between the short items of a list ("火灾、事故").
+    ListComma => "、", ", ";
 
     // Handling.
     Timeline => "处理记录", "Timeline";

@@ -293,7 +293,7 @@ pub fn RefusedChange(
         keys.iter()
             .map(|k| field_label(k, lang))
             .collect::<Vec<_>>()
-            .join(Text::ListSeparator.get(lang))
+            .join(Text::ListComma.get(lang))
     };
     let rejection = entry.rejection.clone();
     let clock_ahead = rejection

@@ -65,7 +65,7 @@ pub(crate) fn as_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 /// Reads a stored setting (`None` when it is not a `T`: a damaged setting
 /// is left for the app to make again, never a reason not to start).
 pub(crate) fn from_setting<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
-    serde_json::from_str(&v.to_string()).ok()
+    serde_json::from_value(v).ok()
 }
 
 /// What the intake form starts with: the last branch and handler used here.

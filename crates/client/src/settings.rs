@@ -2,9 +2,6 @@
 //!
 //! The keys are the ones the app has always used, so a device updated to
 //! this engine keeps its identity, its clock and its queue's numbering.
-//! Values are written and read through JSON text rather than
-//! `serde_json::to_value`/`from_value`: the app then carries one serializer
-//! and one deserialiser of each type, not two.
 
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::StoreError;
@@ -42,7 +39,7 @@ pub(crate) async fn read<T: DeserializeOwned>(
     Ok(store
         .get_setting(key)
         .await?
-        .and_then(|v| serde_json::from_str(&v.to_string()).ok()))
+        .and_then(|v| serde_json::from_value(v).ok()))
 }
 
 /// Writes setting `key`.
@@ -51,8 +48,6 @@ pub(crate) async fn write<T: Serialize>(
     key: &str,
     value: &T,
 ) -> Result<(), StoreError> {
-    let encode = |e: serde_json::Error| StoreError::Encode(e.to_string());
-    let text = serde_json::to_string(value).map_err(encode)?;
-    let value = serde_json::from_str(&text).map_err(encode)?;
+    let value = serde_json::to_value(value).map_err(|e| StoreError::Encode(e.to_string()))?;
     store.set_setting(key, value).await
 }

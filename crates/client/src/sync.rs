@@ -12,7 +12,6 @@
 
 use std::collections::BTreeSet;
 
-use complaints_domain::order::set_of;
 use complaints_domain::pdca::is_pdca;
 use complaints_domain::session::SignInNotice;
 use complaints_domain::store::{ComplaintStore, PlanStore};
@@ -152,12 +151,11 @@ where
         // still in the outbox (waiting, or refused and awaiting the user) is
         // not refused for good: it waits for its creation, and goes again
         // with the next sync.
-        let uncreated = set_of(
-            outbox
-                .iter()
-                .filter(|e| e.op.set.contains_key(CREATED_AT))
-                .map(|e| e.op.record.clone()),
-        );
+        let uncreated: BTreeSet<String> = outbox
+            .iter()
+            .filter(|e| e.op.set.contains_key(CREATED_AT))
+            .map(|e| e.op.record.clone())
+            .collect();
         let waiting: Vec<_> = outbox
             .into_iter()
             .filter(|e| e.rejection.is_none())

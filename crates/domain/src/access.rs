@@ -73,7 +73,7 @@ impl Scope {
         S: Into<String>,
     {
         Scope::Branches {
-            branches: crate::order::set_of(codes.into_iter().map(Into::into)),
+            branches: codes.into_iter().map(Into::into).collect(),
         }
     }
 

@@ -30,7 +30,7 @@
 //! A module refers (`crate::x`, doc links included) only to modules in
 //! lower layers or its own; `crates/lint` fails on any cycle. Lowest first:
 //!
-//! 1. `lang`, `timefmt`, `order`, `money`, `phone`, `vin`; then
+//! 1. `lang`, `timefmt`, `money`, `phone`, `vin`; then
 //!    `case_number`, `field` and `validate` on them;
 //! 2. `model`, with the timeline types the record is made of;
 //! 3. on the model: `access` (then `session`), `search`, `fixtures`, `risk`;
@@ -58,7 +58,6 @@ pub mod kpi;
 pub mod lang;
 pub mod model;
 pub mod money;
-pub mod order;
 pub mod pdca;
 pub mod phone;
 pub mod replica;

@@ -145,7 +145,7 @@ impl PdcaItem {
         let due = self
             .due
             .map_or(Value::Null, |d| crate::timefmt::date(d).into());
-        crate::order::map_of([
+        BTreeMap::from([
             ("branch_code".to_string(), self.branch_code.clone().into()),
             (
                 "kpi".to_string(),
@@ -203,24 +203,24 @@ pub fn change(
     stamp: Stamp,
 ) -> Option<Op> {
     let old = state.and_then(PdcaItem::from_state).map(|b| b.fields());
-    // Built anew rather than with `retain` (its rebalancing code would cost
-    // the app's download ~1 KB for this map type).
-    let mut set = BTreeMap::new();
-    for (key, value) in after.fields() {
-        if old.as_ref().and_then(|o| o.get(&key)) != Some(&value) {
-            set.insert(key, value);
-        }
-    }
+    let mut set: BTreeMap<String, Value> = after
+        .fields()
+        .into_iter()
+        .filter(|(key, value)| old.as_ref().and_then(|o| o.get(key)) != Some(value))
+        .collect();
     if old.is_none() {
         set.insert(CREATED_AT.into(), created_at.into());
     }
     if set.is_empty() {
         return None;
     }
-    let base = crate::order::map_of(set.keys().filter_map(|key| {
-        let heads = state?.fields.get(key)?.head_ids();
-        (!heads.is_empty()).then(|| (key.clone(), heads))
-    }));
+    let base = set
+        .keys()
+        .filter_map(|key| {
+            let heads = state?.fields.get(key)?.head_ids();
+            (!heads.is_empty()).then(|| (key.clone(), heads))
+        })
+        .collect();
     Some(Op {
         id: stamp.op_id,
         record: after.id(),

@@ -187,8 +187,7 @@ pub fn merge_ops(
             touched.insert(op.record.clone());
         }
     }
-    // In record-id order, like `touched`; no BTreeMap::remove (its
-    // rebalancing code is ~3.5 KB of wasm per map type).
+    // In record-id order, like `touched`.
     states
         .into_iter()
         .filter(|(id, _)| touched.contains(id))
@@ -216,9 +215,7 @@ pub const OUTBOX_SEQ_SETTING: &str = "outbox_seq";
 
 /// Sorts outbox entries in the order they were made.
 pub fn sort_outbox(entries: &mut [OutboxEntry]) {
-    crate::order::sort_by(entries, &|a, b| {
-        (a.seq, a.op.hlc, &a.op.id).cmp(&(b.seq, b.op.hlc, &b.op.id))
-    });
+    entries.sort_by(|a, b| (a.seq, a.op.hlc, &a.op.id).cmp(&(b.seq, b.op.hlc, &b.op.id)));
 }
 
 /// The storage key of a day's case sequence counter.

@@ -102,10 +102,10 @@ pub fn IntakeAlerts(
         warnings.with(|w| {
             if !w.is_empty() {
                 let titles: Vec<&str> = w.iter().map(|w| w.rule.label(lang)).collect();
-                parts.push(Text::WarningsLine.fill(
-                    lang,
-                    &[&w.len(), &titles.join(Text::ListSeparator.get(lang))],
-                ));
+                parts.push(
+                    Text::WarningsLine
+                        .fill(lang, &[&w.len(), &titles.join(Text::ListComma.get(lang))]),
+                );
             }
         });
         let n = others.with(Vec::len);

@@ -2,6 +2,8 @@
 //! into one operation (only the fields that changed, with the heads the user
 //! saw as its base), and turn a choice between conflicting values into one.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::hlc::Hlc;
@@ -55,10 +57,13 @@ pub fn local_change(
     if set.is_empty() {
         return Ok(None);
     }
-    let base = crate::order::map_of(set.keys().filter_map(|key| {
-        let heads = state?.fields.get(key)?.head_ids();
-        (!heads.is_empty()).then(|| (key.clone(), heads))
-    }));
+    let base = set
+        .keys()
+        .filter_map(|key| {
+            let heads = state?.fields.get(key)?.head_ids();
+            (!heads.is_empty()).then(|| (key.clone(), heads))
+        })
+        .collect();
     let op = Op {
         id: stamp.op_id,
         record: after.id.clone(),
@@ -91,8 +96,8 @@ pub fn choose_value(
         hlc: stamp.hlc,
         device: stamp.device,
         user: stamp.user,
-        set: crate::order::map_of([(field.to_string(), value)]),
-        base: crate::order::map_of([(field.to_string(), heads)]),
+        set: BTreeMap::from([(field.to_string(), value)]),
+        base: BTreeMap::from([(field.to_string(), heads)]),
     };
     finish(Some(state), &state.id, op)
 }
@@ -105,10 +110,14 @@ pub fn reapply(
     refused: &Op,
     stamp: Stamp,
 ) -> Result<Option<LocalChange>, String> {
-    let base = crate::order::map_of(refused.set.keys().filter_map(|key| {
-        let heads = state.fields.get(key)?.head_ids();
-        (!heads.is_empty()).then(|| (key.clone(), heads))
-    }));
+    let base = refused
+        .set
+        .keys()
+        .filter_map(|key| {
+            let heads = state.fields.get(key)?.head_ids();
+            (!heads.is_empty()).then(|| (key.clone(), heads))
+        })
+        .collect();
     let op = Op {
         id: stamp.op_id,
         record: refused.record.clone(),

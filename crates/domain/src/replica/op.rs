@@ -121,9 +121,8 @@ pub fn changed_fields(
         .filter(|k| !new.contains_key(*k))
         .map(|k| (k.clone(), serde_json::Value::Null))
         .collect::<Vec<_>>();
-    crate::order::map_of(
-        new.into_iter()
-            .filter(|(k, v)| old.get(k) != Some(v))
-            .chain(gone),
-    )
+    new.into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .chain(gone)
+        .collect()
 }

@@ -145,8 +145,8 @@ impl RecordState {
             Some(meta) => (meta.hlc, meta.device.clone(), v.op.clone()),
             None => (Hlc::default(), String::new(), v.op.clone()),
         };
-        crate::order::sort_by(&mut heads, &|a, b| rank(b).cmp(&rank(a)));
-        crate::order::sort_by(&mut history, &|a, b| rank(a).cmp(&rank(b)));
+        heads.sort_by_key(|v| std::cmp::Reverse(rank(v)));
+        history.sort_by_key(rank);
         let field = self.fields.get_mut(key).expect("field exists");
         field.heads = heads;
         field.history = history;
