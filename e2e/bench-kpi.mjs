@@ -49,7 +49,12 @@ try {
       dispatchEvent(new PopStateEvent('popstate'));
     }, `/kpi/${month}/all`);
     const foot = page.locator(`[data-testid=kpi-timing]`);
-    await page.locator(`input[name=month][value="${month}"]`).waitFor();
+    // The month's figures are drawn in the same update as the month control.
+    await page.waitForFunction(
+      (m) => document.querySelector('input[name=month]')?.value === m && document.querySelector('.kpi-summary')?.textContent.includes(m),
+      month,
+      { polling: 'raf' },
+    );
     drawn.push(Date.now() - started);
     computed.push(Number(await foot.getAttribute('data-ms')));
   }

@@ -229,4 +229,33 @@ describe('typing survives', () => {
       });
     });
   });
+
+  test('a button pressed keeps the focus: 立即同步, a status, a step', async () => {
+    await withServer(async (server) => {
+      const complaint = filed(3, 0.5, { customer_name: '钱先生' });
+      await pushOps(server, [complaint]);
+      await inContext(browser, 'typing-buttons', async (page) => {
+        await openSignedIn(page, server, 'zhang.wei', `${server.url}/c/${complaint.rec}`);
+        await page.getByTestId('handling').waitFor({ timeout: 20_000 });
+        const focused = (handle) => handle.evaluate((el) => el.isConnected && document.activeElement === el);
+
+        const syncNow = await page.getByTestId('sync-now').elementHandle();
+        await syncNow.click();
+        await page.getByTestId('sync-now').and(page.locator('[aria-busy=false]')).waitFor();
+        await page.getByTestId('sync-last').filter({ hasText: '上次同步' }).waitFor();
+        assert.ok(await focused(syncNow), '立即同步 keeps the focus through the sync it starts');
+
+        const status = await page.locator('button[data-status=in_process]').elementHandle();
+        await status.click();
+        await page.locator('button[data-status=in_process][aria-pressed=true]').waitFor();
+        await page.locator('[data-testid=timeline] > li[data-kind=status]').waitFor();
+        assert.ok(await focused(status), 'the status button keeps the focus once the change is saved');
+
+        const step = await page.locator('input[data-step="1"]').elementHandle();
+        await step.click();
+        await page.locator('li.step--done input[data-step="1"]').waitFor();
+        assert.ok(await focused(step), 'the step keeps the focus once ticked');
+      });
+    });
+  });
 });

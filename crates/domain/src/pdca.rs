@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::kpi::Kpi;
-use crate::replica::{Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
+use crate::replica::{base_of, Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
 
 /// The id prefix of PDCA records.
 pub const PREFIX: &str = "pdca:";
@@ -214,13 +214,7 @@ pub fn change(
     if set.is_empty() {
         return None;
     }
-    let base = set
-        .keys()
-        .filter_map(|key| {
-            let heads = state?.fields.get(key)?.head_ids();
-            (!heads.is_empty()).then(|| (key.clone(), heads))
-        })
-        .collect();
+    let base = base_of(state, set.keys());
     Some(Op {
         id: stamp.op_id,
         record: after.id(),

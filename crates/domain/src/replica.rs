@@ -18,7 +18,7 @@ mod op;
 mod record;
 mod rejection;
 
-pub use client::{choose_value, local_change, reapply, LocalChange, Stamp};
+pub use client::{base_of, choose_value, local_change, reapply, LocalChange, Stamp};
 pub use hlc::{Hlc, HlcClock};
 pub use op::{
     changed_fields, complaint_fields, is_syncable_field, op_id_from_bytes, Op, CREATED_AT,

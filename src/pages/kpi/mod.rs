@@ -231,12 +231,29 @@ fn compute(state: AppState, choice: &Choice, as_of: DateTime<Utc>) -> Computed {
     }
 }
 
-/// The figures of the page's choice, recomputed when the complaints, the
-/// PDCA rows or the moment they are taken at change.
-fn use_computed(state: AppState, choice: Memo<Choice>) -> Memo<Computed> {
+/// The choice of a KPI page (from the address, resolved) and its figures,
+/// recomputed when the complaints, the PDCA rows or the moment they are
+/// taken at change.
+fn use_figures(state: AppState, chosen: Signal<Chosen>) -> (Memo<Choice>, Memo<Computed>) {
+    let choice = Memo::new(move |_| chosen.with(|p| Choice::resolve(p, state)));
     let as_of = as_of(state, choice);
-    Memo::new(move |_| compute(state, &choice.get(), as_of.get()))
+    (
+        choice,
+        Memo::new(move |_| compute(state, &choice.get(), as_of.get())),
+    )
 }
+
+/// The PDCA table's columns (the dashboard's and the report's).
+const PDCA_COLUMNS: [Text; 8] = [
+    Text::Kpi,
+    Text::TargetPlan,
+    Text::ActualDo,
+    Text::EvaluationCheck,
+    Text::ProblemAnalysis,
+    Text::Measures,
+    Text::Owner,
+    Text::Due,
+];
 
 /// The CSV of the choice: one block, or each branch and then all together.
 fn export_csv(state: AppState, c: &Computed) {
@@ -352,9 +369,8 @@ pub fn KpiPage(
 ) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
-    let choice = Memo::new(move |_| chosen.with(|p| Choice::resolve(p, state)));
+    let (choice, computed) = use_figures(state, chosen);
     let all = Memo::new(move |_| choice.with(Choice::all));
-    let computed = use_computed(state, choice);
     let can_plan = state
         .auth
         .with_untracked(|a| a.session().is_some_and(|s| s.user.role.plans()));

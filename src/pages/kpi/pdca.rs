@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::figures::{evaluation_html, pct};
-use super::{plan_rows, Computed};
+use super::{plan_rows, Computed, PDCA_COLUMNS};
 use crate::html::HtmlView;
 use crate::i18n::{tr, Text};
 use crate::platform;
@@ -29,17 +29,7 @@ pub fn PdcaTable(computed: Memo<Computed>, can_edit: bool) -> impl IntoView {
         choice.track();
         editing.set(None);
     });
-    let heads = [
-        Text::Kpi,
-        Text::TargetPlan,
-        Text::ActualDo,
-        Text::EvaluationCheck,
-        Text::ProblemAnalysis,
-        Text::Measures,
-        Text::Owner,
-        Text::Due,
-    ]
-    .map(|t| view! { <th>{tr(lang, t)}</th> });
+    let heads = PDCA_COLUMNS.map(|t| view! { <th>{tr(lang, t)}</th> });
     let rows = Kpi::ALL
         .iter()
         .enumerate()

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use super::figures::{
     as_of_text, category_rows, channel_rows, evaluation_html, pct, rate_cards, time_rows,
 };
-use super::{branch_label, branches, use_computed, Choice, Computed, Controls};
+use super::{branch_label, branches, use_figures, Computed, Controls, PDCA_COLUMNS};
 use crate::html::{el, Html, HtmlView};
 use crate::i18n::Text;
 use crate::platform;
@@ -36,17 +36,7 @@ fn count_table(c: &Computed, title: &str, rows: &[(&str, u32)], lang: Lang) -> H
 
 /// The PDCA table as printed (no buttons).
 fn pdca_html(c: &Computed, lang: Lang) -> Html {
-    let heads = [
-        Text::Kpi,
-        Text::TargetPlan,
-        Text::ActualDo,
-        Text::EvaluationCheck,
-        Text::ProblemAnalysis,
-        Text::Measures,
-        Text::Owner,
-        Text::Due,
-    ]
-    .map(|t| el("th").text(t.get(lang)));
+    let heads = PDCA_COLUMNS.map(|t| el("th").text(t.get(lang)));
     let rows = Kpi::ALL.iter().enumerate().map(|(i, kpi)| {
         let row = &c.rows[i];
         let value = c.figures.rate(*kpi).percent();
@@ -193,8 +183,7 @@ pub fn ReportPage(
 ) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
-    let choice = Memo::new(move |_| chosen.with(|p| Choice::resolve(p, state)));
-    let computed = use_computed(state, choice);
+    let (choice, computed) = use_figures(state, chosen);
     let html = move || computed.with(|c| report_html(state, c, lang.get()));
     view! {
         <div class="kpi-page">

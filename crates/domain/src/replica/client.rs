@@ -42,6 +42,20 @@ fn finish(state: Option<&RecordState>, record: &str, op: Op) -> Result<LocalChan
     })
 }
 
+/// What an operation setting `keys` has seen: for each key the record holds,
+/// its current heads (the versions the user saw). An op's `base`.
+pub fn base_of<'a>(
+    state: Option<&RecordState>,
+    keys: impl IntoIterator<Item = &'a String>,
+) -> BTreeMap<String, Vec<String>> {
+    keys.into_iter()
+        .filter_map(|key| {
+            let heads = state?.fields.get(key)?.head_ids();
+            (!heads.is_empty()).then(|| (key.clone(), heads))
+        })
+        .collect()
+}
+
 /// The operation for saving `after`: a creation when `before` is `None`,
 /// otherwise only the fields that differ. `Ok(None)` when nothing changed.
 pub fn local_change(
@@ -57,13 +71,7 @@ pub fn local_change(
     if set.is_empty() {
         return Ok(None);
     }
-    let base = set
-        .keys()
-        .filter_map(|key| {
-            let heads = state?.fields.get(key)?.head_ids();
-            (!heads.is_empty()).then(|| (key.clone(), heads))
-        })
-        .collect();
+    let base = base_of(state, set.keys());
     let op = Op {
         id: stamp.op_id,
         record: after.id.clone(),
@@ -110,14 +118,7 @@ pub fn reapply(
     refused: &Op,
     stamp: Stamp,
 ) -> Result<Option<LocalChange>, String> {
-    let base = refused
-        .set
-        .keys()
-        .filter_map(|key| {
-            let heads = state.fields.get(key)?.head_ids();
-            (!heads.is_empty()).then(|| (key.clone(), heads))
-        })
-        .collect();
+    let base = base_of(Some(state), refused.set.keys());
     let op = Op {
         id: stamp.op_id,
         record: refused.record.clone(),
