@@ -110,13 +110,20 @@ function httpTime(reqs) {
 
 /** Waits until the page has no /api/ request in flight for `ms` and no sync runs. */
 async function quiet(page, t, ms = 700) {
-  await page.getByTestId('sync-now').and(page.locator(':not([disabled])')).waitFor({ timeout: 60_000 });
+  await page.getByTestId('sync-now').and(page.locator('[aria-busy=false]')).waitFor({ timeout: 60_000 });
   const deadline = Date.now() + 60_000;
   while (t.inflight > 0 || Date.now() - t.last < ms) {
     if (Date.now() > deadline) throw new Error('the page never went quiet');
     await sleep(50);
   }
-  if (await page.getByTestId('sync-now').isDisabled()) return quiet(page, t, ms);
+  if ((await page.getByTestId('sync-now').getAttribute('aria-busy')) === 'true') return quiet(page, t, ms);
+}
+
+/** Presses "Sync now" and resolves once the sync it starts has sent its first request. */
+async function syncNow(page) {
+  const started = page.waitForRequest('**/api/v1/sync/**', { timeout: 10_000 });
+  await page.getByTestId('sync-now').click();
+  await started;
 }
 
 async function pending(page, n, timeout = 120_000) {
@@ -362,7 +369,7 @@ try {
   // B takes it in, so that the edit below is all B pulls next.
   await quiet(b, tb);
   const bNewMark = tb.n;
-  await b.getByTestId('sync-now').click();
+  await syncNow(b);
   await b.locator('.list-count', { hasText: `共 ${N + 1} 条` }).waitFor({ timeout: 30_000 });
   await quiet(b, tb);
   const bNewW = wire(tb.since(bNewMark));
@@ -391,7 +398,7 @@ try {
   step = 'B pulls the edit';
   const editBMark = tb.n;
   const editBT0 = Date.now();
-  await b.getByTestId('sync-now').click();
+  await syncNow(b);
   await quiet(b, tb);
   {
     const done = Math.max(...tb.since(editBMark).map(end));
@@ -422,7 +429,7 @@ try {
   step = '"Sync now" with nothing new';
   await quiet(b, tb);
   const idleMark = tb.n;
-  await b.getByTestId('sync-now').click();
+  await syncNow(b);
   await quiet(b, tb);
   const idle = wire(tb.since(idleMark));
   row(`"Sync now" with nothing new (${idle.paths})`, '', idle);
