@@ -84,16 +84,22 @@ ensure_wasm_bindgen() {
     fi
 }
 
-ensure_trunk() {
-    local want="trunk $TRUNK_VERSION" have
-    have="$(version_of trunk --version)"
+# cargo_tool CRATE BINARY VERSION "VERSION LINE" NOTE: `cargo install CRATE
+# --version VERSION --locked` unless `BINARY --version` already prints the line.
+cargo_tool() {
+    local crate="$1" bin="$2" version="$3" want="$4" note="$5" have
+    have="$(version_of "$bin" --version)"
     if [ "$have" != "$want" ]; then
-        info "cargo install trunk $TRUNK_VERSION --locked (~6.5 min on 2 cores; found: ${have:-none})"
-        cargo install trunk --version "$TRUNK_VERSION" --locked --force
-        have="$(version_of trunk --version)"
+        info "cargo install $crate $version --locked ($note; found: ${have:-none})"
+        cargo install "$crate" --version "$version" --locked --force
+        have="$(version_of "$bin" --version)"
     fi
-    [ "$have" = "$want" ] || die "trunk: want '$want', have '${have:-none}'"
-    ok "trunk" "$TRUNK_VERSION"
+    [ "$have" = "$want" ] || die "$crate: want '$want', have '${have:-none}'"
+    ok "$crate" "$version"
+}
+
+ensure_trunk() {
+    cargo_tool trunk trunk "$TRUNK_VERSION" "trunk $TRUNK_VERSION" "~6.5 min on 2 cores"
 }
 
 ensure_wasm_opt() {
@@ -161,15 +167,7 @@ ensure_e2e_deps() {
 }
 
 ensure_twiggy() {
-    local want="twiggy-opt $TWIGGY_VERSION" have
-    have="$(version_of twiggy --version)"
-    if [ "$have" != "$want" ]; then
-        info "cargo install twiggy $TWIGGY_VERSION --locked (~2 min; found: ${have:-none})"
-        cargo install twiggy --version "$TWIGGY_VERSION" --locked --force
-        have="$(version_of twiggy --version)"
-    fi
-    [ "$have" = "$want" ] || die "twiggy: want '$want', have '${have:-none}'"
-    ok "twiggy" "$TWIGGY_VERSION"
+    cargo_tool twiggy twiggy "$TWIGGY_VERSION" "twiggy-opt $TWIGGY_VERSION" "~2 min"
 }
 
 # Everything `scripts/run` needs.
