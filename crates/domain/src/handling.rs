@@ -93,6 +93,9 @@ pub const CRITERIA: [(&str, &str); 5] = [
 /// The criterion of domain.md that says media or legal exposure.
 pub const EXPOSURE_CRITERION: u8 = 5;
 
+/// The longest name of who did something (an entry's or a tick's `by`).
+pub const MAX_BY_CHARS: usize = 50;
+
 /// How far in the future an entry's time may be (a clock a little ahead).
 pub const MAX_ENTRY_AHEAD: Duration = Duration::minutes(5);
 
@@ -138,7 +141,7 @@ impl Entry {
         if !is_entry_id(&self.id) {
             return Err(invalid("记录编号无效", "The entry id is invalid"));
         }
-        if self.by.trim().is_empty() || self.by.chars().count() > 50 {
+        if self.by.trim().is_empty() || self.by.chars().count() > MAX_BY_CHARS {
             return Err(invalid(
                 "请填写经办人（50字以内）",
                 "Say who did it (at most 50 characters)",
@@ -149,6 +152,9 @@ impl Entry {
                 "说明最多4000字",
                 "The text is at most 4000 characters",
             ));
+        }
+        if self.dev.len() > crate::sync::MAX_DEVICE_LEN || self.criteria.len() > 5 {
+            return Err(invalid("记录格式错误", "The entry is malformed"));
         }
         if self.at > self.recorded + MAX_ENTRY_AHEAD {
             return Err(invalid(

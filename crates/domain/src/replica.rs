@@ -24,5 +24,5 @@ pub use op::{
     changed_fields, complaint_fields, is_syncable_field, op_id_from_bytes, Op, CREATED_AT,
     CREATED_ON_DEVICE, STEP_PREFIX, TIMELINE_PREFIX,
 };
-pub use record::{Applied, FieldState, OpMeta, RecordState, Version};
+pub use record::{Applied, FieldState, OpMeta, RecordState, Version, HISTORY_KEPT};
 pub use rejection::{RejectCode, Rejection};

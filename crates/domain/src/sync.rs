@@ -8,13 +8,20 @@
 //! record kind's rules (a complaint's from `form` and `handling`, a PDCA
 //! row's from `pdca`), and those modules build on `replica`, never on this one.
 
+mod bounds;
 mod wire;
+
+pub use bounds::{
+    check_bounds, depth, is_plain_id, is_plain_name, MAX_BASE_IDS, MAX_DEVICE_LEN, MAX_KEY_LEN,
+    MAX_OP_BYTES, MAX_OP_ID_LEN, MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS, MAX_USER_LEN,
+    MAX_VALUE_DEPTH,
+};
 
 pub use crate::replica::{
     changed_fields, choose_value, complaint_fields, is_syncable_field, local_change,
     op_id_from_bytes, reapply, Applied, FieldState, Hlc, HlcClock, LocalChange, Op, OpMeta,
-    RecordState, RejectCode, Rejection, Stamp, Version, CREATED_AT, CREATED_ON_DEVICE, STEP_PREFIX,
-    TIMELINE_PREFIX,
+    RecordState, RejectCode, Rejection, Stamp, Version, CREATED_AT, CREATED_ON_DEVICE,
+    HISTORY_KEPT, STEP_PREFIX, TIMELINE_PREFIX,
 };
 pub use wire::{
     check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, MAX_CLOCK_AHEAD_MS,

@@ -15,8 +15,9 @@ use complaints_domain::fixtures;
 use complaints_domain::sync::{
     changed_fields, check_op, choose_value, complaint_fields, local_change, op_id_from_bytes,
     reapply, Applied, FieldState, Hlc, HlcClock, Op, OpMeta, OpResult, Outcome, PullResponse,
-    PushRequest, PushResponse, RecordState, RejectCode, Rejection, Stamp, Version,
-    MAX_CLOCK_AHEAD_MS,
+    PushRequest, PushResponse, RecordState, RejectCode, Rejection, Stamp, Version, HISTORY_KEPT,
+    MAX_BASE_IDS, MAX_CLOCK_AHEAD_MS, MAX_DEVICE_LEN, MAX_KEY_LEN, MAX_OP_BYTES, MAX_OP_ID_LEN,
+    MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
 };
 use complaints_domain::{Complaint, Lang, Status};
 use serde_json::{json, Value};
@@ -160,7 +161,13 @@ fn assert_well_formed(state: &RecordState, context: &str) {
         let seen: BTreeSet<&str> = all
             .iter()
             .flat_map(|v| v.base.iter().map(String::as_str))
+            .chain(field.seen.iter().map(String::as_str))
             .collect();
+        assert!(
+            field.history.len() <= HISTORY_KEPT,
+            "{context}: field {key} keeps {} versions of history",
+            field.history.len()
+        );
         assert!(
             !field.heads.is_empty(),
             "{context}: field {key} has no head"
@@ -1422,6 +1429,60 @@ mod conflicts {
         assert_eq!(history, ["op-create", "op-1"]);
     }
 
+    /// 200 sequential edits of one field, each having seen the one before.
+    fn long_history() -> Vec<Op> {
+        let mut ops = vec![create()];
+        for i in 1..=200u64 {
+            let seen = if i == 1 {
+                "op-create".to_string()
+            } else {
+                format!("op-{}", i - 1)
+            };
+            ops.push(edit(
+                &format!("op-{i}"),
+                NOW_MS + i * 10,
+                ["tablet-a", "tablet-b"][i as usize % 2],
+                &format!("v{i}"),
+                &[seen.as_str()],
+            ));
+        }
+        ops
+    }
+
+    #[test]
+    fn a_long_history_is_compacted_to_the_newest_versions() {
+        let state = state_of(REC, &long_history());
+        let field = tracking(&state);
+        assert_eq!(field.head_ids(), vec!["op-200"]);
+        assert_eq!(field.history.len(), HISTORY_KEPT);
+        assert_eq!(field.history[0].op, format!("op-{}", 200 - HISTORY_KEPT));
+        assert_eq!(field.history.last().unwrap().op, "op-199");
+        assert_well_formed(&state, "long history");
+        // Every op is still known, so none is ever applied twice.
+        assert_eq!(state.ops.len(), 201);
+    }
+
+    #[test]
+    fn compaction_gives_the_same_record_in_any_order_and_a_late_ancestor_stays_history() {
+        let ops = long_history();
+        let expected = state_of(REC, &ops);
+        let mut rng = Prng::new(99);
+        for round in 0..20 {
+            let mut shuffled = ops.clone();
+            rng.shuffle(&mut shuffled);
+            let state = state_of(REC, &shuffled);
+            assert_eq!(state, expected, "order {round}");
+            assert_well_formed(&state, "shuffled long history");
+        }
+        // The oldest edit arriving last, after compaction, is not a head.
+        let mut late_first = ops.clone();
+        let oldest = late_first.remove(1);
+        let mut state = state_of(REC, &late_first);
+        state.apply(&oldest);
+        assert_eq!(tracking(&state).head_ids(), vec!["op-200"]);
+        assert_eq!(state, expected);
+    }
+
     #[test]
     fn applying_an_op_twice_is_a_duplicate_and_changes_nothing() {
         let one = edit("op-1", NOW_MS + 10, "tablet-b", "one", &["op-create"]);
@@ -1785,6 +1846,235 @@ mod check {
         // A key the app does not know is shown as is.
         let r = Rejection::new(RejectCode::UnknownField, Some("colour"), "");
         assert!(r.message(Lang::En).contains("colour"));
+    }
+}
+
+/// Every part of an operation has a bound, and each is refused past it with
+/// its own rejection (the server answers it for that operation alone).
+mod bounds {
+    use super::*;
+
+    const SERVER_NOW: u64 = NOW_MS;
+
+    fn complaint() -> Complaint {
+        fixtures::worked_example(
+            "00000000-0000-4000-8000-0000000000bb",
+            DateTime::from_timestamp_millis(NOW_MS as i64).unwrap(),
+        )
+    }
+
+    fn created() -> RecordState {
+        let create = creation(
+            "op-create",
+            &complaint(),
+            Hlc::new(SERVER_NOW - 1_000, 0),
+            "tablet-a",
+        );
+        check_op(None, &create, SERVER_NOW).expect("a full creation is accepted")
+    }
+
+    fn edit(pairs: &[(&str, Value)]) -> Op {
+        op(
+            "op-edit",
+            &complaint().id,
+            Hlc::new(SERVER_NOW, 0),
+            "tablet-b",
+            set(pairs),
+            BTreeMap::new(),
+        )
+    }
+
+    fn refused(op: &Op) -> Rejection {
+        check_op(Some(&created()), op, SERVER_NOW).expect_err("should be refused")
+    }
+
+    fn entry(extra: &[(&str, Value)]) -> Value {
+        let mut entry = json!({
+            "id": "e1", "kind": "note", "at": "2026-05-28T00:00:00.000Z",
+            "recorded": "2026-05-28T00:00:00.000Z", "by": "王伟", "dev": "tablet-b",
+            "text": "已电话联系",
+        });
+        for (key, value) in extra {
+            entry[*key] = value.clone();
+        }
+        entry
+    }
+
+    /// `[[[…1…]]]`, `levels` deep.
+    fn nested(levels: usize) -> Value {
+        (0..levels).fold(json!(1), |inner, _| json!([inner]))
+    }
+
+    #[test]
+    fn a_plain_edit_and_a_plain_entry_are_accepted() {
+        check_op(
+            Some(&created()),
+            &edit(&[("tracking", json!("已联系"))]),
+            SERVER_NOW,
+        )
+        .expect("a plain edit");
+        check_op(
+            Some(&created()),
+            &edit(&[("tl.e1", entry(&[]))]),
+            SERVER_NOW,
+        )
+        .expect("a plain entry");
+    }
+
+    #[test]
+    fn ids_devices_and_users_have_lengths_and_characters() {
+        let long = |n: usize| "x".repeat(n);
+        let mut cases = Vec::new();
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.id = long(MAX_OP_ID_LEN + 1);
+        cases.push(("op id", o));
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.id = "op 1<script>".into();
+        cases.push(("op id characters", o));
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.record = long(MAX_RECORD_ID_LEN + 1);
+        cases.push(("record id", o));
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.device = long(MAX_DEVICE_LEN + 1);
+        cases.push(("device", o));
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.device = "tab\nlet".into();
+        cases.push(("device control character", o));
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.user = Some(long(1_000_000));
+        cases.push(("user", o));
+        for (what, o) in cases {
+            assert_eq!(refused(&o).code, RejectCode::Malformed, "{what}");
+        }
+    }
+
+    #[test]
+    fn the_creating_device_is_bounded_like_a_device() {
+        let mut c = complaint();
+        c.id = "00000000-0000-4000-8000-0000000000bc".into();
+        let mut create = creation("op-c2", &c, Hlc::new(SERVER_NOW - 1_000, 0), "tablet-a");
+        create
+            .set
+            .insert("created_on_device".into(), json!("x".repeat(15 << 20)));
+        let r = check_op(None, &create, SERVER_NOW).expect_err("15 MiB device name");
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (RejectCode::InvalidValue, Some("created_on_device"))
+        );
+    }
+
+    #[test]
+    fn a_set_has_a_count_and_its_keys_a_length() {
+        let many: Vec<(String, Value)> = (0..=MAX_SET_KEYS)
+            .map(|i| (format!("tl.e{i}"), entry(&[("id", json!(format!("e{i}")))])))
+            .collect();
+        let pairs: Vec<(&str, Value)> = many.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        assert_eq!(refused(&edit(&pairs)).code, RejectCode::Malformed);
+        let key = format!("tl.{}", "k".repeat(MAX_KEY_LEN));
+        assert_eq!(
+            refused(&edit(&[(&key, json!(1))])).code,
+            RejectCode::Malformed
+        );
+    }
+
+    #[test]
+    fn values_have_a_nesting_depth_and_texts_a_length() {
+        // 122 levels inside an entry once made a record nobody could read back.
+        let deep = edit(&[("tl.e1", entry(&[("extra", nested(122))]))]);
+        let r = refused(&deep);
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (RejectCode::InvalidValue, Some("tl.e1"))
+        );
+        assert!(r.detail.contains("nested"), "{}", r.detail);
+        let just_over = edit(&[("tracking", nested(MAX_VALUE_DEPTH + 1))]);
+        assert_eq!(refused(&just_over).code, RejectCode::InvalidValue);
+        let long = edit(&[("tracking", json!("字".repeat(MAX_STRING_CHARS + 1)))]);
+        assert_eq!(refused(&long).code, RejectCode::InvalidValue);
+    }
+
+    #[test]
+    fn an_entry_or_a_tick_with_a_field_nobody_knows_is_refused() {
+        let unknown = edit(&[("tl.e1", entry(&[("extra", json!([[1]]))]))]);
+        let r = refused(&unknown);
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (RejectCode::InvalidValue, Some("tl.e1"))
+        );
+        assert!(r.detail.contains("unknown field"), "{}", r.detail);
+        let tick = json!({"by": "王伟", "dev": "tablet-b", "at": "2026-05-28T00:00:00.000Z"});
+        check_op(
+            Some(&created()),
+            &edit(&[("step.1", tick.clone())]),
+            SERVER_NOW,
+        )
+        .expect("a plain tick");
+        let mut odd = tick.clone();
+        odd["extra"] = json!(1);
+        assert_eq!(
+            refused(&edit(&[("step.1", odd)])).code,
+            RejectCode::InvalidValue
+        );
+        let mut long_by = tick;
+        long_by["by"] = json!("x".repeat(15 << 20));
+        assert_eq!(
+            refused(&edit(&[("step.1", long_by)])).code,
+            RejectCode::InvalidValue
+        );
+        let long_dev = entry(&[("dev", json!("d".repeat(MAX_DEVICE_LEN + 1)))]);
+        assert_eq!(
+            refused(&edit(&[("tl.e1", long_dev)])).code,
+            RejectCode::InvalidValue
+        );
+    }
+
+    #[test]
+    fn a_base_names_only_fields_it_sets_with_a_bounded_count_of_ids() {
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.base = base(&[("demand", &["op-create"])]);
+        assert_eq!(refused(&o).code, RejectCode::Malformed);
+        let ids: Vec<String> = (0..=MAX_BASE_IDS).map(|i| format!("op-{i}")).collect();
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.base = BTreeMap::from([("tracking".to_string(), ids)]);
+        assert_eq!(refused(&o).code, RejectCode::Malformed);
+        let mut o = edit(&[("tracking", json!("a"))]);
+        o.base = BTreeMap::from([("tracking".to_string(), vec!["x".repeat(3_000_000)])]);
+        assert_eq!(refused(&o).code, RejectCode::Malformed);
+    }
+
+    #[test]
+    fn an_operation_has_a_size() {
+        // Every long text full is about 100 KB: under the bound.
+        let texts = [
+            "content",
+            "demand",
+            "tracking",
+            "final_result",
+            "root_cause",
+        ];
+        let full: Vec<(&str, Value)> = texts
+            .iter()
+            .map(|k| (*k, json!("字".repeat(4000))))
+            .collect();
+        check_op(Some(&created()), &edit(&full), SERVER_NOW).expect("every long text full");
+        // 40 entries of 9,000 characters: each value in bounds, the op not.
+        let entries: Vec<(String, Value)> = (0..40)
+            .map(|i| {
+                let text = json!("字".repeat(9_000));
+                (
+                    format!("tl.e{i}"),
+                    entry(&[("id", json!(format!("e{i}"))), ("text", text)]),
+                )
+            })
+            .collect();
+        let pairs: Vec<(&str, Value)> = entries
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let big = edit(&pairs);
+        assert!(serde_json::to_vec(&big).unwrap().len() > MAX_OP_BYTES);
+        let r = refused(&big);
+        assert_eq!(r.code, RejectCode::Malformed, "{}", r.detail);
     }
 }
 

@@ -68,8 +68,10 @@ pub struct Actor {
     pub device: String,
 }
 
-/// A ticked step: who ticked it, when, on which device.
+/// A ticked step: who ticked it, when, on which device. Unknown fields are
+/// refused: nothing a device sends is stored without being understood.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tick {
     pub by: String,
     #[serde(default)]
@@ -78,8 +80,10 @@ pub struct Tick {
     pub at: DateTime<Utc>,
 }
 
-/// One thing that happened in the handling of a complaint.
+/// One thing that happened in the handling of a complaint. Unknown fields are
+/// refused, like a tick's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Unique id (the sync key is `tl.<id>`; see [`is_entry_id`]).
     pub id: String,

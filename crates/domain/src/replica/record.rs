@@ -53,10 +53,20 @@ pub struct Version {
 pub struct FieldState {
     /// Versions no other version has seen, newest first: the first is the value.
     pub heads: Vec<Version>,
-    /// Every other version, oldest first.
+    /// Every other version, oldest first — the newest [`HISTORY_KEPT`] of
+    /// them: older ones are compacted away (the server's log keeps them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Version>,
+    /// The versions that compacted versions had seen, sorted: a late copy of
+    /// one of them still goes to history, never back to the heads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<String>,
 }
+
+/// How many versions of a field's history a record keeps. Compaction is a
+/// function of the set of versions (the oldest by stamp go first), so every
+/// replica that has the same operations still holds the same record.
+pub const HISTORY_KEPT: usize = 20;
 
 impl FieldState {
     /// The field's current value.
@@ -127,27 +137,51 @@ impl RecordState {
         Applied::New
     }
 
-    /// Recomputes a field's heads and history from its versions.
+    /// Recomputes a field's heads and history from its versions, and
+    /// compacts its history. Linear in the field's versions and their bases
+    /// (each bounded, see `sync::MAX_BASE_IDS`).
     fn settle(&mut self, key: &str) {
         let Some(field) = self.fields.get_mut(key) else {
             return;
         };
-        let mut all: Vec<Version> = field
+        let all: Vec<Version> = field
             .heads
             .drain(..)
             .chain(field.history.drain(..))
             .collect();
-        let seen: Vec<String> = all.iter().flat_map(|v| v.base.iter().cloned()).collect();
-        let (mut heads, mut history): (Vec<Version>, Vec<Version>) =
-            all.drain(..).partition(|v| !seen.contains(&v.op));
+        let is_seen: Vec<bool> = {
+            let seen: std::collections::HashSet<&str> = all
+                .iter()
+                .flat_map(|v| v.base.iter())
+                .chain(field.seen.iter())
+                .map(String::as_str)
+                .collect();
+            all.iter().map(|v| seen.contains(v.op.as_str())).collect()
+        };
+        let (mut heads, mut history) = (Vec::new(), Vec::new());
+        for (version, seen) in all.into_iter().zip(is_seen) {
+            if seen {
+                history.push(version);
+            } else {
+                heads.push(version);
+            }
+        }
         let ops = &self.ops;
         let rank = |v: &Version| match ops.get(&v.op) {
             Some(meta) => (meta.hlc, meta.device.clone(), v.op.clone()),
             None => (Hlc::default(), String::new(), v.op.clone()),
         };
-        heads.sort_by_key(|v| std::cmp::Reverse(rank(v)));
-        history.sort_by_key(rank);
+        heads.sort_by_cached_key(|v| std::cmp::Reverse(rank(v)));
+        history.sort_by_cached_key(rank);
         let field = self.fields.get_mut(key).expect("field exists");
+        if history.len() > HISTORY_KEPT {
+            let old = history.len() - HISTORY_KEPT;
+            field
+                .seen
+                .extend(history.drain(..old).flat_map(|v| v.base.into_iter()));
+            field.seen.sort_unstable();
+            field.seen.dedup();
+        }
         field.heads = heads;
         field.history = history;
     }
@@ -169,7 +203,7 @@ impl RecordState {
             if let Some(field) = self.fields.get_mut(&key) {
                 field.heads.retain(|v| v.op != op_id);
                 field.history.retain(|v| v.op != op_id);
-                if field.heads.is_empty() && field.history.is_empty() {
+                if field.heads.is_empty() && field.history.is_empty() && field.seen.is_empty() {
                     for (k, f) in std::mem::take(&mut self.fields) {
                         if k != key {
                             self.fields.entry(k).or_insert(f);

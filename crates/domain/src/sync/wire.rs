@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 use crate::form::ComplaintForm;
-use crate::handling::{Entry, Tick};
+use crate::handling::{Entry, Tick, MAX_BY_CHARS};
 use crate::lang::{Labelled, Lang};
 use crate::replica::{
     is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT, STEP_PREFIX,
@@ -154,13 +154,7 @@ pub fn check_op(
     op: &Op,
     server_now_ms: u64,
 ) -> Result<RecordState, Rejection> {
-    if op.id.is_empty() || op.record.is_empty() || op.device.is_empty() || op.set.is_empty() {
-        return Err(Rejection::new(
-            RejectCode::Malformed,
-            None,
-            "id, rec, dev and a non-empty set are required",
-        ));
-    }
+    super::bounds::check_bounds(op)?;
     if op.hlc.wall_ms > server_now_ms + MAX_CLOCK_AHEAD_MS {
         let ahead_s = (op.hlc.wall_ms - server_now_ms) / 1000;
         return Err(Rejection::new(
@@ -273,14 +267,20 @@ fn check_entry(
     }
 }
 
-/// A ticked step says who ticked it.
+/// A ticked step says who ticked it (at most 50 characters) and on which device.
 fn check_tick(key: &str, value: &serde_json::Value) -> Result<(), Rejection> {
     match serde_json::from_str::<Tick>(&value.to_string()) {
-        Ok(tick) if !tick.by.trim().is_empty() => Ok(()),
+        Ok(tick)
+            if !tick.by.trim().is_empty()
+                && tick.by.chars().count() <= MAX_BY_CHARS
+                && tick.dev.len() <= super::bounds::MAX_DEVICE_LEN =>
+        {
+            Ok(())
+        }
         Ok(_) => Err(Rejection::new(
             RejectCode::InvalidValue,
             Some(key),
-            "a tick names who ticked it",
+            "a tick names who ticked it (at most 50 characters) and its device (at most 200 bytes)",
         )),
         Err(e) => Err(Rejection::new(
             RejectCode::InvalidValue,
