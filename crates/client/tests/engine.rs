@@ -224,6 +224,7 @@ fn page(ops: Vec<Op>, cursor: &str, more: bool, remaining: u64) -> PullResponse 
         more,
         remaining,
         removed: vec![],
+        withdrawn: vec![],
         server_time: at(server_ms()),
     }
 }
@@ -1244,6 +1245,7 @@ mod convergence {
                 more: to < log.len(),
                 remaining: (log.len() - to) as u64,
                 removed: vec![],
+                withdrawn: vec![],
                 server_time: at(server_ms()),
             })
         }

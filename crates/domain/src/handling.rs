@@ -153,7 +153,7 @@ impl Entry {
                 "The text is at most 4000 characters",
             ));
         }
-        if self.dev.len() > crate::sync::MAX_DEVICE_LEN || self.criteria.len() > 5 {
+        if self.dev.len() > crate::replica::MAX_DEVICE_LEN || self.criteria.len() > 5 {
             return Err(invalid("记录格式错误", "The entry is malformed"));
         }
         if self.at > self.recorded + MAX_ENTRY_AHEAD {

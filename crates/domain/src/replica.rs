@@ -12,12 +12,18 @@
 //! too, sits between the two. The app and the server use all of it through
 //! `sync`, which re-exports it (this module refers to nothing above it).
 
+mod bounds;
 mod client;
 mod hlc;
 mod op;
 mod record;
 mod rejection;
 
+pub use bounds::{
+    check_bounds, depth, is_plain_id, is_plain_name, MAX_BASE_IDS, MAX_DEVICE_LEN, MAX_KEY_LEN,
+    MAX_OP_BYTES, MAX_OP_ID_LEN, MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS, MAX_USER_LEN,
+    MAX_VALUE_DEPTH,
+};
 pub use client::{base_of, choose_value, local_change, reapply, LocalChange, Stamp};
 pub use hlc::{Hlc, HlcClock};
 pub use op::{

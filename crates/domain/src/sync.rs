@@ -8,10 +8,9 @@
 //! record kind's rules (a complaint's from `form` and `handling`, a PDCA
 //! row's from `pdca`), and those modules build on `replica`, never on this one.
 
-mod bounds;
 mod wire;
 
-pub use bounds::{
+pub use crate::replica::{
     check_bounds, depth, is_plain_id, is_plain_name, MAX_BASE_IDS, MAX_DEVICE_LEN, MAX_KEY_LEN,
     MAX_OP_BYTES, MAX_OP_ID_LEN, MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS, MAX_USER_LEN,
     MAX_VALUE_DEPTH,
@@ -24,6 +23,6 @@ pub use crate::replica::{
     HISTORY_KEPT, STEP_PREFIX, TIMELINE_PREFIX,
 };
 pub use wire::{
-    check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, MAX_CLOCK_AHEAD_MS,
-    MAX_PULL_LIMIT, MAX_PUSH_OPS, PROTOCOL,
+    check_op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, Withdrawn,
+    WithdrawnEntry, MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS, PROTOCOL,
 };

@@ -369,6 +369,7 @@ mod convergence {
             let end = self.log.len().min(after + limit);
             PullResponse {
                 removed: Vec::new(),
+                withdrawn: Vec::new(),
                 ops: self.log[after..end].to_vec(),
                 cursor: end.to_string(),
                 more: end < self.log.len(),
@@ -2146,6 +2147,7 @@ mod wire {
         });
         round_trip(&PullResponse {
             removed: Vec::new(),
+            withdrawn: Vec::new(),
             ops: vec![sample_op()],
             cursor: "17".into(),
             more: true,

@@ -36,5 +36,6 @@ pub async fn open_db(data_dir: &Path) -> Result<SqlitePool, AppError> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
+    crate::repair::check_log(&pool).await?;
     Ok(pool)
 }

@@ -104,7 +104,8 @@
 //! `crates/lint` checks it, for every crate of the workspace):
 //! `api → {auth, sync, openapi, error, http}`, `openapi → {auth, sync}`,
 //! `sync → {auth, extract, error, http}`, `demo → auth`,
-//! `auth → {extract, error, http}`, `static_files → error`, `db → error`,
+//! `auth → {extract, error, http}`, `static_files → error`, `db → {error, repair}`,
+//! `repair → error`,
 //! `extract → error`, `error → http`; `http` and `security` name no module.
 
 mod api;
@@ -115,6 +116,7 @@ mod error;
 mod extract;
 mod http;
 mod openapi;
+pub mod repair;
 mod security;
 mod static_files;
 mod sync;

@@ -6,11 +6,15 @@
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use complaints_domain::sync::{RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS};
+use complaints_domain::sync::{
+    RejectCode, MAX_BASE_IDS, MAX_CLOCK_AHEAD_MS, MAX_DEVICE_LEN, MAX_KEY_LEN, MAX_OP_BYTES,
+    MAX_OP_ID_LEN, MAX_PULL_LIMIT, MAX_PUSH_OPS, MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS,
+    MAX_USER_LEN, MAX_VALUE_DEPTH,
+};
 use serde_json::{json, Value};
 
 use crate::auth::LOGIN_BODY_LIMIT;
-use crate::sync::{DEFAULT_PULL_LIMIT, PUSH_BODY_LIMIT};
+use crate::sync::{DEFAULT_PULL_LIMIT, MAX_PULL_BYTES, PUSH_BODY_LIMIT};
 
 /// The `401`s of a route that takes a bearer token.
 const UNAUTHORIZED_DOC: &str = "`unauthenticated`: no token, not `Bearer <token>`, or a token \
@@ -148,11 +152,12 @@ pub(crate) fn document() -> Value {
             "/api/v1/sync/pull": {
                 "get": {
                     "summary": "Pull the operations after a cursor",
-                    "description": "Operations in commit order, of the complaints in the \
+                    "description": format!("Operations in commit order, of the complaints in the \
                         signed-in user's branches only: a complaint that moved into them comes \
                         whole, one that moved out is listed in `removed` (delete it). Pull \
                         again with the returned cursor while `more` is true. The cursor never \
-                        skips an operation committed later.",
+                        skips an operation committed later. A page holds at most `limit` \
+                        operations and stops once it holds {MAX_PULL_BYTES} bytes of them."),
                     "operationId": "syncPull",
                     "security": [{"bearer": []}],
                     "parameters": [
@@ -298,29 +303,45 @@ pub(crate) fn document() -> Value {
                 },
                 "Op": {
                     "type": "object",
-                    "description": "One device's change to one complaint: the new value of each changed field.",
+                    "description": format!("One device's change to one complaint: the new value of each \
+                        changed field. At most {MAX_OP_BYTES} bytes as JSON; an op past any bound is \
+                        `rejected` on its own (`malformed`, or `invalid_value` naming the field)."),
                     "required": ["id", "rec", "hlc", "dev", "set"],
                     "properties": {
-                        "id": {"type": "string", "description": "Unique id of the operation (16 characters)."},
-                        "rec": {"type": "string", "description": "The record's id: a complaint's UUID, or \
+                        "id": {"type": "string", "minLength": 1, "maxLength": MAX_OP_ID_LEN,
+                               "pattern": "^[A-Za-z0-9._:-]+$",
+                               "description": "Unique id of the operation (the app's are 16 characters)."},
+                        "rec": {"type": "string", "minLength": 1, "maxLength": MAX_RECORD_ID_LEN,
+                                "pattern": "^[A-Za-z0-9._:-]+$",
+                                "description": "The record's id: a complaint's UUID, or \
                             `pdca:<branch>:<kpi>:<YYYY-MM>` for a row of the PDCA table (fields `branch_code`, \
                             `kpi`, `month` fixed by the id; `target` 0–100 or null; `analysis`, `measures`, \
                             `owner` text; `due` YYYY-MM-DD or null; `created_at`)."},
                         "hlc": {"$ref": "#/components/schemas/Hlc"},
-                        "dev": {"type": "string", "description": "The device that made it; must equal the push's `device`."},
-                        "user": {"type": "string", "description": "Who made it: set by the server from \
+                        "dev": {"type": "string", "minLength": 1, "maxLength": MAX_DEVICE_LEN,
+                                "description": "The device that made it; must equal the push's `device`. \
+                                    No control characters."},
+                        "user": {"type": "string", "maxLength": MAX_USER_LEN, "description": "Who made it: set by the server from \
                             the pushing token (whatever was sent); omitted in ops from before sign-in."},
                         "set": {
                             "type": "object",
                             "minProperties": 1,
-                            "description": "Field key → new value, as in a complaint's JSON. A creation \
-                                sets `created_at` and every required field.",
+                            "maxProperties": MAX_SET_KEYS,
+                            "propertyNames": {"maxLength": MAX_KEY_LEN},
+                            "description": format!("Field key → new value, as in a complaint's JSON. A creation \
+                                sets `created_at` and every required field. A value nests at most \
+                                {MAX_VALUE_DEPTH} levels deep and holds no text over {MAX_STRING_CHARS} \
+                                characters; a timeline entry (`tl.<id>`) or a tick (`step.<n>`) with a \
+                                field it does not have is refused; `created_on_device` is at most \
+                                {MAX_DEVICE_LEN} bytes."),
                             "additionalProperties": true
                         },
                         "base": {
                             "type": "object",
-                            "description": "Field key → ids of the versions the device had seen (omitted when empty).",
-                            "additionalProperties": {"type": "array", "items": {"type": "string"}}
+                            "description": "Field key (one the op sets) → ids of the versions the device \
+                                had seen (omitted when empty).",
+                            "additionalProperties": {"type": "array", "maxItems": MAX_BASE_IDS,
+                                "items": {"type": "string", "maxLength": MAX_OP_ID_LEN}}
                         }
                     }
                 },
@@ -377,6 +398,20 @@ pub(crate) fn document() -> Value {
                             "items": {"type": "string"},
                             "description": "Complaints to delete from the device: they moved to a branch \
                                 outside the user's scope (omitted when empty)."
+                        },
+                        "withdrawn": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["op", "rec", "dev", "reason"],
+                                "properties": {
+                                    "op": {"type": "string"}, "rec": {"type": "string"},
+                                    "dev": {"type": "string"}, "reason": {"type": "string"}
+                                }
+                            },
+                            "description": "Operations the server accepted once and set aside since \
+                                (an older version stored them unreadable): take them out of the \
+                                record; the device that made one shows it as refused (omitted when empty)."
                         },
                         "server_time": {"$ref": "#/components/schemas/ServerTime"}
                     }

@@ -103,7 +103,7 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use complaints_domain::access::{check_branch_change, Scope};
 use complaints_domain::sync::{
     check_op, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState, RejectCode,
-    Rejection, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+    Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT, MAX_PUSH_OPS,
 };
 use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -116,6 +116,10 @@ use crate::{AppError, AppState};
 /// The largest push body accepted: [`MAX_PUSH_OPS`] operations of a few KB
 /// each fit well within it.
 pub(crate) const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The most bytes of operations one pull page carries (a page holds at least
+/// one operation, and a record that enters the scope comes whole).
+pub(crate) const MAX_PULL_BYTES: usize = 2 * 1024 * 1024;
 
 /// The page size of a pull that gives no `limit`.
 pub(crate) const DEFAULT_PULL_LIMIT: u32 = 1000;
@@ -319,7 +323,9 @@ impl Batch<'_> {
         // Who made it is the signed-in user, whatever the device said.
         op.user = Some(self.user.user.username.clone());
         let now_ms = self.now_ms;
-        self.load_record(conn, &op.record).await?;
+        if let Err(reason) = self.load_record(conn, &op.record).await? {
+            return Ok(rejected(op.id, reason));
+        }
         let before = self.records.get(&op.record).and_then(Option::as_ref);
         let (user, branches) = (self.user, &self.branches);
         let before_state = before.map(|(state, _)| state);
@@ -376,8 +382,14 @@ impl Batch<'_> {
     }
 
     /// Makes sure `records` holds the record's current state: from this batch
-    /// if it touched it, else from the database (read once per batch).
-    async fn load_record(&mut self, conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+    /// if it touched it, else from the database (read once per batch). A
+    /// stored state that cannot be read (written by an older version, and
+    /// not yet repaired: see `repair`) refuses this operation, not the batch.
+    async fn load_record(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id: &str,
+    ) -> Result<Result<(), Rejection>, AppError> {
         if !self.records.contains_key(id) {
             let stored: Option<(String, i64)> =
                 sqlx::query_as("SELECT state, scope_seq FROM records WHERE id = ?")
@@ -385,17 +397,23 @@ impl Batch<'_> {
                     .fetch_optional(&mut *conn)
                     .await
                     .map_err(AppError::from_db)?;
-            let state = stored
-                .map(|(json, scope_seq)| {
-                    serde_json::from_str::<RecordState>(&json).map(|state| (state, scope_seq))
-                })
-                .transpose()
-                .map_err(|error| {
-                    AppError::Internal(format!("unreadable state of record {id}: {error}"))
-                })?;
+            let state = match stored {
+                None => None,
+                Some((json, scope_seq)) => match serde_json::from_str::<RecordState>(&json) {
+                    Ok(state) => Some((state, scope_seq)),
+                    Err(error) => {
+                        tracing::error!(record = id, %error, "unreadable record state");
+                        return Ok(Err(Rejection::new(
+                            RejectCode::Malformed,
+                            None,
+                            "the record is damaged on the server; it is repaired when the server restarts",
+                        )));
+                    }
+                },
+            };
             self.records.insert(id.to_owned(), state);
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Writes every record the batch changed: its state, the complaint it
@@ -483,6 +501,7 @@ async fn pull(
         more: page.remaining > 0,
         remaining: page.remaining,
         removed: page.removed,
+        withdrawn: page.withdrawn,
         server_time: server_now(),
     })))
 }
@@ -527,6 +546,8 @@ struct Page {
     remaining: u64,
     /// Records the client must delete.
     removed: Vec<String>,
+    /// Operations set aside since they were accepted.
+    withdrawn: Vec<Withdrawn>,
 }
 
 /// The operations after seq `after` that the client gets: at most `limit`,
@@ -552,17 +573,13 @@ async fn pull_page(
     const FILTER: &str = "seq > ?1 AND (?2 IS NULL OR device <> ?2)";
     // A deferred BEGIN: read-only, its snapshot is fixed by the first SELECT.
     let mut tx = db.begin().await.map_err(AppError::from_db)?;
-    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT seq, body FROM ops WHERE {FILTER} ORDER BY seq LIMIT ?3"
-    ))
-    .bind(after)
-    .bind(skip_device)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(AppError::from_db)?;
+    let sql = format!("SELECT seq, body FROM ops WHERE {FILTER} ORDER BY seq LIMIT ?3");
+    let query = sqlx::query_as(&sql)
+        .bind(after)
+        .bind(skip_device)
+        .bind(i64::from(limit));
+    let (rows, full) = fetch_page(query.fetch(&mut *tx), limit).await?;
 
-    let full = rows.len() >= limit as usize;
     let (cursor, remaining) = match rows.last() {
         Some((last, _)) if full => {
             let remaining: i64 =
@@ -585,19 +602,35 @@ async fn pull_page(
     };
     tx.commit().await.map_err(AppError::from_db)?;
 
-    let ops = rows
-        .into_iter()
-        .map(|(seq, body)| {
-            serde_json::from_str::<Op>(&body)
-                .map_err(|error| AppError::Internal(format!("unreadable op at seq {seq}: {error}")))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Page {
-        ops,
+    let mut page = Page {
+        ops: Vec::new(),
         cursor,
         remaining,
         removed: Vec::new(),
-    })
+        withdrawn: Vec::new(),
+    };
+    page.read_bodies(rows);
+    Ok(page)
+}
+
+/// Reads `(seq, body)` rows until `limit` of them or [`MAX_PULL_BYTES`] of
+/// bodies (at least one row, whatever its size); `true` when it stopped
+/// there, so more rows may follow.
+async fn fetch_page<'a>(
+    mut rows: impl futures_util::Stream<Item = Result<(i64, String), sqlx::Error>> + Unpin,
+    limit: u32,
+) -> Result<(Vec<(i64, String)>, bool), AppError> {
+    use futures_util::TryStreamExt;
+    let mut page = Vec::new();
+    let mut bytes = 0;
+    while let Some((seq, body)) = rows.try_next().await.map_err(AppError::from_db)? {
+        bytes += body.len();
+        page.push((seq, body));
+        if page.len() >= limit as usize || bytes >= MAX_PULL_BYTES {
+            return Ok((page, true));
+        }
+    }
+    Ok((page, false))
 }
 
 /// One item of a scoped pull, at its position in the log.
@@ -667,30 +700,28 @@ async fn scoped_pull_page(
          AND m.from_branch IN (SELECT value FROM json_each(?4)) AND NOT {IN_SCOPE}"
     );
     let lists = [
-        format!("SELECT o.seq, o.body, 0 {ops_sql} ORDER BY o.seq LIMIT ?3"),
-        format!("SELECT r.scope_seq, r.id, 1 {entered_sql} ORDER BY r.scope_seq LIMIT ?3"),
-        format!("SELECT m.seq, m.record_id, 2 {removed_sql} ORDER BY m.seq LIMIT ?3"),
+        format!("SELECT o.seq, o.body {ops_sql} ORDER BY o.seq LIMIT ?3"),
+        format!("SELECT r.scope_seq, r.id {entered_sql} ORDER BY r.scope_seq LIMIT ?3"),
+        format!("SELECT m.seq, m.record_id {removed_sql} ORDER BY m.seq LIMIT ?3"),
     ];
     let mut items: Vec<(i64, Item)> = Vec::new();
     // Every item up to the horizon has been read: a list that filled its
     // limit may go on after its last row.
     let mut horizon = end;
     let mut truncated = false;
-    for sql in &lists {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(sql)
+    for (kind, sql) in lists.iter().enumerate() {
+        let query = sqlx::query_as::<_, (i64, String)>(sql)
             .bind(after)
             .bind(skip_device)
             .bind(i64::from(limit))
             .bind(&scope)
-            .bind(end)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(AppError::from_db)?;
-        if rows.len() >= limit as usize {
+            .bind(end);
+        let (rows, stopped) = fetch_page(query.fetch(&mut *tx), limit).await?;
+        if stopped {
             truncated = true;
             horizon = horizon.min(rows.last().map_or(end, |row| row.0));
         }
-        items.extend(rows.into_iter().map(|(position, text, kind)| {
+        items.extend(rows.into_iter().map(|(position, text)| {
             let item = match kind {
                 0 => Item::Op(text),
                 1 => Item::Entered(text),
@@ -706,16 +737,22 @@ async fn scoped_pull_page(
         cursor: after,
         remaining: 0,
         removed: Vec::new(),
+        withdrawn: Vec::new(),
     };
-    let mut bodies = Vec::new();
+    let mut bodies: Vec<(i64, String)> = Vec::new();
+    let mut bytes = 0;
     let mut stopped_early = false;
     for (position, item) in items {
-        if position > horizon || (bodies.len() >= limit as usize && !bodies.is_empty()) {
+        let page_full = bodies.len() >= limit as usize || bytes >= MAX_PULL_BYTES;
+        if position > horizon || (page_full && !bodies.is_empty()) {
             stopped_early = true;
             break;
         }
         match item {
-            Item::Op(body) => bodies.push((position, body)),
+            Item::Op(body) => {
+                bytes += body.len();
+                bodies.push((position, body));
+            }
             Item::Entered(record) => {
                 let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
                     "SELECT o.seq, o.body FROM ops o JOIN records r ON r.id = o.record_id \
@@ -727,6 +764,7 @@ async fn scoped_pull_page(
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(AppError::from_db)?;
+                bytes += rows.iter().map(|(_, body)| body.len()).sum::<usize>();
                 bodies.extend(rows);
             }
             Item::Removed(record) => page.removed.push(record),
@@ -761,14 +799,25 @@ async fn scoped_pull_page(
     }
     tx.commit().await.map_err(AppError::from_db)?;
 
-    page.ops = bodies
-        .into_iter()
-        .map(|(seq, body)| {
-            serde_json::from_str::<Op>(&body)
-                .map_err(|error| AppError::Internal(format!("unreadable op at seq {seq}: {error}")))
-        })
-        .collect::<Result<_, _>>()?;
+    page.read_bodies(bodies);
     Ok(page)
+}
+
+impl Page {
+    /// Parses the log rows of a page: operations, and operations withdrawn
+    /// since. A row that is neither (the start-up repair sets such rows
+    /// aside) is left out with a log line rather than failing every pull.
+    fn read_bodies(&mut self, rows: Vec<(i64, String)>) {
+        for (seq, body) in rows {
+            match serde_json::from_str::<Op>(&body) {
+                Ok(op) => self.ops.push(op),
+                Err(error) => match serde_json::from_str::<WithdrawnEntry>(&body) {
+                    Ok(entry) => self.withdrawn.push(entry.withdrawn),
+                    Err(_) => tracing::error!(seq, %error, "unreadable op left out of a pull"),
+                },
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1621,3 +1621,247 @@ mod risk_config {
         assert!(example.events.iter().all(|e| e.start <= e.end));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Hostile input: bounds through push, a record that stays usable, pull pages
+// bounded in bytes, and the start-up repair of what an older version stored
+mod hostile {
+    use super::*;
+
+    /// `[[[…1…]]]`, `levels` deep.
+    fn nested(levels: usize) -> serde_json::Value {
+        (0..levels).fold(json!(1), |inner, _| json!([inner]))
+    }
+
+    /// A timeline entry by `device`, with `extra` fields.
+    fn entry(id: &str, device: &str, extra: serde_json::Value) -> serde_json::Value {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut entry = json!({
+            "id": id, "kind": "note", "at": now, "recorded": now, "by": "王伟",
+            "dev": device, "text": "已电话联系",
+        });
+        if let serde_json::Value::Object(extra) = extra {
+            for (key, value) in extra {
+                entry[key] = value;
+            }
+        }
+        entry
+    }
+
+    #[tokio::test]
+    async fn a_deeply_nested_entry_is_refused_alone_and_the_record_stays_usable() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let rec = record_id(1);
+        let deep = entry("e1", "tab-a", json!({"extra": nested(122)}));
+        let answer = push(
+            &router,
+            "tab-a",
+            &[
+                creation(1, "tab-a", 1),
+                edit(&rec, "tab-a", 2, "tl.e1", deep),
+                edit(&rec, "tab-a", 3, "tracking", json!("已联系")),
+            ],
+        )
+        .await;
+        assert_eq!(answer.results[0].outcome, Outcome::Accepted);
+        assert_eq!(reason(&answer.results[1]).code, RejectCode::InvalidValue);
+        assert_eq!(answer.results[2].outcome, Outcome::Accepted);
+        // Every later push to the record, and every pull, still works.
+        let later = push(
+            &router,
+            "tab-b",
+            &[edit(
+                &rec,
+                "tab-b",
+                4,
+                "tl.e2",
+                entry("e2", "tab-b", json!({})),
+            )],
+        )
+        .await;
+        assert_all_accepted(&later);
+        let page = pull(&router, "", 100, None).await;
+        assert_eq!(page.ops.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn fifteen_mib_in_a_device_name_or_a_step_author_is_refused() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let huge = "x".repeat(15 << 20);
+        let mut create = creation(1, "tab-a", 1);
+        create
+            .set
+            .insert("created_on_device".into(), json!(huge.clone()));
+        let answer = push(&router, "tab-a", &[create]).await;
+        assert_eq!(reason(&answer.results[0]).code, RejectCode::InvalidValue);
+        assert_eq!(
+            reason(&answer.results[0]).field.as_deref(),
+            Some("created_on_device")
+        );
+
+        push(&router, "tab-a", &[creation(1, "tab-a", 2)]).await;
+        let tick = json!({"by": huge, "dev": "tab-a", "at": "2026-05-28T00:00:00.000Z"});
+        let answer = push(
+            &router,
+            "tab-a",
+            &[edit(&record_id(1), "tab-a", 3, "step.1", tick)],
+        )
+        .await;
+        assert_eq!(reason(&answer.results[0]).code, RejectCode::InvalidValue);
+        assert_eq!(
+            op_log(&fx.state.db).await.len(),
+            1,
+            "only the plain creation"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pull_page_stops_at_two_megabytes() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        // 80 creations with every long text full: about 4.8 MB in all.
+        let ops: Vec<Op> = (0..80u32)
+            .map(|n| {
+                let mut op = creation(n, "tab-a", u64::from(n) + 1);
+                for key in [
+                    "content",
+                    "demand",
+                    "tracking",
+                    "final_result",
+                    "root_cause",
+                ] {
+                    op.set.insert(key.into(), json!("字".repeat(4000)));
+                }
+                op
+            })
+            .collect();
+        let bytes: usize = ops
+            .iter()
+            .map(|op| serde_json::to_vec(op).unwrap().len())
+            .sum();
+        assert!(bytes > 4_000_000, "{bytes} bytes");
+        assert_all_accepted(&push(&router, "tab-a", &ops).await);
+
+        let mut cursor = String::new();
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        loop {
+            let response = call(
+                &router,
+                Request::get(pull_uri(&cursor, 2000, None))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            let body = body_bytes(response).await;
+            assert!(body.len() < 2_300_000, "a page of {} bytes", body.len());
+            let page: PullResponse = serde_json::from_slice(&body).unwrap();
+            pages += 1;
+            seen.extend(page.ops.into_iter().map(|op| op.id));
+            cursor = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        assert!(pages >= 3, "{pages} pages");
+        let expected: Vec<String> = ops.iter().map(|op| op.id.clone()).collect();
+        assert_eq!(seen, expected, "every op once, in order");
+    }
+
+    #[tokio::test]
+    async fn what_an_older_version_stored_unreadable_is_set_aside_at_start_and_the_devices_are_told(
+    ) {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let rec = record_id(1);
+        push(&router, "tab-a", &[creation(1, "tab-a", 1)]).await;
+        // What an older version stored: an entry nested 122 levels deep,
+        // in the log and in the record's state. Neither reads back.
+        let bad = edit(
+            &rec,
+            "tab-a",
+            2,
+            "tl.e1",
+            entry("e1", "tab-a", json!({"extra": nested(122)})),
+        );
+        let (state, _, _) = record_row(&fx.state.db, &rec).await.unwrap();
+        let mut state: RecordState = serde_json::from_str(&state).unwrap();
+        state.apply(&bad);
+        let db = &fx.state.db;
+        sqlx::query(
+            "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at) \
+             VALUES (?, ?, 'tab-a', ?, ?, '2026-01-01T00:00:00.000Z')",
+        )
+        .bind(&bad.id)
+        .bind(&rec)
+        .bind(bad.hlc.to_string())
+        .bind(serde_json::to_string(&bad).unwrap())
+        .execute(db)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE records SET state = ? WHERE id = ?")
+            .bind(serde_json::to_string(&state).unwrap())
+            .bind(&rec)
+            .execute(db)
+            .await
+            .unwrap();
+        let cursor = pull(&router, "", 100, None).await.cursor;
+
+        // Before the repair: a push to that record is refused on its own,
+        // the rest of the batch goes in, and a pull still answers.
+        let answer = push(
+            &router,
+            "tab-b",
+            &[
+                edit(&rec, "tab-b", 3, "tracking", json!("已联系")),
+                creation(2, "tab-b", 4),
+            ],
+        )
+        .await;
+        assert_eq!(reason(&answer.results[0]).code, RejectCode::Malformed);
+        assert_eq!(answer.results[1].outcome, Outcome::Accepted);
+
+        // The next start sets it aside and rebuilds the record.
+        sqlx::query("DELETE FROM meta").execute(db).await.unwrap();
+        let reopened = open_db(&fx.data_dir).await.expect("reopen");
+        let set_aside: Vec<(String, String)> =
+            sqlx::query_as("SELECT op_id, reason FROM ops_set_aside")
+                .fetch_all(&reopened)
+                .await
+                .unwrap();
+        assert_eq!(set_aside.len(), 1, "{set_aside:?}");
+        assert_eq!(set_aside[0].0, bad.id);
+        let state: RecordState =
+            serde_json::from_str(&record_row(&reopened, &rec).await.unwrap().0).unwrap();
+        assert!(state.materialize().is_ok());
+        assert!(!state.ops.contains_key(&bad.id));
+
+        // Every device is told, after the cursor it holds — the maker too.
+        let router = app(AppState {
+            db: reopened,
+            ..fx.state.clone()
+        });
+        let page = pull(&router, &cursor, 100, Some("tab-a")).await;
+        assert_eq!(page.withdrawn.len(), 1, "{page:?}");
+        assert_eq!(page.withdrawn[0].op, bad.id);
+        assert_eq!(page.withdrawn[0].dev, "tab-a");
+        // And the record takes edits again; the op id stays known.
+        let answer = push(
+            &router,
+            "tab-b",
+            &[
+                edit(&rec, "tab-b", 5, "tracking", json!("已联系")),
+                bad.clone(),
+            ],
+        )
+        .await;
+        assert_eq!(answer.results[0].outcome, Outcome::Accepted);
+        assert_eq!(
+            answer.results[1].outcome,
+            Outcome::Accepted,
+            "a retry is acknowledged"
+        );
+    }
+}

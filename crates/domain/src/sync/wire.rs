@@ -142,8 +142,36 @@ pub struct PullResponse {
     /// the user's scope (their operations are no longer sent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<String>,
+    /// Operations the server accepted once and has since set aside (an older
+    /// version stored them although no one could read them back): every
+    /// device takes them out of its copy of the record, and the device that
+    /// made one shows it as refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Withdrawn>,
     #[serde(with = "crate::timefmt::rfc3339")]
     pub server_time: DateTime<Utc>,
+}
+
+/// An operation the server set aside after accepting it (see
+/// [`PullResponse::withdrawn`]). In the op log it takes the operation's
+/// place as `{"withdrawn": {…}}`, after every cursor that was handed out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Withdrawn {
+    /// The operation's id.
+    pub op: String,
+    /// Its record.
+    pub rec: String,
+    /// The device that made it.
+    pub dev: String,
+    /// Why it was set aside (for developers, English).
+    pub reason: String,
+}
+
+/// How the op log stores a withdrawn operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawnEntry {
+    pub withdrawn: Withdrawn,
 }
 
 /// The check every pushed operation passes before the server applies it:
@@ -154,7 +182,7 @@ pub fn check_op(
     op: &Op,
     server_now_ms: u64,
 ) -> Result<RecordState, Rejection> {
-    super::bounds::check_bounds(op)?;
+    crate::replica::check_bounds(op)?;
     if op.hlc.wall_ms > server_now_ms + MAX_CLOCK_AHEAD_MS {
         let ahead_s = (op.hlc.wall_ms - server_now_ms) / 1000;
         return Err(Rejection::new(
@@ -273,7 +301,7 @@ fn check_tick(key: &str, value: &serde_json::Value) -> Result<(), Rejection> {
         Ok(tick)
             if !tick.by.trim().is_empty()
                 && tick.by.chars().count() <= MAX_BY_CHARS
-                && tick.dev.len() <= super::bounds::MAX_DEVICE_LEN =>
+                && tick.dev.len() <= crate::replica::MAX_DEVICE_LEN =>
         {
             Ok(())
         }

@@ -8,7 +8,8 @@
 //! complaint's creation with every long text full, about 100 KB — and are
 //! published in the OpenAPI document (`/api/v1/openapi.json`).
 
-use crate::replica::{Op, RejectCode, Rejection, CREATED_ON_DEVICE};
+use super::op::{Op, CREATED_ON_DEVICE};
+use super::rejection::{RejectCode, Rejection};
 
 /// The longest operation id (the app's are 16 characters).
 pub const MAX_OP_ID_LEN: usize = 64;
