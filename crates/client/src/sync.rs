@@ -16,7 +16,8 @@ use complaints_domain::pdca::is_pdca;
 use complaints_domain::session::SignInNotice;
 use complaints_domain::store::{ComplaintStore, PlanStore};
 use complaints_domain::sync::{
-    Outcome, PushRequest, RejectCode, CREATED_AT, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+    Outcome, PushRequest, RejectCode, Rejection, Withdrawn, CREATED_AT, MAX_PULL_LIMIT,
+    MAX_PUSH_OPS,
 };
 use complaints_domain::StoreError;
 
@@ -195,6 +196,38 @@ where
         Ok(())
     }
 
+    /// Takes in one operation the server withdrew (see
+    /// [`PullResponse::withdrawn`](complaints_domain::sync::PullResponse)):
+    /// this device's own becomes a refused change the user settles, like any
+    /// refused change; another device's leaves the record. Both before the
+    /// page's cursor is stored, so a crash repeats it. `true` for this
+    /// device's own.
+    async fn withdraw(&self, withdrawn: &Withdrawn) -> Result<bool, SyncFailure> {
+        let Some(op) = self
+            .store
+            .get_record_state(&withdrawn.rec)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|state| state.op_of(&withdrawn.op))
+        else {
+            return Ok(false);
+        };
+        let own = op.device == self.device.id;
+        // Into the outbox (the record already holds it, so nothing else changes)…
+        if self.store.save_change(&op, None).await.is_err() {
+            return Ok(false);
+        }
+        if own {
+            let reason = Rejection::new(RejectCode::Malformed, None, withdrawn.reason.clone());
+            self.store.settle_outbox(&[], &[(op.id, reason)]).await?;
+        } else {
+            // …and out of it and the record together.
+            self.store.discard_op(&op.id).await?;
+        }
+        Ok(own)
+    }
+
     /// Pull: pages after the cursor until nothing more is waiting.
     async fn pull(
         &self,
@@ -226,6 +259,14 @@ where
                     if !report.removed.contains(id) {
                         report.removed.push(id.clone());
                     }
+                }
+            }
+            for withdrawn in &page.withdrawn {
+                if self.withdraw(withdrawn).await? {
+                    report.refused.push(withdrawn.op.clone());
+                }
+                if reported.insert(withdrawn.rec.clone()) {
+                    report.changed.push(withdrawn.rec.clone());
                 }
             }
             self.note_server_time(page.server_time);

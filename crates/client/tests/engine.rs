@@ -1074,6 +1074,92 @@ mod pulling {
 }
 
 /// What a failed sync means.
+/// Operations the server set aside after accepting them (an older version
+/// stored them unreadable): every device is told on its next pull.
+mod withdrawn {
+    use super::*;
+    use complaints_domain::sync::Withdrawn;
+
+    fn withdrawn(op: &str, rec: &str, dev: &str) -> Withdrawn {
+        Withdrawn {
+            op: op.into(),
+            rec: rec.into(),
+            dev: dev.into(),
+            reason: "InvalidValue: nested deeper than 4 levels".into(),
+        }
+    }
+
+    #[test]
+    fn another_devices_withdrawn_op_leaves_the_record() {
+        let engine = device();
+        let t = server_ms();
+        let mut edit = theirs("x", "op-2", t + 1);
+        edit.set = [("tracking".to_string(), serde_json::json!("已到店"))]
+            .into_iter()
+            .collect();
+        edit.base = Default::default();
+        let before = {
+            let c = theirs("x", "op-1", t);
+            engine.api().on_pull(Ok(page(vec![c, edit], "2", false, 0)));
+            sync(&engine).expect("first sync");
+            complaint(&engine, "x").expect("pulled")
+        };
+        assert_eq!(before.tracking, "已到店");
+
+        let mut told = page(vec![], "3", false, 0);
+        told.withdrawn = vec![withdrawn("op-2", "x", "other-device")];
+        engine.api().on_pull(Ok(told));
+        let report = sync(&engine).expect("second sync");
+
+        let after = complaint(&engine, "x").expect("still there");
+        assert_ne!(after.tracking, "已到店", "the withdrawn value is gone");
+        assert!(outbox(&engine).is_empty(), "nothing to push");
+        assert_eq!(report.changed, ["x"]);
+        assert!(report.refused.is_empty());
+        let state = block_on(engine.store().get_record_state("x"))
+            .unwrap()
+            .unwrap();
+        assert!(!state.ops.contains_key("op-2"));
+    }
+
+    #[test]
+    fn this_devices_own_withdrawn_op_becomes_a_refused_change() {
+        let engine = device();
+        let c = create(&engine, "张三");
+        engine.api().on_push(|_| None);
+        engine.api().nothing_to_pull();
+        sync(&engine).expect("pushed and accepted");
+        assert!(outbox(&engine).is_empty());
+        let creation = block_on(engine.store().get_record_state(&c.id))
+            .unwrap()
+            .unwrap()
+            .ops
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+
+        let mut told = page(vec![], "9", false, 0);
+        told.withdrawn = vec![withdrawn(&creation, &c.id, &engine.device().id)];
+        engine.api().on_pull(Ok(told));
+        let report = sync(&engine).expect("sync");
+
+        assert_eq!(report.refused, [creation.clone()]);
+        let queued = outbox(&engine);
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].op.id, creation);
+        let reason = queued[0].rejection.as_ref().expect("refused");
+        assert!(reason.detail.contains("nested"), "{}", reason.detail);
+        // The user settles it like any refused change.
+        assert_eq!(
+            block_on(engine.discard_refused(&creation)).expect("discard"),
+            None
+        );
+        assert_eq!(complaint(&engine, &c.id), None);
+        assert_eq!(block_on(engine.store().sync_cursor()).unwrap(), "9");
+    }
+}
+
 mod failures {
     use super::*;
 

@@ -216,6 +216,34 @@ impl RecordState {
         }
     }
 
+    /// The operation `op_id` as this record holds it: the values and bases it
+    /// set in fields where its version is still kept (`None` if none is).
+    pub fn op_of(&self, op_id: &str) -> Option<Op> {
+        let meta = self.ops.get(op_id)?;
+        let mut op = Op {
+            id: op_id.to_string(),
+            record: self.id.clone(),
+            hlc: meta.hlc,
+            device: meta.device.clone(),
+            user: meta.user.clone(),
+            ..Op::default()
+        };
+        for (key, field) in &self.fields {
+            if let Some(v) = field
+                .heads
+                .iter()
+                .chain(&field.history)
+                .find(|v| v.op == op_id)
+            {
+                op.set.insert(key.clone(), v.value.clone());
+                if !v.base.is_empty() {
+                    op.base.insert(key.clone(), v.base.clone());
+                }
+            }
+        }
+        (!op.set.is_empty()).then_some(op)
+    }
+
     /// Who made a version, and when (by its HLC wall time).
     pub fn author(&self, v: &Version) -> Option<&OpMeta> {
         self.ops.get(&v.op)
