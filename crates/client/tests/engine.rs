@@ -1144,7 +1144,7 @@ mod withdrawn {
         engine.api().on_pull(Ok(told));
         let report = sync(&engine).expect("sync");
 
-        assert_eq!(report.refused, [creation.clone()]);
+        assert_eq!(report.refused, std::slice::from_ref(&creation));
         let queued = outbox(&engine);
         assert_eq!(queued.len(), 1);
         assert_eq!(queued[0].op.id, creation);

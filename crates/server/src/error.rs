@@ -68,6 +68,11 @@ pub enum AppError {
     /// `rate_limited`, with a `Retry-After` header.
     #[error("rate limited, retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// Too many password checks running at once (a cap on argon2's memory
+    /// and CPU): the login is refused, not queued. `503`, code `busy`, with a
+    /// `Retry-After` header.
+    #[error("busy, retry after {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// The database cannot be reached right now (health check, pool closed or
     /// timed out). `503`, code `db_unavailable`.
     #[error("database unavailable: {0}")]
@@ -133,7 +138,7 @@ impl AppError {
             | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::WrongDevice(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::DbUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::DbUnavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_)
             | AppError::Internal(_)
             | AppError::Migration(_)
@@ -159,6 +164,7 @@ impl AppError {
             AppError::WrongDevice(_) => "wrong_device",
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::DbUnavailable(_) => "db_unavailable",
             AppError::Database(_)
             | AppError::Internal(_)
@@ -191,6 +197,9 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many failed sign-ins: try again in {retry_after_secs} seconds")
             }
+            AppError::Busy { retry_after_secs } => {
+                format!("the server is busy checking other sign-ins: try again in {retry_after_secs} seconds")
+            }
             AppError::DbUnavailable(_) => "the database is temporarily unavailable".to_owned(),
             AppError::Database(_)
             | AppError::Internal(_)
@@ -217,7 +226,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let retry_after = match &self {
-            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         };
         if status.is_server_error() {

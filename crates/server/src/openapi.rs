@@ -235,8 +235,12 @@ pub(crate) fn document() -> Value {
                         "401": error_response("`bad_credentials`: wrong username or password (one answer for both)."),
                         "413": error_response(&format!("`payload_too_large`: body over {LOGIN_BODY_LIMIT} bytes.")),
                         "415": error_response("`unsupported_media_type`: send `Content-Type: application/json`."),
-                        "429": error_response("`rate_limited`: 5 failed logins for this username (or 30 from this address) \
-                            in 15 minutes; see the `Retry-After` header (seconds).")
+                        "429": error_response("`rate_limited`: after 5 failed logins for this username from this \
+                            address, each attempt waits 1 s, 2 s, 4 s … up to 15 minutes since the last failure \
+                            (an address or a username past 100 failures waits at most 60 s); see the \
+                            `Retry-After` header (seconds)."),
+                        "503": error_response("`busy`: every password check slot is taken; retry after \
+                            `Retry-After` (1 s). `db_unavailable`: the database is busy or down.")
                     }
                 }
             },
@@ -488,7 +492,7 @@ pub(crate) fn document() -> Value {
                                         "not_found", "method_not_allowed", "bad_request", "invalid_json",
                                         "unsupported_media_type", "payload_too_large", "too_many_ops",
                                         "bad_cursor", "unauthenticated", "token_expired", "token_revoked",
-                                        "bad_credentials", "rate_limited", "db_unavailable", "internal"
+                                        "bad_credentials", "rate_limited", "busy", "db_unavailable", "internal"
                                     ]
                                 },
                                 "message": {"type": "string"}

@@ -616,7 +616,7 @@ async fn pull_page(
 /// Reads `(seq, body)` rows until `limit` of them or [`MAX_PULL_BYTES`] of
 /// bodies (at least one row, whatever its size); `true` when it stopped
 /// there, so more rows may follow.
-async fn fetch_page<'a>(
+async fn fetch_page(
     mut rows: impl futures_util::Stream<Item = Result<(i64, String), sqlx::Error>> + Unpin,
     limit: u32,
 ) -> Result<(Vec<(i64, String)>, bool), AppError> {
