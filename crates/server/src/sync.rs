@@ -22,7 +22,7 @@
 //!    `device` → `rejected`, code `malformed` (such an op is rejected on its
 //!    own instead of failing the batch, so one corrupt entry in a device's
 //!    outbox cannot block the others forever);
-//! 3. [`authorize_op`], then [`check_op`] against the record as it stands,
+//! 3. [`judge`]: [`authorize_op`], [`check_op`] against the record as it stands,
 //!    including operations accepted earlier in the same batch → `rejected`
 //!    with the check's code, nothing stored; or `accepted`: the op is
 //!    appended to the log and the record updated.
@@ -78,10 +78,11 @@
 //!
 //! Push and pull need a signed-in user (`Authorization: Bearer`, module
 //! [`crate::auth`]); a push must come from the device its token was issued
-//! to (`403 wrong_device`). Every operation goes through [`authorize_op`]
-//! before it is checked: a record outside the user's branches is answered
-//! exactly like a record that does not exist, and filing or moving a
-//! complaint follows the role ([`check_branch_change`]). The server writes
+//! to (`403 wrong_device`). Every operation goes through [`judge`]: a record
+//! outside the user's branches is answered exactly like a record that does
+//! not exist, and filing or moving a complaint follows the role
+//! ([`check_branch_change`]), judged on the branch the record has after the
+//! merge. The server writes
 //! the signed-in user into each accepted op (`user`, also the `username`
 //! column of the log): the audit trail of who changed which field, from
 //! which device, when.
@@ -195,14 +196,38 @@ async fn push(
     })))
 }
 
+/// Decides an operation: [`authorize_op`], then [`check_op`], then the
+/// branch the record has *after* the merge (a move is judged on the merged
+/// outcome, not on the value sent). A record outside the user's scope is
+/// judged as if it did not exist, so the answer is the same word for word
+/// (its one difference: a valid creation on the id of another branch's
+/// complaint is refused `unknown_record`, which needs its full random id).
+fn judge(
+    user: &AuthUser,
+    branches: &BTreeSet<String>,
+    op: &Op,
+    before: Option<&RecordState>,
+    now_ms: u64,
+) -> Result<RecordState, Rejection> {
+    if before.is_some_and(|state| !user.scope.allows(record_branch(state))) {
+        authorize_op(user, branches, op, None).and_then(|()| check_op(None, op, now_ms))?;
+        return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
+    }
+    authorize_op(user, branches, op, before)?;
+    let after = check_op(before, op, now_ms)?;
+    let (from, to) = (before.map(record_branch), record_branch(&after));
+    if from.is_some_and(|from| from != to) {
+        check_branch_change(user.user.role, &user.scope, from, to, branches.contains(to))
+            .map_err(|why| Rejection::new(RejectCode::Forbidden, Some(BRANCH_CODE), why))?;
+    }
+    Ok(after)
+}
+
 /// Decides whether `user` may make `op`, given the record as it stands
 /// (`None`: the server has never seen it). `branches`: the branch codes the
 /// server knows. Runs before [`check_op`], for every operation that is not a
 /// retry.
 ///
-/// * A record whose current branch is outside the user's scope is answered
-///   exactly like a record that does not exist (`unknown_record`), so a push
-///   never reveals that another branch's complaint exists.
 /// * Filing a complaint, or changing its `branch_code`, follows
 ///   [`check_branch_change`] (`forbidden`, field `branch_code`).
 /// * Only roles that plan ([`Role::plans`](complaints_domain::access::Role::plans))
@@ -215,11 +240,6 @@ fn authorize_op(
     before: Option<&RecordState>,
 ) -> Result<(), Rejection> {
     let current = before.map(record_branch);
-    if let Some(current) = current {
-        if !user.scope.allows(current) {
-            return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
-        }
-    }
     if complaints_domain::pdca::is_pdca(&op.record) && !user.user.role.plans() {
         return Err(Rejection::new(
             RejectCode::Forbidden,
@@ -329,9 +349,7 @@ impl Batch<'_> {
         let before = self.records.get(&op.record).and_then(Option::as_ref);
         let (user, branches) = (self.user, &self.branches);
         let before_state = before.map(|(state, _)| state);
-        let after = match authorize_op(user, branches, &op, before_state)
-            .and_then(|()| check_op(before_state, &op, now_ms))
-        {
+        let after = match judge(user, branches, &op, before_state, now_ms) {
             Ok(after) => after,
             Err(reason) => return Ok(rejected(op.id, reason)),
         };

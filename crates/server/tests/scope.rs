@@ -716,9 +716,12 @@ async fn pdca_rows_sync_within_scope_and_only_managers_write_them() {
     );
     let refusal = fx.refuse("zhao", bad, RejectCode::InvalidValue).await;
     assert_eq!(refusal["field"], "target");
-    // Out of scope, an existing row does not exist.
+    // Out of scope, an existing row answers like one that does not exist:
+    // staff write no PDCA row.
     let edit = fx.edit("bj", "pdca:SH02:satisfaction:2026-11", "owner", json!("x"));
-    fx.refuse("bj", edit, RejectCode::UnknownRecord).await;
+    let existing = fx.refuse("bj", edit, RejectCode::Forbidden).await;
+    let edit = fx.edit("bj", "pdca:SH02:satisfaction:2020-01", "owner", json!("x"));
+    assert_eq!(fx.refuse("bj", edit, RejectCode::Forbidden).await, existing);
 
     // Each user pulls exactly the rows of their branches.
     for (user, expected) in [
@@ -745,4 +748,66 @@ async fn pdca_rows_sync_within_scope_and_only_managers_write_them() {
         };
         assert_eq!(ids.into_iter().collect::<Vec<_>>(), expected, "{user}");
     }
+}
+
+/// Pushing to a complaint of another branch answers exactly what pushing to
+/// one that does not exist answers: the code, the field and the words.
+#[tokio::test]
+async fn a_record_of_another_branch_answers_exactly_like_one_that_does_not_exist() {
+    let fx = Fixture::new().await;
+    let theirs = fx.creation("li", 1, "SH02");
+    let record = theirs.record.clone();
+    fx.accept("li", theirs).await;
+    let missing = fixtures::generated(77, "nowhere").id;
+    assert_ne!(missing, record);
+
+    let answer = |op: Op| async { fx.push("wang", &[op]).await.results[0].clone() };
+    // An edit.
+    let existing = answer(fx.edit("wang", &record, "tracking", json!("x"))).await;
+    let absent = answer(fx.edit("wang", &missing, "tracking", json!("x"))).await;
+    assert_eq!(existing.outcome, absent.outcome);
+    // A creation filed under the other branch, on its id and on a new one.
+    let mut on_existing = fx.creation("wang", 2, "SH02");
+    on_existing.record = record.clone();
+    let mut on_absent = fx.creation("wang", 2, "SH02");
+    on_absent.record = missing.clone();
+    let existing = answer(on_existing).await;
+    let absent = answer(on_absent).await;
+    assert_eq!(
+        existing.outcome, absent.outcome,
+        "{existing:?} / {absent:?}"
+    );
+    assert!(matches!(existing.outcome, Outcome::Rejected { .. }));
+}
+
+/// A move is judged on the record as it is after the merge, not on the value
+/// the op sends: an op that keeps the branch's value but drops the newest
+/// head (with an old stamp) would let an older, concurrent branch win.
+#[tokio::test]
+async fn a_move_is_authorised_on_the_merged_outcome() {
+    let fx = Fixture::new().await;
+    let now = now_ms();
+    let mut created = fx.creation("wang", 1, "SH01");
+    created.hlc = Hlc::new(now, 0);
+    let record = created.record.clone();
+    let created_id = created.id.clone();
+    fx.accept("wang", created).await;
+    // The regional manager's concurrent hand-over to SH02, stamped earlier:
+    // it loses the merge, the complaint stays in SH01.
+    let mut handover = fx.edit("zhao", &record, "branch_code", json!("SH02"));
+    handover.hlc = Hlc::new(now - 1_000, 0);
+    fx.accept("zhao", handover).await;
+    // Staff send SH01 — the value it has — having "seen" only the creation,
+    // stamped before the hand-over: SH02 would become the newest head.
+    let mut sneaky = fx.edit("wang", &record, "branch_code", json!("SH01"));
+    sneaky.hlc = Hlc::new(now - 2_000, 0);
+    sneaky.base = [("branch_code".to_string(), vec![created_id])].into();
+    let refusal = fx.refuse("wang", sneaky, RejectCode::Forbidden).await;
+    assert_eq!(refusal["field"], "branch_code");
+    let branch: String = sqlx::query_scalar("SELECT branch FROM records WHERE id = ?")
+        .bind(&record)
+        .fetch_one(&fx.state.db)
+        .await
+        .unwrap();
+    assert_eq!(branch, "SH01");
 }
