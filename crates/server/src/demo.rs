@@ -1,8 +1,8 @@
 //! Demo data for a first start: `complaints-server --demo` on a database
 //! without users creates two regions, three branches and a user of every
 //! role, all with one new random password that the server prints once
-//! (nothing is baked into the code). On a database that has users it does
-//! nothing, so `--demo` is safe to leave in a run script.
+//! (nothing is baked into the code). On a database that is not empty
+//! (users, regions, branches or complaints) it does nothing.
 
 use argon2::Params;
 use sqlx::SqlitePool;
@@ -41,19 +41,24 @@ pub const USERS: [DemoUser; 6] = [
 /// What [`seed`] did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Seeded {
-    /// The database had users already: nothing was added.
-    HadUsers,
+    /// The database was not empty (users, branches, regions or complaints):
+    /// nothing was added.
+    NotEmpty,
     /// The demo data was added; every demo user's password.
     Added { password: String },
 }
 
 /// Adds the demo regions, branches and users if the database has no users.
 pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(db)
-        .await?;
-    if users > 0 {
-        return Ok(Seeded::HadUsers);
+    // Demo users share one printed password: never on a database in use.
+    let used: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM regions) \
+              + (SELECT COUNT(*) FROM branches) + (SELECT COUNT(*) FROM ops)",
+    )
+    .fetch_one(db)
+    .await?;
+    if used > 0 {
+        return Ok(Seeded::NotEmpty);
     }
     for (code, name) in REGIONS {
         match auth::add_region(db, code, name).await {

@@ -105,8 +105,8 @@
 //! `api → {auth, sync, openapi, error, http}`, `openapi → {auth, sync}`,
 //! `sync → {auth, extract, error, http}`, `demo → auth`,
 //! `auth → {extract, error, http}`, `static_files → error`, `db → {error, repair}`,
-//! `repair → error`,
-//! `extract → error`, `error → http`; `http` and `security` name no module.
+//! `repair → error`, `extract → error`, `error → http`; `http`, `net` and
+//! `security` name no module.
 
 mod api;
 pub mod auth;
@@ -115,6 +115,7 @@ pub mod demo;
 mod error;
 mod extract;
 mod http;
+pub mod net;
 mod openapi;
 pub mod repair;
 mod security;

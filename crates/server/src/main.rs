@@ -2,7 +2,7 @@
 //! and serves [`complaints_server::app`] until Ctrl-C or SIGTERM.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use complaints_server::{app, open_db, AppState, DB_FILE_NAME};
@@ -37,9 +37,10 @@ OPTIONS:
     --token-lifetime <N>  How long a sign-in lasts, also offline on a device:
                           a number and s, m, h or d
                           [env: COMPLAINTS_TOKEN_LIFETIME] [default: 14d]
-    --demo                On a database without users, create demo regions,
+    --demo                On an empty database, create demo regions,
                           branches and users and print how to sign in
-                          [env: COMPLAINTS_DEMO=1]
+                          [env: COMPLAINTS_DEMO=1|true|yes|on, 0|false|no|off]
+                          The data directory may not be inside --dist.
     -h, --help            Print this help
     -V, --version         Print the version
 
@@ -265,8 +266,54 @@ fn parse_args(
             Some(text) => complaints_server::auth::parse_lifetime(&text)?,
             None => complaints_server::auth::AuthConfig::default().token_lifetime,
         },
-        demo: demo || env("COMPLAINTS_DEMO").is_some_and(|value| value != "0"),
+        demo: demo
+            || env("COMPLAINTS_DEMO")
+                .map(|v| parse_switch("COMPLAINTS_DEMO", &v))
+                .transpose()?
+                .unwrap_or(false),
     }))
+}
+
+/// An on/off setting: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`
+/// (any case); anything else is an error rather than a guess.
+fn parse_switch(name: &str, value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "{name}={value:?}: expected 1/true/yes/on or 0/false/no/off"
+        )),
+    }
+}
+
+/// Whether `data_dir` is `dist_dir` or inside it: its database would then be
+/// served over HTTP as a static file. Compared as absolute paths with `.`
+/// and `..` resolved, and again through symbolic links where both exist.
+fn data_dir_inside_dist(data_dir: &Path, dist_dir: &Path) -> bool {
+    let lexical = |path: &Path| -> PathBuf {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut out = PathBuf::new();
+        for part in absolute.components() {
+            match part {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    };
+    if lexical(data_dir).starts_with(lexical(dist_dir)) {
+        return true;
+    }
+    // The nearest existing ancestor of the data directory, through links.
+    let mut probe = lexical(data_dir);
+    while !probe.exists() && probe.pop() {}
+    match (probe.canonicalize(), dist_dir.canonicalize()) {
+        (Ok(data), Ok(dist)) => data.starts_with(dist),
+        _ => false,
+    }
 }
 
 fn main() -> ExitCode {
@@ -309,6 +356,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> ExitCode {
+    if data_dir_inside_dist(&config.data_dir, &config.dist_dir) {
+        eprintln!(
+            "complaints-server: the data directory {} is inside the app directory {}: \
+             its database would be served over HTTP. Choose another --data-dir.",
+            config.data_dir.display(),
+            config.dist_dir.display()
+        );
+        return ExitCode::from(2);
+    }
     let db = match open_db(&config.data_dir).await {
         Ok(db) => db,
         Err(error) => {
@@ -362,8 +418,8 @@ async fn run(config: Config) -> ExitCode {
                 let url = format!("http://{shown_addr}");
                 println!("{}", complaints_server::demo::sign_in_help(&password, &url));
             }
-            Ok(complaints_server::demo::Seeded::HadUsers) => {
-                println!("--demo: this database has users already; nothing was added");
+            Ok(complaints_server::demo::Seeded::NotEmpty) => {
+                println!("--demo: this database is not empty; nothing was added");
             }
             Err(error) => return fail("cannot create the demo data", &error),
         }
@@ -379,10 +435,18 @@ async fn run(config: Config) -> ExitCode {
         risk: std::sync::Arc::new(risk),
         auth: std::sync::Arc::new(complaints_server::auth::Auth::new(auth_config)),
     };
+    let listener = complaints_server::net::DeadlineListener::new(
+        listener,
+        complaints_server::net::REQUEST_WINDOW,
+    );
     let served = axum::serve(
         listener,
         // Connect info: the login rate limit also counts per client address.
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app(state)
+            .layer(axum::middleware::map_request(
+                complaints_server::net::expose_client_addr,
+            ))
+            .into_make_service_with_connect_info::<complaints_server::net::ClientAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await;
@@ -555,6 +619,49 @@ mod tests {
             assert!(error.contains("token lifetime"), "{bad}: {error}");
         }
         assert!(parse(&["--demo=yes"], &[]).is_err());
+    }
+
+    #[test]
+    fn demo_false_means_false_and_nonsense_is_an_error() {
+        for (value, on) in [
+            ("false", false),
+            ("0", false),
+            ("off", false),
+            ("No", false),
+        ]
+        .into_iter()
+        .chain([("true", true), ("1", true), ("yes", true), ("ON", true)])
+        {
+            let Ok(Command::Run(c)) = parse(&[], &[("COMPLAINTS_DEMO", value)]) else {
+                panic!("a run command for {value}");
+            };
+            assert_eq!(c.demo, on, "COMPLAINTS_DEMO={value}");
+        }
+        let error = parse(&[], &[("COMPLAINTS_DEMO", "maybe")]).unwrap_err();
+        assert!(error.contains("COMPLAINTS_DEMO"), "{error}");
+    }
+
+    #[test]
+    fn a_data_directory_inside_the_app_directory_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dist = tmp.path().join("dist");
+        std::fs::create_dir_all(dist.join("icons")).unwrap();
+        assert!(data_dir_inside_dist(&dist.join("data"), &dist));
+        assert!(data_dir_inside_dist(&dist, &dist));
+        assert!(data_dir_inside_dist(&dist.join("icons/../x"), &dist));
+        assert!(data_dir_inside_dist(
+            &tmp.path().join("other/../dist/d"),
+            &dist
+        ));
+        assert!(!data_dir_inside_dist(&tmp.path().join("data"), &dist));
+        assert!(!data_dir_inside_dist(&tmp.path().join("dist2"), &dist));
+        // Through a symbolic link to a directory inside dist.
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(dist.join("icons"), &link).unwrap();
+            assert!(data_dir_inside_dist(&link.join("data"), &dist));
+        }
     }
 
     #[test]

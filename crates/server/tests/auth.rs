@@ -1011,6 +1011,25 @@ async fn the_openapi_document_describes_the_auth_routes() {
     }
 }
 
+/// Demo users share one printed password: a database that holds anything —
+/// a region, a branch, complaints — gets none, even without users.
+#[tokio::test]
+async fn demo_data_is_never_added_to_a_database_in_use() {
+    use complaints_server::demo::{self, Seeded};
+    let tmp = tempfile::tempdir().unwrap();
+    let db = open_db(&tmp.path().join("data")).await.unwrap();
+    auth::add_region(&db, "EAST", "East China").await.unwrap();
+    assert_eq!(
+        demo::seed(&db, &cheap_params()).await.unwrap(),
+        Seeded::NotEmpty
+    );
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}
+
 #[tokio::test]
 async fn demo_data_is_created_once_and_its_users_can_sign_in() {
     use complaints_server::demo::{self, Seeded};
@@ -1023,7 +1042,7 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
     // Once only: a second start (or a database with users) adds nothing.
     assert_eq!(
         demo::seed(&db, &cheap_params()).await.unwrap(),
-        Seeded::HadUsers
+        Seeded::NotEmpty
     );
     let help = demo::sign_in_help(&password, "http://127.0.0.1:8080");
     assert!(help.contains(&format!("demo password (every demo user): {password}")));

@@ -1865,3 +1865,88 @@ mod hostile {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Connections with a deadline (the binary serves through `DeadlineListener`)
+mod deadlines {
+    use super::*;
+    use complaints_server::net::{ClientAddr, DeadlineListener};
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves the app on a free port with a request window of `window`.
+    async fn serve(fx: &Fixture, window: Duration) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = app(fx.state.clone())
+            .layer(axum::middleware::map_request(
+                complaints_server::net::expose_client_addr,
+            ))
+            .into_make_service_with_connect_info::<ClientAddr>();
+        tokio::spawn(async move {
+            axum::serve(DeadlineListener::new(listener, window), app)
+                .await
+                .unwrap();
+        });
+        addr
+    }
+
+    /// Reads until the server closes the connection; what it sent.
+    async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Option<String> {
+        let mut out = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut out));
+        match read.await {
+            Ok(_) => Some(String::from_utf8_lossy(&out).into_owned()),
+            Err(_) => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_sent_in_time_is_answered() {
+        let fx = Fixture::new().await;
+        let addr = serve(&fx, Duration::from_millis(500)).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_to_close(&mut stream)
+            .await
+            .expect("closed after the answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn a_client_that_trickles_its_header_is_disconnected() {
+        let fx = Fixture::new().await;
+        let addr = serve(&fx, Duration::from_millis(300)).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let started = Instant::now();
+        // One byte every 50 ms: each read is quick, the request never ends.
+        let mut closed = false;
+        for byte in b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+            if stream.write_all(&[*byte]).await.is_err() {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let answer = if closed {
+            Some(String::new())
+        } else {
+            read_to_close(&mut stream).await
+        };
+        let answer = answer.expect("the server closed the connection");
+        assert!(!answer.contains("200 OK"), "{answer}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_says_nothing_is_disconnected() {
+        let fx = Fixture::new().await;
+        let addr = serve(&fx, Duration::from_millis(200)).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let answer = read_to_close(&mut stream).await;
+        assert!(answer.is_some(), "the connection is still open after 5 s");
+    }
+}
