@@ -80,7 +80,8 @@ export async function startServer({ dataDir, port, tokenLifetime } = {}) {
       const res = await fetch(`${url}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password, device }),
+        // A test device's key: the same for every sign-in on that device id.
+        body: JSON.stringify({ username, password, device, device_key: `${device}-e2e-device-key` }),
       });
       if (!res.ok) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);
       return (await res.json()).token;

@@ -139,6 +139,8 @@ pub const LOGIN_BODY_LIMIT: usize = 4 * 1024;
 const MAX_USERNAME_LEN: usize = 100;
 const MAX_PASSWORD_LEN: usize = 1024;
 const MAX_DEVICE_LEN: usize = 200;
+/// The shortest device key a sign-in accepts (the app's are 26 characters).
+const MIN_DEVICE_KEY_LEN: usize = 16;
 /// Random bytes in a token, and the length of its base64url text.
 const TOKEN_BYTES: usize = 32;
 const TOKEN_TEXT_LEN: usize = 43;
@@ -833,6 +835,11 @@ pub struct LoginRequest {
     pub password: String,
     /// The app's device id (recorded with the token).
     pub device: String,
+    /// The device's secret key (16 to 200 characters, made on the device
+    /// and never sent in an operation): the first sign-in with a device id
+    /// binds the key to it, and later sign-ins with that id must present it.
+    #[serde(default)]
+    pub device_key: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -876,6 +883,13 @@ async fn login(
     if device.is_empty() || device.len() > MAX_DEVICE_LEN {
         return Err(AppError::BadRequest(format!(
             "`device` must be 1 to {MAX_DEVICE_LEN} characters"
+        )));
+    }
+    let device_key = body.device_key.as_deref().unwrap_or_default();
+    if !(MIN_DEVICE_KEY_LEN..=MAX_DEVICE_LEN).contains(&device_key.len()) {
+        return Err(AppError::BadRequest(format!(
+            "`device_key` must be {MIN_DEVICE_KEY_LEN} to {MAX_DEVICE_LEN} characters \
+             (reload the app: an older version does not send it)"
         )));
     }
     let username = body.username.trim();
@@ -937,6 +951,7 @@ async fn login(
     };
     attempt.signed_in();
 
+    claim_device(&state.db, device, device_key, row.id).await?;
     let user = row.info()?;
     let scope = user_scope(&state.db, &user).await?;
     let token = new_token();
@@ -962,6 +977,68 @@ async fn login(
         scope,
         server_time: server_time_text(),
     })))
+}
+
+/// Binds `device` to the key its first sign-in presents, or checks the key
+/// it is bound to (after the password: nothing about devices is told to
+/// someone who cannot sign in). A device id first seen before keys existed
+/// (only in `tokens`) is bound by the first keyed sign-in of a user who has
+/// used it; anyone else is refused, so an id read from the op log cannot be
+/// claimed. `409 device_taken` otherwise.
+async fn claim_device(
+    db: &SqlitePool,
+    device: &str,
+    key: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let key_hash = token_hash(key);
+    let bound: Option<String> = sqlx::query_scalar("SELECT key_hash FROM devices WHERE id = ?")
+        .bind(device)
+        .fetch_optional(db)
+        .await
+        .map_err(AppError::from_db)?;
+    let allowed = match bound {
+        Some(bound) => bound == key_hash,
+        None => {
+            // Known from tokens only: a device from before keys existed.
+            let (others, mine): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*) FILTER (WHERE user_id <> ?2), COUNT(*) FILTER (WHERE user_id = ?2) \
+                 FROM tokens WHERE device = ?1",
+            )
+            .bind(device)
+            .bind(user_id)
+            .fetch_one(db)
+            .await
+            .map_err(AppError::from_db)?;
+            if others > 0 && mine == 0 {
+                false
+            } else {
+                // Two first sign-ins at once: the first insert wins.
+                sqlx::query(
+                    "INSERT INTO devices (id, key_hash, created_at) VALUES (?, ?, ?) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(device)
+                .bind(&key_hash)
+                .bind(time_text(Utc::now()))
+                .execute(db)
+                .await
+                .map_err(AppError::from_db)?;
+                let bound: String = sqlx::query_scalar("SELECT key_hash FROM devices WHERE id = ?")
+                    .bind(device)
+                    .fetch_one(db)
+                    .await
+                    .map_err(AppError::from_db)?;
+                bound == key_hash
+            }
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        tracing::warn!(device, user_id, "sign-in with another device's id refused");
+        Err(AppError::DeviceTaken)
+    }
 }
 
 /// `POST /api/v1/auth/logout`: revokes the presented token.

@@ -60,6 +60,10 @@ pub enum AppError {
     /// `403`, code `wrong_device`.
     #[error("wrong device: {0}")]
     WrongDevice(String),
+    /// A sign-in with a device id that is bound to another device's key.
+    /// `409`, code `device_taken`.
+    #[error("device taken")]
+    DeviceTaken,
     /// Signed in, but this user's role may not do this (e.g. an
     /// administration endpoint). `403`, code `forbidden`.
     #[error("forbidden: {0}")]
@@ -138,6 +142,7 @@ impl AppError {
             | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::WrongDevice(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::DeviceTaken => StatusCode::CONFLICT,
             AppError::DbUnavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_)
             | AppError::Internal(_)
@@ -162,6 +167,7 @@ impl AppError {
             AppError::TokenRevoked => "token_revoked",
             AppError::BadCredentials => "bad_credentials",
             AppError::WrongDevice(_) => "wrong_device",
+            AppError::DeviceTaken => "device_taken",
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Busy { .. } => "busy",
@@ -194,6 +200,9 @@ impl AppError {
             AppError::TokenRevoked => "this sign-in has been revoked: sign in again".to_owned(),
             AppError::BadCredentials => "wrong username or password".to_owned(),
             AppError::WrongDevice(why) | AppError::Forbidden(why) => why.clone(),
+            AppError::DeviceTaken => "this device id belongs to another device: \
+                clear the app's data on this device and sign in again"
+                .to_owned(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many failed sign-ins: try again in {retry_after_secs} seconds")
             }

@@ -37,7 +37,8 @@
 //! the last log `seq` the client has seen, as decimal text; missing, empty or
 //! `0` means "from the beginning"; anything else is `400 bad_cursor`. `limit`
 //! defaults to 1000 and is clamped to `1..=`[`MAX_PULL_LIMIT`]. With
-//! `device`, that device's own operations are skipped (it has them), but the
+//! `device` (which must be the token's device: `403 wrong_device`), that
+//! device's own operations are skipped (it has them), but the
 //! cursor still moves past them. Clients pull again with the returned cursor
 //! while `more` is true. `remaining` counts the operations (for that device)
 //! after the returned cursor, for a progress display.
@@ -506,7 +507,17 @@ async fn pull(
 ) -> Result<Response, AppError> {
     let after = parse_cursor(params.after.as_deref())?;
     let limit = parse_limit(params.limit.as_deref())?;
+    // A device's own operations are those of the device its token belongs
+    // to (bound to the device's key at sign-in), never of a device it names.
     let device = params.device.as_deref().filter(|device| !device.is_empty());
+    if let Some(device) = device {
+        if device != auth.device {
+            return Err(AppError::WrongDevice(format!(
+                "this sign-in belongs to device {:?}, not {device:?}",
+                auth.device
+            )));
+        }
+    }
     let page = match &auth.scope {
         Scope::All => pull_page(&state.db, after, limit, device).await?,
         Scope::Branches { branches } => {

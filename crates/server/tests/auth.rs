@@ -27,6 +27,8 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 
 const DEVICE: &str = "device-test-1";
+/// The secret key the test device holds.
+const DEVICE_KEY: &str = "key-of-device-test-1";
 
 fn cheap_params() -> Params {
     Params::new(Params::MIN_M_COST, 1, 1, None).expect("valid params")
@@ -146,7 +148,8 @@ impl Fixture {
 }
 
 fn login_request(username: &str, password: &str, ip: Option<[u8; 4]>) -> Request<Body> {
-    let body = json!({"username": username, "password": password, "device": DEVICE});
+    let body = json!({"username": username, "password": password, "device": DEVICE,
+                      "device_key": DEVICE_KEY});
     let mut request = Request::post("/api/v1/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
@@ -824,6 +827,23 @@ async fn refusal_cases_are_all_4xx() {
         ),
         (
             raw_login(
+                Some("application/json"),
+                json!({"username": "wang", "password": "x", "device": DEVICE}).to_string(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            raw_login(
+                Some("application/json"),
+                json!({"username": "wang", "password": "x", "device": DEVICE, "device_key": "short"})
+                    .to_string(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            raw_login(
                 None,
                 json!({"username": "wang", "password": "x", "device": DEVICE}).to_string(),
             ),
@@ -968,7 +988,7 @@ async fn refusal_cases_are_all_4xx() {
     drop(held);
 
     println!("auth refusal cases: {count} (4xx), plus {busy} busy (503)");
-    assert_eq!(count, 92);
+    assert_eq!(count, 94);
 }
 
 /// A random, well-formed token no server issued.
@@ -1009,6 +1029,103 @@ async fn the_openapi_document_describes_the_auth_routes() {
     ] {
         assert!(codes.as_array().unwrap().contains(&json!(code)), "{code}");
     }
+}
+
+/// A sign-in on `device` with its `key`.
+fn login_on(username: &str, password: &str, device: &str, key: &str) -> Request<Body> {
+    raw_login(
+        Some("application/json"),
+        json!({"username": username, "password": password, "device": device, "device_key": key})
+            .to_string(),
+    )
+}
+
+/// A device id is bound to the key of its first sign-in: a colleague on the
+/// same tablet (same key) signs in; someone who copied the id out of an
+/// operation (another key) cannot, so they cannot make edits that tablet
+/// would skip as its own.
+#[tokio::test]
+async fn a_device_id_belongs_to_the_key_that_first_signed_in_with_it() {
+    let fx = Fixture::new().await;
+    let tablet_key = "tablet-x-secret-key-0001";
+    let wang = fx
+        .send(login_on(
+            "wang",
+            fx.password("wang"),
+            "tablet-x",
+            tablet_key,
+        ))
+        .await;
+    assert_eq!(wang.status(), StatusCode::OK);
+    let thief = fx
+        .send(login_on(
+            "li",
+            fx.password("li"),
+            "tablet-x",
+            "someone-elses-key-0002",
+        ))
+        .await;
+    expect_error(thief, StatusCode::CONFLICT, "device_taken").await;
+    let colleague = fx
+        .send(login_on("li", fx.password("li"), "tablet-x", tablet_key))
+        .await;
+    assert_eq!(colleague.status(), StatusCode::OK);
+}
+
+/// A device id used before keys existed is claimed by the first keyed
+/// sign-in of a user who used it; nobody else can claim it first.
+#[tokio::test]
+async fn a_device_known_before_keys_is_claimed_only_by_its_own_users() {
+    let fx = Fixture::new().await;
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
+         SELECT 'old-token-hash', id, 'old-tab', '2026-01-01T00:00:00.000Z', \
+                '2026-01-15T00:00:00.000Z' FROM users WHERE username = 'wang'",
+    )
+    .execute(&fx.state.db)
+    .await
+    .unwrap();
+    let key = "old-tab-secret-key-000001";
+    let thief = fx
+        .send(login_on(
+            "li",
+            fx.password("li"),
+            "old-tab",
+            "thief-secret-key-0000001",
+        ))
+        .await;
+    expect_error(thief, StatusCode::CONFLICT, "device_taken").await;
+    let owner = fx
+        .send(login_on("wang", fx.password("wang"), "old-tab", key))
+        .await;
+    assert_eq!(owner.status(), StatusCode::OK);
+    let colleague = fx
+        .send(login_on("li", fx.password("li"), "old-tab", key))
+        .await;
+    assert_eq!(colleague.status(), StatusCode::OK);
+}
+
+/// A pull skips "its own" operations only for the device its token belongs to.
+#[tokio::test]
+async fn a_pull_may_skip_only_its_own_devices_operations() {
+    let fx = Fixture::new().await;
+    let token = fx.login("wang").await;
+    let response = fx
+        .with_token(
+            Method::GET,
+            "/api/v1/sync/pull?device=some-other-tablet",
+            &token,
+        )
+        .await;
+    expect_error(response, StatusCode::FORBIDDEN, "wrong_device").await;
+    let own = fx
+        .with_token(
+            Method::GET,
+            &format!("/api/v1/sync/pull?device={DEVICE}"),
+            &token,
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::OK);
 }
 
 /// Demo users share one printed password: a database that holds anything —

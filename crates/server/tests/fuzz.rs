@@ -111,7 +111,9 @@ fn world() -> &'static World {
 }
 
 async fn login(router: &Router, username: &str, password: &str, device: &str) -> String {
-    let body = json!({"username": username, "password": password, "device": device});
+    let key = format!("{device}-secret-key-0001");
+    let body = json!({"username": username, "password": password, "device": device,
+                      "device_key": key});
     let (status, body) = send(router, json_post("/api/v1/auth/login", body.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     serde_json::from_str::<Value>(&body).unwrap()["token"]

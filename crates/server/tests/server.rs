@@ -936,14 +936,16 @@ fn pull_uri(after: &str, limit: u32, device: Option<&str>) -> String {
     uri
 }
 
+/// Pulls as `device` (signed in on it), or as `tab-a` without a device.
 async fn pull(router: &Router, after: &str, limit: u32, device: Option<&str>) -> PullResponse {
-    let response = call(
-        router,
-        Request::get(pull_uri(after, limit, device))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let request = Request::get(pull_uri(after, limit, device))
+        .body(Body::empty())
+        .unwrap();
+    let request = match device {
+        Some(device) => signed(request, device),
+        None => request,
+    };
+    let response = call(router, request).await;
     let status = response.status();
     let bytes = body_bytes(response).await;
     assert_eq!(
