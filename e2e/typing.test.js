@@ -166,7 +166,7 @@ describe('typing survives', () => {
           n += 1;
           const id = `e2etypnote${n}`;
           const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          const entry = { id, kind: 'note', at, recorded: at, by: '别的平板', dev: 'e2e-other-tablet', text: `备注${n}` };
+          const entry = { id, kind: 'note', at, recorded: at, by: '系统管理员', dev: 'e2e-other-tablet', text: `备注${n}` };
           await pushOps(server, [op(complaint.rec, { [`tl.${id}`]: entry })]);
           await syncQuietly(page);
           await page.locator('[data-testid=timeline] > li', { hasText: `备注${n}` }).waitFor({ timeout: 20_000 });

@@ -208,6 +208,13 @@ impl Entry {
 /// satisfied".
 pub fn add_entry(c: &Complaint, entry: Entry) -> Result<Complaint, HandlingError> {
     entry.check()?;
+    if entry.at < c.received_at {
+        // The server refuses it too (sync's `check_op`).
+        return Err(invalid(
+            "发生时间不能早于投诉受理时间",
+            "The time cannot be before the complaint was received",
+        ));
+    }
     if entry.kind == EntryKind::Status {
         return Err(invalid(
             "请用状态按钮更改状态",

@@ -221,6 +221,7 @@ pub fn change(
         hlc: stamp.hlc,
         device: stamp.device,
         user: stamp.user,
+        received: None,
         set,
         base,
     })

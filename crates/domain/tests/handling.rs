@@ -1272,6 +1272,7 @@ mod timeline_merge {
     fn entry_op(id: &str, key: &str, value: Value) -> Op {
         Op {
             user: None,
+            received: None,
             id: id.into(),
             record: REC.into(),
             hlc: Hlc::new(ms(sync_time()), 0),
@@ -1968,4 +1969,18 @@ mod same_vehicle {
             ["v-open-vin", "v-hold-both"]
         );
     }
+}
+
+/// An entry cannot have happened before the complaint was received (the
+/// server refuses it too, so the device says so before saving).
+#[test]
+fn an_entry_dated_before_the_complaint_was_received_is_refused() {
+    let received = cst(2026, 3, 2, 9, 0);
+    let c = open_complaint("c-before", received);
+    let early = note("n1", received - mins(30), "提前联系");
+    assert!(matches!(
+        add_entry(&c, early),
+        Err(HandlingError::Invalid(_, en)) if en.contains("before the complaint was received")
+    ));
+    add_entry(&c, note("n2", received + mins(30), "已联系")).expect("after receipt");
 }

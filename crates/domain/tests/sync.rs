@@ -116,6 +116,7 @@ fn op(
 ) -> Op {
     Op {
         user: None,
+        received: None,
         id: id.into(),
         record: record.into(),
         hlc,
@@ -560,6 +561,7 @@ mod convergence {
                 let state = r.records.get_mut(&record).expect("known record");
                 let mut op = Op {
                     user: None,
+                    received: None,
                     id: rng.op_id(),
                     record: record.clone(),
                     hlc: Hlc::default(),
@@ -897,6 +899,7 @@ mod merge_algebra {
             keys.truncate(rng.between(1, 3) as usize);
             let mut edit = Op {
                 user: None,
+                received: None,
                 id: rng.op_id(),
                 record: RECORD.into(),
                 hlc: Hlc::new(1_000 + rng.between(0, 4), rng.between(0, 2) as u32),
@@ -1274,6 +1277,7 @@ mod conflicts {
                 state.author(&field.heads[0]),
                 Some(&OpMeta {
                     user: None,
+                    received: None,
                     hlc: Hlc::new(NOW_MS + 20, 0),
                     device: "tablet-b".into()
                 })
@@ -1282,6 +1286,7 @@ mod conflicts {
                 state.author(&field.heads[1]),
                 Some(&OpMeta {
                     user: None,
+                    received: None,
                     hlc: Hlc::new(NOW_MS + 10, 0),
                     device: "tablet-a".into()
                 })
@@ -1891,8 +1896,8 @@ mod bounds {
 
     fn entry(extra: &[(&str, Value)]) -> Value {
         let mut entry = json!({
-            "id": "e1", "kind": "note", "at": "2026-05-28T00:00:00.000Z",
-            "recorded": "2026-05-28T00:00:00.000Z", "by": "王伟", "dev": "tablet-b",
+            "id": "e1", "kind": "note", "at": "2026-05-28T20:30:00.000Z",
+            "recorded": "2026-05-28T20:30:00.000Z", "by": "王伟", "dev": "tablet-b",
             "text": "已电话联系",
         });
         for (key, value) in extra {

@@ -105,7 +105,8 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use complaints_domain::access::{check_branch_change, Scope};
 use complaints_domain::sync::{
     check_op, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState, RejectCode,
-    Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+    Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT, MAX_PUSH_OPS, STEP_PREFIX,
+    TIMELINE_PREFIX,
 };
 use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -215,6 +216,7 @@ fn judge(
         return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
     }
     authorize_op(user, branches, op, before)?;
+    check_authors(user, op)?;
     let after = check_op(before, op, now_ms)?;
     let (from, to) = (before.map(record_branch), record_branch(&after));
     if from.is_some_and(|from| from != to) {
@@ -222,6 +224,36 @@ fn judge(
             .map_err(|why| Rejection::new(RejectCode::Forbidden, Some(BRANCH_CODE), why))?;
     }
     Ok(after)
+}
+
+/// Who did it is the signed-in user: every timeline entry and tick an
+/// operation sets names the user as the server knows them (`by`, their
+/// display name) and the pushing device (`dev`); nobody records in someone
+/// else's name. (A value that is not an entry or a tick is `check_op`'s.)
+fn check_authors(user: &AuthUser, op: &Op) -> Result<(), Rejection> {
+    let name = user.user.display_name.trim();
+    for (key, value) in &op.set {
+        if !(key.starts_with(TIMELINE_PREFIX) || key.starts_with(STEP_PREFIX)) || value.is_null() {
+            continue;
+        }
+        let by = value.get("by").and_then(serde_json::Value::as_str);
+        let dev = value.get("dev").and_then(serde_json::Value::as_str);
+        if by.is_some_and(|by| by.trim() != name) {
+            return Err(Rejection::new(
+                RejectCode::InvalidValue,
+                Some(key),
+                format!("recorded in another name than the signed-in user's ({name:?})"),
+            ));
+        }
+        if dev.is_some_and(|dev| dev != op.device) {
+            return Err(Rejection::new(
+                RejectCode::InvalidValue,
+                Some(key),
+                "recorded on another device than the one pushing it",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Decides whether `user` may make `op`, given the record as it stands
@@ -341,8 +373,10 @@ impl Batch<'_> {
             ));
         }
 
-        // Who made it is the signed-in user, whatever the device said.
+        // Who made it is the signed-in user, whatever the device said, and
+        // when is when the server took it in.
         op.user = Some(self.user.user.username.clone());
+        op.received = Some(self.received_at.clone());
         let now_ms = self.now_ms;
         if let Err(reason) = self.load_record(conn, &op.record).await? {
             return Ok(rejected(op.id, reason));

@@ -130,6 +130,7 @@ fn creation(n: u32, device: &str) -> Op {
         hlc: Hlc::new(now_ms(), 0),
         device: device.to_owned(),
         user: None,
+        received: None,
         set: complaint_fields(&complaint),
         base: Default::default(),
     }
@@ -247,7 +248,7 @@ fn entry(id: String) -> impl Strategy<Value = Value> {
         .prop_map(move |(kind, text, extra, depth, deep)| {
             let now = chrono::Utc::now().to_rfc3339();
             let mut entry = json!({"id": id, "kind": kind, "at": now, "recorded": now,
-                                   "by": "王伟", "dev": "fuzz-b", "text": text});
+                                   "by": "Admin", "dev": "fuzz-a", "text": text});
             if let Some(extra) = extra {
                 entry["extra"] = extra;
             }
@@ -310,6 +311,7 @@ fn op(records: Vec<String>) -> impl Strategy<Value = Op> {
                 hlc: Hlc::new(now_ms().saturating_add_signed(skew), 0),
                 device,
                 user: None,
+                received: None,
                 set,
                 base,
             }
@@ -386,6 +388,7 @@ fn random_operations_never_break_push_pull_or_a_record() {
                         hlc: Hlc::new(now_ms(), 0),
                         device: world.admin.1.clone(),
                         user: None,
+                        received: None,
                         set: [("tracking".to_string(), json!("已联系顾客"))].into(),
                         base: Default::default(),
                     };

@@ -113,6 +113,7 @@ impl Fixture {
             hlc: Hlc::new(now_ms(), 0),
             device: device(user),
             user: None,
+            received: None,
             set: complaint_fields(&complaint),
             base: Default::default(),
         }
@@ -126,6 +127,7 @@ impl Fixture {
             hlc: Hlc::new(now_ms(), 1),
             device: device(user),
             user: None,
+            received: None,
             set: [(field.to_owned(), value)].into_iter().collect(),
             base: Default::default(),
         }
@@ -810,4 +812,74 @@ async fn a_move_is_authorised_on_the_merged_outcome() {
         .await
         .unwrap();
     assert_eq!(branch, "SH01");
+}
+
+/// A timeline entry `id` by `by` on `dev`, happened at `at`.
+fn entry_value(id: &str, by: &str, dev: &str, at: chrono::DateTime<chrono::Utc>) -> Value {
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    json!({"id": id, "kind": "note", "at": at, "recorded": at, "by": by, "dev": dev,
+           "text": "已电话联系顾客"})
+}
+
+/// Who did it is the signed-in user (the name the server knows them by) on
+/// the pushing device: nobody adds an entry or ticks a step in someone
+/// else's name.
+#[tokio::test]
+async fn an_entry_or_a_tick_in_another_users_name_is_refused() {
+    let fx = Fixture::new().await;
+    let created = fx.creation("wang", 1, "SH01");
+    let record = created.record.clone();
+    fx.accept("wang", created).await;
+    let now = chrono::Utc::now();
+    let forged = entry_value("e1", "li", &device("wang"), now);
+    let edit = fx.edit("wang", &record, "tl.e1", forged);
+    let refusal = fx.refuse("wang", edit, RejectCode::InvalidValue).await;
+    assert_eq!(refusal["field"], "tl.e1");
+    let other_device = entry_value("e2", "wang", "some-other-tablet", now);
+    let edit = fx.edit("wang", &record, "tl.e2", other_device);
+    fx.refuse("wang", edit, RejectCode::InvalidValue).await;
+    let tick = json!({"by": "zhao", "dev": device("wang"),
+                      "at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
+    let edit = fx.edit("wang", &record, "step.1", tick);
+    fx.refuse("wang", edit, RejectCode::InvalidValue).await;
+    // In their own name, on their own device: accepted.
+    let own = entry_value("e3", "wang", &device("wang"), now);
+    fx.accept("wang", fx.edit("wang", &record, "tl.e3", own))
+        .await;
+}
+
+/// When it happened is the device's word, bounded: not after the server's
+/// clock (with its margin), not before the complaint was received.
+#[tokio::test]
+async fn an_entry_happened_between_the_complaints_receipt_and_now() {
+    let fx = Fixture::new().await;
+    let created = fx.creation("wang", 1, "SH01");
+    let received = fixtures::generated(1, "any").received_at;
+    let record = created.record.clone();
+    fx.accept("wang", created).await;
+    let dev = device("wang");
+    let ahead = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    let edit = fx.edit(
+        "wang",
+        &record,
+        "tl.e1",
+        entry_value("e1", "wang", &dev, ahead),
+    );
+    fx.refuse("wang", edit, RejectCode::InvalidValue).await;
+    let before_receipt = received - chrono::TimeDelta::days(1);
+    let edit = fx.edit(
+        "wang",
+        &record,
+        "tl.e2",
+        entry_value("e2", "wang", &dev, before_receipt),
+    );
+    fx.refuse("wang", edit, RejectCode::InvalidValue).await;
+    let between = received + chrono::TimeDelta::minutes(5);
+    let edit = fx.edit(
+        "wang",
+        &record,
+        "tl.e3",
+        entry_value("e3", "wang", &dev, between),
+    );
+    fx.accept("wang", edit).await;
 }

@@ -78,6 +78,7 @@ pub fn local_change(
         hlc: stamp.hlc,
         device: stamp.device,
         user: stamp.user,
+        received: None,
         set,
         base,
     };
@@ -104,6 +105,7 @@ pub fn choose_value(
         hlc: stamp.hlc,
         device: stamp.device,
         user: stamp.user,
+        received: None,
         set: BTreeMap::from([(field.to_string(), value)]),
         base: BTreeMap::from([(field.to_string(), heads)]),
     };
@@ -125,6 +127,7 @@ pub fn reapply(
         hlc: stamp.hlc,
         device: stamp.device,
         user: stamp.user,
+        received: None,
         set: refused.set.clone(),
         base,
     };

@@ -50,6 +50,12 @@ pub struct Op {
     /// log says who made it; devices set it on their own operations too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// When the server accepted it (RFC 3339, UTC): set by the server like
+    /// `user`, so the user and the receipt time of every timeline entry and
+    /// tick (each set by its own operation) are the server's word, beside the
+    /// device's own times in the entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
     /// Field key → new value, as the field appears in a complaint's JSON.
     pub set: BTreeMap<String, serde_json::Value>,
     /// Field key → ids of the versions the device had seen.

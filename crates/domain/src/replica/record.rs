@@ -35,6 +35,9 @@ pub struct OpMeta {
     /// The user who made it (see [`Op::user`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// When the server accepted it (see [`Op::received`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
 }
 
 /// One value a field has had.
@@ -122,6 +125,7 @@ impl RecordState {
                 hlc: op.hlc,
                 device: op.device.clone(),
                 user: op.user.clone(),
+                received: op.received.clone(),
             },
         );
         for (key, value) in &op.set {
@@ -226,6 +230,7 @@ impl RecordState {
             hlc: meta.hlc,
             device: meta.device.clone(),
             user: meta.user.clone(),
+            received: meta.received.clone(),
             ..Op::default()
         };
         for (key, field) in &self.fields {

@@ -232,6 +232,7 @@ pub fn check_op(
             });
         }
     };
+    check_times(op, &complaint, server_now_ms)?;
     // The same rules as the form, for the values this operation sets — checked
     // as the author meant them (their values over the merged record), so an
     // invalid value is refused even when it would lose the merge and only be
@@ -293,6 +294,39 @@ fn check_entry(
         Ok(()) => Ok(()),
         Err(e) => refuse(e.message(Lang::En)),
     }
+}
+
+/// When an entry or a tick happened is the device's word, within bounds the
+/// server can vouch for: not after the server's clock (with the margin a
+/// stamp has), and an entry not before the complaint was received.
+fn check_times(
+    op: &Op,
+    complaint: &crate::model::Complaint,
+    server_now_ms: u64,
+) -> Result<(), Rejection> {
+    let latest = i64::try_from(server_now_ms + MAX_CLOCK_AHEAD_MS).unwrap_or(i64::MAX);
+    for (key, value) in &op.set {
+        let refuse =
+            |detail: &str| Err(Rejection::new(RejectCode::InvalidValue, Some(key), detail));
+        if key.starts_with(TIMELINE_PREFIX) {
+            let Ok(entry) = serde_json::from_str::<Entry>(&value.to_string()) else {
+                continue;
+            };
+            if entry.at.timestamp_millis() > latest || entry.recorded.timestamp_millis() > latest {
+                return refuse("the entry is dated after the server's clock");
+            }
+            if entry.at < complaint.received_at {
+                return refuse("the entry is dated before the complaint was received");
+            }
+        } else if key.starts_with(STEP_PREFIX) && !value.is_null() {
+            if let Ok(tick) = serde_json::from_str::<Tick>(&value.to_string()) {
+                if tick.at.timestamp_millis() > latest {
+                    return refuse("the tick is dated after the server's clock");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A ticked step says who ticked it (at most 50 characters) and on which device.
