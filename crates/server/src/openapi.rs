@@ -180,8 +180,9 @@ pub(crate) fn document() -> Value {
                             "name": "device",
                             "in": "query",
                             "required": false,
-                            "description": "The pulling device: its own operations are left out \
-                                (the cursor still moves past them).",
+                            "description": "The pulling device, which must be the token's \
+                                (`403 wrong_device`): its own operations are left out (the cursor \
+                                still moves past them).",
                             "schema": {"type": "string"}
                         }
                     ],
@@ -193,6 +194,7 @@ pub(crate) fn document() -> Value {
                         "400": error_response("`bad_cursor`: `after` is not a cursor; `bad_request`: \
                             `limit` is not a whole number or the query string does not parse."),
                         "401": error_response(UNAUTHORIZED_DOC),
+                        "403": error_response("`wrong_device`: `device` is not the device this sign-in belongs to."),
                         "500": error_response("`internal`: the server failed; retry later."),
                         "503": error_response("`db_unavailable`: the database is busy or down; retry later.")
                     }
@@ -231,7 +233,9 @@ pub(crate) fn document() -> Value {
                             "description": "Signed in. The token is shown only here; the server keeps its SHA-256.",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoginResponse"}}}
                         },
-                        "400": error_response("`invalid_json`: not a login body; `bad_request`: empty or overlong `device`."),
+                        "400": error_response("`invalid_json`: not a login body; `bad_request`: empty or overlong \
+                            `device`, or a missing, short or overlong `device_key`."),
+                        "409": error_response("`device_taken`: this device id is bound to another device's key."),
                         "401": error_response("`bad_credentials`: wrong username or password (one answer for both)."),
                         "413": error_response(&format!("`payload_too_large`: body over {LOGIN_BODY_LIMIT} bytes.")),
                         "415": error_response("`unsupported_media_type`: send `Content-Type: application/json`."),
@@ -327,6 +331,12 @@ pub(crate) fn document() -> Value {
                                     No control characters."},
                         "user": {"type": "string", "maxLength": MAX_USER_LEN, "description": "Who made it: set by the server from \
                             the pushing token (whatever was sent); omitted in ops from before sign-in."},
+                        "received": {"type": "string", "format": "date-time", "description": "When the server \
+                            accepted it: set by the server (whatever was sent). A timeline entry (`tl.<id>`) or \
+                            a tick (`step.<n>`) is accepted only in the signed-in user's name (`by`: their \
+                            display name) on the pushing device (`dev`), dated (`at`, `recorded`) no later \
+                            than the server's clock plus the stamp margin and, for an entry, not before the \
+                            complaint's `received_at`."},
                         "set": {
                             "type": "object",
                             "minProperties": 1,
@@ -432,12 +442,18 @@ pub(crate) fn document() -> Value {
                 },
                 "LoginRequest": {
                     "type": "object",
-                    "required": ["username", "password", "device"],
+                    "required": ["username", "password", "device", "device_key"],
                     "properties": {
                         "username": {"type": "string"},
                         "password": {"type": "string"},
                         "device": {"type": "string", "minLength": 1, "maxLength": 200,
-                                   "description": "The app's device id, recorded with the token."}
+                                   "description": "The app's device id, recorded with the token."},
+                        "device_key": {"type": "string", "minLength": 16, "maxLength": 200,
+                                   "description": "The device's secret key, made on the device and sent \
+                                       nowhere else. The first sign-in with a device id binds the key to \
+                                       it; later sign-ins with that id must present the same key \
+                                       (`409 device_taken`). An id known only from sign-ins before keys \
+                                       existed is bound by the first keyed sign-in of a user who used it."}
                     }
                 },
                 "LoginResponse": {
@@ -492,7 +508,7 @@ pub(crate) fn document() -> Value {
                                         "not_found", "method_not_allowed", "bad_request", "invalid_json",
                                         "unsupported_media_type", "payload_too_large", "too_many_ops",
                                         "bad_cursor", "unauthenticated", "token_expired", "token_revoked",
-                                        "bad_credentials", "rate_limited", "busy", "db_unavailable", "internal"
+                                        "bad_credentials", "device_taken", "rate_limited", "busy", "db_unavailable", "internal"
                                     ]
                                 },
                                 "message": {"type": "string"}
