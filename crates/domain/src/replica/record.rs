@@ -61,7 +61,8 @@ pub struct FieldState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Version>,
     /// The versions that compacted versions had seen, sorted: a late copy of
-    /// one of them still goes to history, never back to the heads.
+    /// one of them still goes to history, never back to the heads. Only ids
+    /// that still matter are kept: versions here, or not yet received.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seen: Vec<String>,
 }
@@ -185,6 +186,19 @@ impl RecordState {
                 .extend(history.drain(..old).flat_map(|v| v.base.into_iter()));
             field.seen.sort_unstable();
             field.seen.dedup();
+        }
+        if !field.seen.is_empty() {
+            // An id matters only for a version that is here or may still
+            // come: one applied whose version is gone (compacted) never
+            // comes again, so it is dropped and `seen` stays small.
+            let here: std::collections::HashSet<&str> = heads
+                .iter()
+                .chain(&history)
+                .map(|v| v.op.as_str())
+                .collect();
+            field
+                .seen
+                .retain(|id| !ops.contains_key(id) || here.contains(id.as_str()));
         }
         field.heads = heads;
         field.history = history;
