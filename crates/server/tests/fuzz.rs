@@ -410,6 +410,21 @@ fn random_operations_never_break_push_pull_or_a_record() {
         "fuzz operations: {} inputs, 0 5xx",
         tried.load(Ordering::Relaxed)
     );
+    // Bounded memory: the whole test process (server, database cache and
+    // the generated inputs) peaked well under what one hostile pull page
+    // once took (2.1 GB of server memory).
+    if let Some(peak_mb) = peak_rss_mb() {
+        eprintln!("fuzz peak memory: {peak_mb} MB");
+        assert!(peak_mb < 1024, "peak resident memory {peak_mb} MB");
+    }
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in MB.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// Raw random bodies, content types and query strings: never a 5xx.
