@@ -883,3 +883,49 @@ async fn an_entry_happened_between_the_complaints_receipt_and_now() {
     );
     fx.accept("wang", edit).await;
 }
+
+/// A scoped pull page stops at its byte bound too, and pages through every op.
+#[tokio::test]
+async fn a_scoped_pull_page_stops_at_two_megabytes() {
+    let fx = Fixture::new().await;
+    let mut ids = Vec::new();
+    for chunk in 0..4u32 {
+        let ops: Vec<Op> = (0..20u32)
+            .map(|i| {
+                let mut op = fx.creation("li", chunk * 20 + i, "SH02");
+                for key in [
+                    "content",
+                    "demand",
+                    "tracking",
+                    "final_result",
+                    "root_cause",
+                ] {
+                    op.set.insert(key.into(), json!("字".repeat(4000)));
+                }
+                op
+            })
+            .collect();
+        ids.extend(ops.iter().map(|op| op.id.clone()));
+        let answer = fx.push("li", &ops).await;
+        assert!(answer
+            .results
+            .iter()
+            .all(|r| r.outcome == Outcome::Accepted));
+    }
+    // The regional manager (scoped to EAST) pulls them all.
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let (page, text) = fx.pull_raw("zhao", &cursor, 2000).await;
+        assert!(text.len() < 2_300_000, "a page of {} bytes", text.len());
+        pages += 1;
+        seen.extend(page.ops.into_iter().map(|op| op.id));
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(seen, ids, "every op once, in order");
+}
