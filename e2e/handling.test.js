@@ -306,7 +306,9 @@ describe('handling a complaint', () => {
     await withServer(async (server) => {
       await inTablet(browser, 'handling-entry-form-cleared', async (page) => {
         await openSignedIn(page, server, 'zhang.wei');
-        await create(page, server.url, base('韩女士', '13544445555', '仪表台异响'));
+        // Received an hour ago: a note may be dated after that, not before.
+        const received = await localInput(page, -60 * 60 * 1000);
+        await create(page, server.url, { ...base('韩女士', '13544445555', '仪表台异响'), 受理时间: received });
         await page.locator('.complaint-card', { hasText: '韩女士' }).click();
         const h = handling(page);
         await h.section.waitFor();

@@ -90,14 +90,16 @@ pub async fn login(
     username: &str,
     password: &str,
     device: &str,
+    device_key: &str,
 ) -> Result<(Session, String), ApiError> {
     // JSON strings through the value printer the app already has.
     let text = |s: &str| serde_json::Value::from(s).to_string();
     let body = format!(
-        r#"{{"username":{},"password":{},"device":{}}}"#,
+        r#"{{"username":{},"password":{},"device":{},"device_key":{}}}"#,
         text(username),
         text(password),
-        text(device)
+        text(device),
+        text(device_key)
     );
     let response = Request::post("/api/v1/auth/login")
         .header("content-type", "application/json")
@@ -153,7 +155,8 @@ pub async fn risk_config(token: &str) -> Result<complaints_domain::risk::RiskCon
     read::<Config>(response).await.map(|c| c.risk)
 }
 
-/// The server as the sync engine sees it: push and pull over HTTP.
+/// The server as the sync engine sees it: push and pull over HTTP, and
+/// revoking a token an offline sign-out left.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HttpApi;
 
@@ -170,5 +173,9 @@ impl complaints_client::Api for HttpApi {
         limit: u32,
     ) -> Result<PullResponse, ApiError> {
         pull(token, cursor, device, limit).await
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), ApiError> {
+        logout(token).await
     }
 }

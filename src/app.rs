@@ -7,7 +7,7 @@ use crate::components::{SyncBar, TopBar};
 use crate::i18n::{tr, Text};
 use crate::pages::{DetailPage, IntakePage, KpiPage, ListPage, ReportPage, SignInPage};
 use crate::route::{provide_nav, Period, Route};
-use crate::state::{provide_app_state, Boot};
+use crate::state::{provide_app_state, use_app_state, Boot};
 
 /// Which page component shows: a route without its KPI period, so that
 /// choosing another month updates the page instead of making it again.
@@ -67,11 +67,32 @@ pub fn App() -> impl IntoView {
     view! {
         <Show when=move || !opening.get()
             fallback=move || view! { <main><p class="empty" role="status">{tr(lang, Text::Loading)}</p></main> }>
-            <Show when=move || signed_in.get() fallback=|| view! { <main><SignInPage/></main> }>
+            <Show when=move || signed_in.get() fallback=|| view! { <main><DamagedSettings/><SignInPage/></main> }>
                 <TopBar/>
                 <SyncBar/>
-                <main>{page}</main>
+                <main><DamagedSettings/>{page}</main>
             </Show>
         </Show>
+    }
+}
+
+/// Said once, after a start that found settings it could not read: they were
+/// skipped for their defaults (and cleared, so the next start is silent).
+#[component]
+fn DamagedSettings() -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let count = state.damaged_settings;
+    move || {
+        (count.get() > 0).then(|| {
+            view! {
+                <p class="notice notice--warn notice--closable" role="status">
+                    <span data-testid="settings-reset">
+                        {move || Text::SettingsReset.fill(lang.get(), &[&count.get()])}
+                    </span>
+                    <button type="button" class="btn" on:click=move |_| count.set(0)>{tr(lang, Text::Close)}</button>
+                </p>
+            }
+        })
     }
 }

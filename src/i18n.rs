@@ -98,6 +98,12 @@ texts! {
     Loading => "正在加载…", "Loading…";
     NotFound => "找不到这条投诉", "This complaint was not found";
     StorageFailed => "本机存储不可用", "Storage on this device is unavailable";
+    StorageFull => "设备存储空间已满：投诉未能保存，已填写的内容仍保留在表单中。请删除设备上的其他数据后再保存。",
+        "The device's storage is full: the complaint was not saved, and everything you typed is still in the form. Delete other data on the device, then save again.";
+    DraftStorageFull => "设备存储空间已满，草稿未能保存到本机；已填写的内容仍在表单中",
+        "The device's storage is full and the draft could not be saved; what you typed is still in the form";
+    SettingsReset => "本机有 {} 项设置已损坏无法读取，已恢复为默认值",
+        "{} setting(s) on this device were damaged and could not be read; they were reset to their defaults";
     Received => "受理", "Received";
     ComplaintRecord => "投诉处理表", "Complaint record";
 
@@ -114,6 +120,8 @@ texts! {
         "Cannot reach the server; changes are kept on this device and sync when the connection returns";
     SyncServer => "服务器出错（{}），稍后自动重试", "The server had a problem ({}); retrying automatically";
     SyncStorage => "本机存储出错，同步暂停", "Storage on this device failed; sync is paused";
+    SyncStorageFull => "设备存储空间已满，无法接收新数据；本机已有的数据和修改不受影响",
+        "The device's storage is full, so nothing new can be received; the data and changes on this device are unaffected";
     Device => "设备", "Device";
     ThisDevice => "本机", "this device";
     DeviceNamed => "设备 {}", "device {}";
@@ -290,6 +298,7 @@ pub fn sync_problem(problem: &SyncProblem, lang: Lang) -> String {
         SyncProblem::Unreachable => Text::SyncUnreachable.get(lang).into(),
         SyncProblem::Server(code) => Text::SyncServer.fill(lang, &[code]),
         SyncProblem::Storage => Text::SyncStorage.get(lang).into(),
+        SyncProblem::StorageFull => Text::SyncStorageFull.get(lang).into(),
     }
 }
 

@@ -1,9 +1,10 @@
 //! The few browser facts the app needs, behind plain functions: network
 //! state, preferred languages, the local time zone, remembered preferences,
-//! and the service worker registration.
+//! the service worker registration and persistent storage.
 
 use chrono::{FixedOffset, Local, Offset};
 use complaints_domain::Lang;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 const LANG_KEY: &str = "complaints.lang";
@@ -76,6 +77,32 @@ pub fn register_service_worker() {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.storage.persist()`.
+    #[wasm_bindgen(js_namespace = ["navigator", "storage"], js_name = persist, catch)]
+    fn storage_persist() -> Result<js_sys::Promise, JsValue>;
+}
+
+/// Asks the browser to keep this site's storage even when the device runs
+/// low on space (`navigator.storage.persist()`; without it, the browser may
+/// evict the device's complaints and unsent changes). `Some(granted)`, or
+/// `None` where the browser has no such API or gave no answer within 5 s
+/// (one that asks the user is not waited for longer).
+pub async fn request_persistent_storage() -> Option<bool> {
+    let navigator = window()?.navigator();
+    if !js_sys::Reflect::has(&navigator, &"storage".into()).unwrap_or(false) {
+        return None;
+    }
+    let answer = wasm_bindgen_futures::JsFuture::from(storage_persist().ok()?);
+    let timeout = sleep(5_000);
+    futures::pin_mut!(answer, timeout);
+    match futures::future::select(answer, timeout).await {
+        futures::future::Either::Left((Ok(granted), _)) => granted.as_bool(),
+        _ => None,
+    }
+}
+
 /// Asks before discarding: `window.confirm`.
 pub fn confirm(message: &str) -> bool {
     window()
@@ -140,6 +167,11 @@ pub fn mark(name: &str) {
 /// Logs a detail for developers; users see words, the console sees this.
 pub fn log_error(context: &str, detail: &str) {
     web_sys::console::error_2(&context.into(), &detail.into());
+}
+
+/// Logs a fact for developers and support (not an error).
+pub fn log_info(context: &str, detail: &str) {
+    web_sys::console::info_2(&context.into(), &detail.into());
 }
 
 /// Scrolls the first field marked invalid into view and focuses it.

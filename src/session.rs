@@ -20,19 +20,14 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::platform;
 use crate::state::{
-    device_settings, AppState, DB_NAME, OWNER_SETTING, SESSION_SETTING, SIGNED_OUT,
+    device_settings, AppState, DB_NAME, OWNER_SETTING, PERSISTED_SETTING, SESSION_SETTING,
+    SIGNED_OUT,
 };
 use crate::store::IdbStore;
 use crate::sync::{broadcast, SESSION_CHANGED};
 
 fn notice_of(e: ApiError) -> SignInNotice {
-    match e {
-        ApiError::Unreachable(_) => SignInNotice::Offline,
-        ApiError::RateLimited(s) => SignInNotice::RateLimited { retry_after_s: s },
-        ApiError::Status { code, .. } if code == "bad_credentials" => SignInNotice::BadCredentials,
-        ApiError::Status { status, .. } => SignInNotice::Server(status),
-        ApiError::Decode(_) => SignInNotice::Server(200),
-    }
+    e.sign_in_notice()
 }
 
 impl AppState {
@@ -40,9 +35,14 @@ impl AppState {
     /// mixed: the user is asked (with the count of unsent changes that would
     /// be lost) whether to remove it first; if not, nothing changes.
     pub async fn sign_in(self, username: &str, password: &str) -> Result<(), SignInNotice> {
-        let (session, text) = api::login(username.trim(), password, &self.device_id())
-            .await
-            .map_err(notice_of)?;
+        let (session, text) = api::login(
+            username.trim(),
+            password,
+            &self.device_id(),
+            &self.device_key(),
+        )
+        .await
+        .map_err(notice_of)?;
         let store = self.store_handle().ok_or(SignInNotice::Storage)?;
         let unsent = store.outbox().await.map(|o| o.len()).unwrap_or(0);
         let holds = unsent > 0 || self.complaints.with_untracked(|c| !c.is_empty());
@@ -70,18 +70,35 @@ impl AppState {
     /// holds, and the clock's offset from the server's) and starts the app
     /// again with it: the page reloads, as does every other tab.
     async fn start_session(self, session: Session, text: &str) -> Result<(), SignInNotice> {
-        let offset = session.server_time.timestamp_millis() - js_sys::Date::now() as i64;
-        let entries = [
+        let engine = self.engine().ok_or(SignInNotice::Storage)?;
+        // The server's time: the offset, the clock brought back within the
+        // server's allowance, the latest time seen (a clock that ran ahead
+        // before, or a stamp from the future, cannot end this session).
+        if let Err(e) = engine.observe_server_time(session.server_time).await {
+            platform::log_error("the server's time could not be kept", &e.to_string());
+            return Err(SignInNotice::Storage);
+        }
+        // The device's data is worth keeping under storage pressure: asked
+        // at every sign-in (the browser may grant it later), the answer kept.
+        let persisted = platform::request_persistent_storage().await;
+        platform::log_info(
+            "storage persistence",
+            match persisted {
+                Some(true) => "granted (kept when storage runs low)",
+                Some(false) => "not granted (may be evicted when storage runs low)",
+                None => "not available in this browser",
+            },
+        );
+        let mut entries = vec![
             (SESSION_SETTING, text.to_string()),
             (
                 OWNER_SETTING,
                 serde_json::Value::from(session.user.username).to_string(),
             ),
-            (
-                complaints_client::settings::CLOCK_OFFSET,
-                offset.to_string(),
-            ),
         ];
+        if let Some(granted) = persisted {
+            entries.push((PERSISTED_SETTING, granted.to_string()));
+        }
         let store = self.store_handle().ok_or(SignInNotice::Storage)?;
         if let Err(e) = store.set_settings_text(&entries).await {
             platform::log_error("the session could not be kept", &e.to_string());
@@ -116,13 +133,20 @@ impl AppState {
             None => 0,
         };
         if unsent == 0 || platform::confirm(&sign_out_warning(unsent, self.lang.get_untracked())) {
+            let mut revoke_later = None;
             if let Some(token) = self.token() {
-                // Best effort: offline, the token simply expires on the server.
-                if let Err(e) = api::logout(&token).await {
-                    platform::log_error("logout not confirmed by the server", &e.to_string());
+                match api::logout(&token).await {
+                    // Revoked, or no longer valid anyway.
+                    Ok(()) | Err(ApiError::Status { status: 401, .. }) => {}
+                    // Offline, or the server failed: revoked at the next
+                    // contact (the token is kept on the device for that).
+                    Err(e) => {
+                        platform::log_error("logout not confirmed by the server", &e.to_string());
+                        revoke_later = Some(token);
+                    }
                 }
             }
-            if let Err(e) = self.wipe().await {
+            if let Err(e) = self.wipe(revoke_later.as_deref()).await {
                 platform::log_error("removing the device's data failed", &e.to_string());
                 self.end_session(SignInNotice::Storage);
             }
@@ -135,13 +159,29 @@ impl AppState {
     /// sync states, the queue, drafts, settings, the session, the device's
     /// id — is deleted. Other tabs close their connection and start again.
     /// The app shell cached by the service worker holds no data and stays.
-    pub(crate) async fn wipe(self) -> Result<(), StoreError> {
+    /// `revoke` is a token the server could not be told of: the one thing
+    /// the new, empty database keeps, to revoke it at the next contact.
+    pub(crate) async fn wipe(self, revoke: Option<&str>) -> Result<(), StoreError> {
         self.cancel_sync();
         broadcast(SESSION_CHANGED);
         if let Some(store) = self.store_handle() {
             store.close_connection();
         }
         IdbStore::delete_database(DB_NAME).await?;
+        if let Some(token) = revoke {
+            // Best effort: if this fails, the token expires on the server.
+            let kept = match IdbStore::open(DB_NAME).await {
+                Ok(fresh) => {
+                    let kept = complaints_client::settings::revoke_later(&fresh, token).await;
+                    fresh.close();
+                    kept
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = kept {
+                platform::log_error("the token to revoke could not be kept", &e.to_string());
+            }
+        }
         platform::restart(SIGNED_OUT);
         Ok(())
     }

@@ -28,6 +28,8 @@ pub enum DraftStatus {
     Idle,
     Saved,
     Failed,
+    /// Not saved: the device's storage is full.
+    Full,
 }
 
 /// The kind of a page notice; feeds the `notice--<kind>` CSS class.
@@ -86,7 +88,11 @@ impl DraftWriter {
                 Ok(()) => this.status.set(DraftStatus::Saved),
                 Err(e) => {
                     platform::log_error("draft not saved", &e.detail());
-                    this.status.set(DraftStatus::Failed);
+                    this.status.set(if e.is_storage_full() {
+                        DraftStatus::Full
+                    } else {
+                        DraftStatus::Failed
+                    });
                 }
             }
         });
@@ -230,9 +236,16 @@ impl FormDraft {
                 self.show_errors();
                 None
             }
+            // Nothing was written: the form keeps every character, and the
+            // draft kept before stays (the failed save removed nothing).
             Err(e) => {
                 platform::log_error("saving failed", &e.detail());
-                self.notice.set(Some((NoticeKind::Error, Text::SaveFailed)));
+                let why = if e.is_storage_full() {
+                    Text::StorageFull
+                } else {
+                    Text::SaveFailed
+                };
+                self.notice.set(Some((NoticeKind::Error, why)));
                 None
             }
         }
@@ -252,14 +265,31 @@ impl FormDraft {
     }
 }
 
-/// The page's notice, if any.
+/// The page's notice, if any. A save that failed for another reason than
+/// the form's errors (those move the focus to the first one) brings its
+/// notice into view: the user pressed "save" at the bottom of a long form,
+/// and must read why nothing was saved.
 #[component]
 pub fn FormNotice(draft: FormDraft) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
-    move || {
-        draft.notice.get().map(|(kind, text)| {
-            view! { <p class=format!("notice notice--{}", kind.as_str()) role="status">{text.get(lang.get())}</p> }
-        })
+    let node = NodeRef::<leptos::html::Div>::new();
+    // An Effect only pushes state out: here, the scroll position.
+    Effect::new(move |_| {
+        let failed = draft
+            .notice
+            .with(|n| matches!(n, Some((NoticeKind::Error, t)) if *t != Text::FixErrors));
+        if failed {
+            if let Some(el) = node.get() {
+                el.scroll_into_view();
+            }
+        }
+    });
+    view! {
+        <div class="form-notice" node_ref=node>
+            {move || draft.notice.get().map(|(kind, text)| {
+                view! { <p class=format!("notice notice--{}", kind.as_str()) role="status">{text.get(lang.get())}</p> }
+            })}
+        </div>
     }
 }
 

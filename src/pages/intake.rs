@@ -1,5 +1,8 @@
 //! Taking in a new complaint. What is typed is kept as a draft in IndexedDB
-//! on every change, and comes back after a reload, a crash or a closed tab.
+//! on every change, and comes back after a reload, a crash or a closed tab —
+//! to the same user only: the draft is kept under their name
+//! (`session::intake_draft_key`), so the next user of a shared tablet starts
+//! from a blank form.
 
 use chrono::Utc;
 use complaints_domain::ComplaintForm;
@@ -15,7 +18,7 @@ use crate::components::{
 use crate::i18n::{tr, Text};
 use crate::platform;
 use crate::route::{use_nav, Route};
-use crate::state::{use_app_state, Boot, INTAKE_DRAFT};
+use crate::state::{use_app_state, Boot};
 
 #[component]
 pub fn IntakePage() -> impl IntoView {
@@ -32,7 +35,10 @@ pub fn IntakePage() -> impl IntoView {
         )
     };
     let first = blank();
-    let draft = FormDraft::new(state, INTAKE_DRAFT, first.clone());
+    // The page shows only while someone is signed in: the draft is theirs.
+    let key = state.intake_draft_key();
+    let draft = FormDraft::new(state, &key, first.clone());
+    let key = StoredValue::new(key);
     let first = StoredValue::new(first);
 
     // Once storage is open (and the device's remembered branch is known):
@@ -55,7 +61,7 @@ pub fn IntakePage() -> impl IntoView {
         spawn_local(async move {
             if let Some(c) = draft
                 .save(Box::new(move |form| {
-                    Box::pin(async move { state.save_new(&form).await })
+                    Box::pin(async move { state.save_new(&form, &key.get_value()).await })
                 }))
                 .await
             {
@@ -105,6 +111,7 @@ pub fn IntakePage() -> impl IntoView {
                         DraftStatus::Idle => "",
                         DraftStatus::Saved => Text::DraftSaved.get(lang.get()),
                         DraftStatus::Failed => Text::DraftSaveFailed.get(lang.get()),
+                        DraftStatus::Full => Text::DraftStorageFull.get(lang.get()),
                     }}
                 </span>
                 <button type="button" class="btn btn--danger" on:click=discard>{tr(lang, Text::Discard)}</button>

@@ -20,7 +20,9 @@ use complaints_client::{settings, Engine};
 use complaints_domain::handling::Actor;
 use complaints_domain::pdca::PdcaItem;
 use complaints_domain::risk::RiskConfig;
-use complaints_domain::session::{Session, SignInNotice, Validity};
+use complaints_domain::session::{
+    intake_draft_key, unkeyed_draft_owner, Session, SignInNotice, Validity, UNKEYED_INTAKE_DRAFT,
+};
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::{Complaint, Lang, StoreError, Unreadable};
 use leptos::prelude::*;
@@ -38,8 +40,6 @@ pub type AppEngine = Engine<IdbStore, HttpApi, BrowserEnv>;
 
 /// The IndexedDB database the app uses.
 pub const DB_NAME: &str = "complaint-desk";
-/// The draft key of the intake form.
-pub const INTAKE_DRAFT: &str = "intake";
 const DEFAULTS_SETTING: &str = "intake_defaults";
 const RISK_SETTING: &str = "risk_config";
 /// The signed-in session (the login answer), kept for offline use.
@@ -48,6 +48,10 @@ pub(crate) const SESSION_SETTING: &str = "session";
 pub(crate) const OWNER_SETTING: &str = "owner";
 /// The mark of a start after signing out (the sign-in page says so).
 pub(crate) const SIGNED_OUT: &str = "signed-out";
+/// The browser's answer to `navigator.storage.persist()` at the last
+/// sign-in: `true` when the device's data is kept even under storage
+/// pressure, `false` when the browser may evict it.
+pub(crate) const PERSISTED_SETTING: &str = "storage_persisted";
 
 /// The settings that are the device's, not a user's: kept when another
 /// user's data is removed (with the case number counters, `case_seq:…`).
@@ -60,12 +64,6 @@ pub(crate) fn device_settings() -> Vec<&'static str> {
 /// A value as JSON text, for [`IdbStore::set_settings_text`].
 pub(crate) fn as_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Encode(e.to_string()))
-}
-
-/// Reads a stored setting (`None` when it is not a `T`: a damaged setting
-/// is left for the app to make again, never a reason not to start).
-pub(crate) fn from_setting<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
-    serde_json::from_value(v).ok()
 }
 
 /// What the intake form starts with: the last branch and handler used here.
@@ -135,6 +133,9 @@ pub struct AppState {
     pub plans: StoredValue<Vec<PdcaItem>>,
     /// Counts changes of [`Self::plans`].
     pub plans_seen: RwSignal<usize>,
+    /// How many settings were found damaged at start (skipped for their
+    /// defaults): the app says so once; 0 for none.
+    pub damaged_settings: RwSignal<usize>,
 }
 
 /// Creates the app state, provides it as context and starts opening storage.
@@ -156,6 +157,7 @@ pub fn provide_app_state() -> AppState {
         engine: StoredValue::new_local(None),
         plans: StoredValue::new(Vec::new()),
         plans_seen: RwSignal::new(0),
+        damaged_settings: RwSignal::new(0),
     };
     provide_context(state);
     platform::remember_lang(state.lang.get_untracked());
@@ -166,6 +168,7 @@ pub fn provide_app_state() -> AppState {
     let online = state.online;
     let on = window_event_listener(leptos::ev::online, move |_| {
         online.set(true);
+        spawn_local(state.revoke_pending());
         state.request_sync(std::time::Duration::ZERO);
     });
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
@@ -173,6 +176,16 @@ pub fn provide_app_state() -> AppState {
         move || {
             state.now.set(state.clock_now());
             state.session_valid();
+            spawn_local(async move {
+                // The latest time seen, kept: a clock set back while the app
+                // is closed does not reopen an expired session.
+                if let Some(engine) = state.engine() {
+                    if let Err(e) = engine.keep_time().await {
+                        platform::log_error("the clock could not be kept", &e.to_string());
+                    }
+                }
+                state.revoke_pending().await;
+            });
         },
         std::time::Duration::from_secs(30),
     )
@@ -207,6 +220,8 @@ pub fn provide_app_state() -> AppState {
                         state.refresh_outbox().await;
                     })
                 });
+                // A token an offline sign-out left is revoked first.
+                state.revoke_pending().await;
                 // Whatever is queued, also from a tab closed earlier, goes now.
                 state.request_sync(std::time::Duration::ZERO);
                 state.refresh_risk_config().await;
@@ -225,41 +240,111 @@ pub fn use_app_state() -> AppState {
 }
 
 impl AppState {
+    /// Opens storage and the engine and reads the app's settings. A setting
+    /// that cannot be read never stops the start: its default is used, the
+    /// damaged value is cleared (so the next start has nothing to say), and
+    /// the app says how many there were ([`Self::damaged_settings`]).
     async fn open(self) -> Result<(), StoreError> {
         let store = Rc::new(IdbStore::open(DB_NAME).await?);
         platform::mark("storage-open");
         let engine = Rc::new(Engine::open(store.clone(), HttpApi, BrowserEnv).await?);
         platform::mark("engine-open");
-        if let Some(v) = store.get_setting(DEFAULTS_SETTING).await? {
-            if let Some(d) = from_setting(v) {
-                self.defaults.set(d);
-            }
+        let mut skipped = engine.skipped_settings().to_vec();
+        let mut damaged = Vec::new();
+        if let Some(d) = settings::read(&*store, DEFAULTS_SETTING, &mut damaged).await? {
+            self.defaults.set(d);
         }
-        if let Some(v) = store.get_setting(RISK_SETTING).await? {
-            if let Some(config) = from_setting(v) {
-                self.risk_config.set(config);
-            }
+        if let Some(config) = settings::read(&*store, RISK_SETTING, &mut damaged).await? {
+            self.risk_config.set(config);
         }
-        self.owner.set_value(
-            store
-                .get_setting(OWNER_SETTING)
-                .await?
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        );
+        let session = settings::read_value(&*store, SESSION_SETTING, &mut damaged).await?;
+        let session = match session {
+            Some(v) => {
+                let read = Session::from_json(&v);
+                if read.is_none() {
+                    damaged.push(SESSION_SETTING.to_string());
+                }
+                read
+            }
+            None => None,
+        };
+        // Whose data the device holds: when that cannot be read, the kept
+        // session's user (the owner is set with it at every sign-in).
+        let owner = settings::read::<String>(&*store, OWNER_SETTING, &mut damaged)
+            .await?
+            .or_else(|| session.as_ref().map(|s| s.user.username.clone()))
+            .unwrap_or_default();
+        self.owner.set_value(owner);
+        for key in &damaged {
+            // Cleared, so the next start reads the default without a word.
+            let _ = store.set_setting(key, serde_json::Value::Null).await;
+        }
+        skipped.extend(damaged);
+        if !skipped.is_empty() {
+            platform::log_error("damaged settings skipped", &skipped.join(", "));
+            self.damaged_settings.set(skipped.len());
+        }
+        self.adopt_unkeyed_draft(&store).await;
         self.engine.set_value(Some(engine));
         self.now.set(self.clock_now());
         self.reload().await?;
         platform::mark("list-read");
-        if let Some(session) = store
-            .get_setting(SESSION_SETTING)
-            .await?
-            .as_ref()
-            .and_then(Session::from_json)
-        {
+        if let Some(session) = session {
             self.resume(session);
         }
         Ok(())
+    }
+
+    /// The intake draft kept before drafts were keyed by user goes to the
+    /// device's owner (it was theirs: the form is only shown signed in, and
+    /// signing in makes the user the owner); on a device with no owner its
+    /// typist cannot be told, and it is dropped rather than shown to
+    /// whoever signs in next (`session::unkeyed_draft_owner`).
+    async fn adopt_unkeyed_draft(&self, store: &IdbStore) {
+        let Ok(Some(draft)) = store.load_draft(UNKEYED_INTAKE_DRAFT).await else {
+            return;
+        };
+        let owner = self.owner.get_value();
+        if let Some(key) = unkeyed_draft_owner(Some(owner.as_str())) {
+            // Kept under its owner's key before the old one goes: a crash
+            // in between leaves a copy, never nothing.
+            if store.load_draft(&key).await.ok().flatten().is_none()
+                && store.save_draft(&key, &draft).await.is_err()
+            {
+                return;
+            }
+        } else {
+            platform::log_error(
+                "an intake draft of no known user was dropped",
+                "saved before sign-in existed",
+            );
+        }
+        let _ = store.delete_draft(UNKEYED_INTAKE_DRAFT).await;
+    }
+
+    /// The key of the signed-in user's intake draft (the device's owner's
+    /// when nobody is signed in).
+    pub fn intake_draft_key(&self) -> String {
+        let user = self
+            .auth
+            .with_untracked(|a| a.session().map(|s| s.user.username.clone()))
+            .unwrap_or_else(|| self.owner.get_value());
+        intake_draft_key(&user)
+    }
+
+    /// Revokes the tokens offline sign-outs left, when the network is there
+    /// (each is forgotten once the server has it; see
+    /// [`complaints_client::Engine::revoke_pending`]).
+    pub(crate) async fn revoke_pending(self) {
+        if !self.online.get_untracked() {
+            return;
+        }
+        let Some(engine) = self.engine() else { return };
+        match engine.revoke_pending().await {
+            Ok(0) => {}
+            Ok(n) => platform::log_info("tokens still to revoke", &n.to_string()),
+            Err(e) => platform::log_error("tokens to revoke unreadable", &e.to_string()),
+        }
     }
 
     /// Takes up the session kept on the device, unless its time is up.
@@ -348,6 +433,13 @@ impl AppState {
     pub fn device_id(&self) -> String {
         self.engine()
             .map(|e| e.device().id.clone())
+            .unwrap_or_default()
+    }
+
+    /// This device's secret key, presented at sign-in only.
+    pub fn device_key(&self) -> String {
+        self.engine()
+            .map(|e| e.device().key.clone())
             .unwrap_or_default()
     }
 

@@ -11,7 +11,7 @@ use complaints_domain::store::ComplaintStore;
 use complaints_domain::{Complaint, ComplaintForm, Issue, Lang, StoreError};
 use leptos::prelude::*;
 
-use super::{as_json, AppEngine, AppState, IntakeDefaults, DEFAULTS_SETTING, INTAKE_DRAFT};
+use super::{as_json, AppEngine, AppState, IntakeDefaults, DEFAULTS_SETTING};
 use crate::i18n::Text;
 use crate::platform;
 
@@ -55,9 +55,16 @@ impl SaveError {
         }
     }
 
+    /// Whether the device's storage is full (nothing was written; freeing
+    /// space lets the same save succeed).
+    pub fn is_storage_full(&self) -> bool {
+        matches!(self, SaveError::Storage(StoreError::QuotaExceeded(_)))
+    }
+
     /// What to tell the user.
     pub fn message(&self, lang: Lang) -> String {
         match self {
+            e if e.is_storage_full() => Text::StorageFull.get(lang).to_string(),
             SaveError::Rule(e) => e.message(lang),
             SaveError::Invalid(issues) => issues
                 .iter()
@@ -92,12 +99,17 @@ impl AppState {
         self.changed_locally();
     }
 
-    /// Saves a new complaint from the intake form and removes its draft in
-    /// the same transaction.
-    pub async fn save_new(&self, form: &ComplaintForm) -> Result<Complaint, SaveError> {
+    /// Saves a new complaint from the intake form and removes its draft
+    /// (`draft`: the user's, [`AppState::intake_draft_key`]) in the same
+    /// transaction.
+    pub async fn save_new(
+        &self,
+        form: &ComplaintForm,
+        draft: &str,
+    ) -> Result<Complaint, SaveError> {
         let engine = self.ready()?;
         let complaint = engine
-            .create(form, platform::local_offset(), Some(INTAKE_DRAFT))
+            .create(form, platform::local_offset(), Some(draft))
             .await?;
         self.queued(Some(complaint.clone()));
         self.remember_defaults(&complaint).await;

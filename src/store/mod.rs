@@ -14,8 +14,9 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use complaints_domain::store::{
-    case_sequence_key, edit_draft_key, merge_ops, records_of, sort_outbox, ComplaintStore, Listing,
-    OutboxEntry, PlanStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING, SYNC_CURSOR_SETTING,
+    case_sequence_key, cursor_of, edit_draft_key, merge_ops, records_of, sort_outbox,
+    ComplaintStore, Listing, OutboxEntry, PlanStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING,
+    SYNC_CURSOR_SETTING,
 };
 use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
@@ -42,10 +43,7 @@ pub struct IdbStore {
 fn backend(e: impl Into<IdbFailure>) -> StoreError {
     let detail = match e.into() {
         IdbFailure::Error(e) => match e {
-            IdbError::DomException(d) => {
-                let d = web_sys::DomException::from(d);
-                format!("{}: {}", d.name(), d.message())
-            }
+            IdbError::DomException(d) => return dom_failure(web_sys::DomException::from(d)),
             IdbError::Serialisation(_) => "a value could not be converted".into(),
             IdbError::MissingData(_) => "data the request needs is missing".into(),
             IdbError::Unknown(_) => "IndexedDB failed without saying why".into(),
@@ -54,6 +52,30 @@ fn backend(e: impl Into<IdbFailure>) -> StoreError {
         IdbFailure::Open(_) => "IndexedDB is not available in this browser".into(),
     };
     StoreError::Backend(detail)
+}
+
+/// A DOM exception IndexedDB failed with: a full device
+/// (`QuotaExceededError`) is [`StoreError::QuotaExceeded`], the user is told
+/// so in plain words; anything else a [`StoreError::Backend`].
+fn dom_failure(d: web_sys::DomException) -> StoreError {
+    let detail = format!("{}: {}", d.name(), d.message());
+    if d.name() == "QuotaExceededError" {
+        StoreError::QuotaExceeded(detail)
+    } else {
+        StoreError::Backend(detail)
+    }
+}
+
+/// Commits `tx`. A transaction the browser aborted says why only on
+/// itself (`transaction.error`: a full device aborts at commit, with no
+/// failed request), so that is where the failure is read.
+async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
+    use indexed_db_futures::internals::SystemRepr;
+    let raw = tx.as_sys().clone();
+    tx.commit().await.map_err(|e| match raw.error() {
+        Some(why) => dom_failure(why),
+        None => backend(e),
+    })
 }
 
 /// What indexed_db_futures can fail with.
@@ -198,7 +220,7 @@ impl IdbStore {
         for (key, json) in entries {
             run(os.put(JsValue::from_str(json)).with_key(*key)).await?;
         }
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 
     /// Removes one user's data: every complaint, sync state, queued change and
@@ -220,7 +242,7 @@ impl IdbStore {
                 run(settings.delete(key.as_str())).await?;
             }
         }
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 
     /// Closes this connection (the store is unusable afterwards), so that
@@ -268,14 +290,14 @@ impl IdbStore {
         let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(backend)?;
         run(os.put(value).with_key(key)).await?;
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 
     async fn delete_value(&self, store: &str, key: &str) -> Result<(), StoreError> {
         let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(backend)?;
         run(os.delete(key)).await?;
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 }
 
@@ -284,7 +306,7 @@ impl PlanStore for IdbStore {
     async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
         let tx = self.writing([RECORD_STATES, OUTBOX, SETTINGS])?;
         let state = queue_op(&tx, op).await?;
-        tx.commit().await.map_err(backend)?;
+        commit(tx).await?;
         Ok(state)
     }
 
@@ -330,7 +352,7 @@ impl ComplaintStore for IdbStore {
             let drafts = tx.object_store(DRAFTS).map_err(backend)?;
             run(drafts.delete(key)).await?;
         }
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 
     async fn get_complaint(&self, id: &str) -> Result<Option<Complaint>, StoreError> {
@@ -411,7 +433,7 @@ impl ComplaintStore for IdbStore {
             .put(JsValue::from_str(&next.to_string()))
             .with_key(key.as_str()))
         .await?;
-        tx.commit().await.map_err(backend)?;
+        commit(tx).await?;
         Ok(next)
     }
 
@@ -427,7 +449,7 @@ impl ComplaintStore for IdbStore {
         if let Some(key) = clear_draft {
             run(tx.object_store(DRAFTS).map_err(backend)?.delete(key)).await?;
         }
-        tx.commit().await.map_err(backend)?;
+        commit(tx).await?;
         Ok(complaint)
     }
 
@@ -483,7 +505,7 @@ impl ComplaintStore for IdbStore {
                 run(os.put(to_json(&entry)?).with_key(id.as_str())).await?;
             }
         }
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 
     async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError> {
@@ -509,7 +531,7 @@ impl ComplaintStore for IdbStore {
             Some(c) => put(&tx, COMPLAINTS, record, to_json(c)?).await?,
             None => run(tx.object_store(COMPLAINTS).map_err(backend)?.delete(record)).await?,
         }
-        tx.commit().await.map_err(backend)?;
+        commit(tx).await?;
         Ok(complaint)
     }
 
@@ -582,16 +604,12 @@ impl ComplaintStore for IdbStore {
         for write in writes {
             write.await.map_err(backend)?;
         }
-        tx.commit().await.map_err(backend)?;
+        commit(tx).await?;
         Ok(changed)
     }
 
     async fn sync_cursor(&self) -> Result<String, StoreError> {
-        Ok(self
-            .get_setting(SYNC_CURSOR_SETTING)
-            .await?
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default())
+        cursor_of(self.get_setting(SYNC_CURSOR_SETTING).await)
     }
 
     /// Removes complaints from the device, with everything about them: the
@@ -631,7 +649,7 @@ impl ComplaintStore for IdbStore {
         for delete in deletes {
             delete.await.map_err(backend)?;
         }
-        tx.commit().await.map_err(backend)
+        commit(tx).await
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
@@ -644,6 +662,10 @@ impl ComplaintStore for IdbStore {
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
         self.put_value(SETTINGS, key, JsValue::from_str(&value.to_string()))
             .await
+    }
+
+    async fn put_raw_setting(&self, key: &str, raw: &str) -> Result<(), StoreError> {
+        self.put_value(SETTINGS, key, JsValue::from_str(raw)).await
     }
 }
 

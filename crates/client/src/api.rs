@@ -1,10 +1,13 @@
 //! What the engine asks of the server, as a trait: the app implements it
 //! over HTTP (its typed `api.rs`, the only place that talks HTTP), the tests
-//! with a scripted fake. Only the two sync calls are here; signing in and
-//! out and the risk configuration are the app's own business.
+//! with a scripted fake. The two sync calls, and revoking a token a sign-out
+//! could not revoke at the time; signing in and the risk configuration are
+//! the app's own business (what a failed sign-in tells the user is here:
+//! [`ApiError::sign_in_notice`]).
 
 use std::rc::Rc;
 
+use complaints_domain::session::SignInNotice;
 use complaints_domain::sync::{PullResponse, PushRequest, PushResponse};
 
 /// Why a call to the server did not give an answer.
@@ -29,6 +32,27 @@ pub enum ApiError {
     Decode(String),
 }
 
+impl ApiError {
+    /// What the sign-in page says when signing in failed with this error.
+    /// A `503 busy` (every password check of the server taken) reads like
+    /// the rate limit: wait a moment, not a fault.
+    pub fn sign_in_notice(&self) -> SignInNotice {
+        match self {
+            ApiError::Unreachable(_) => SignInNotice::Offline,
+            ApiError::RateLimited(s) => SignInNotice::RateLimited { retry_after_s: *s },
+            ApiError::Status { code, .. } if code == "bad_credentials" => {
+                SignInNotice::BadCredentials
+            }
+            ApiError::Status {
+                status: 503, code, ..
+            } if code == "busy" => SignInNotice::Busy,
+            ApiError::Status { code, .. } if code == "device_taken" => SignInNotice::DeviceTaken,
+            ApiError::Status { status, .. } => SignInNotice::Server(*status),
+            ApiError::Decode(_) => SignInNotice::Server(200),
+        }
+    }
+}
+
 /// The sync protocol's two calls. Every call carries the session's bearer
 /// token (`""`: none). Futures are not `Send`: in the browser everything
 /// runs on one thread.
@@ -47,6 +71,9 @@ pub trait Api {
         device: &str,
         limit: u32,
     ) -> Result<PullResponse, ApiError>;
+
+    /// Revokes `token`: `POST /api/v1/auth/logout` with it as the bearer.
+    async fn logout(&self, token: &str) -> Result<(), ApiError>;
 }
 
 impl<T: Api + ?Sized> Api for &T {
@@ -63,6 +90,10 @@ impl<T: Api + ?Sized> Api for &T {
     ) -> Result<PullResponse, ApiError> {
         (**self).pull(token, cursor, device, limit).await
     }
+
+    async fn logout(&self, token: &str) -> Result<(), ApiError> {
+        (**self).logout(token).await
+    }
 }
 
 impl<T: Api + ?Sized> Api for Rc<T> {
@@ -78,5 +109,9 @@ impl<T: Api + ?Sized> Api for Rc<T> {
         limit: u32,
     ) -> Result<PullResponse, ApiError> {
         (**self).pull(token, cursor, device, limit).await
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), ApiError> {
+        (**self).logout(token).await
     }
 }

@@ -25,9 +25,9 @@ use complaints_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::api::Api;
+use crate::api::{Api, ApiError};
 use crate::env::Env;
-use crate::settings;
+use crate::settings::{self, KeptClock};
 
 /// This device's identity, made once and kept in the store
 /// ([`settings::DEVICE`]).
@@ -37,6 +37,12 @@ pub struct Device {
     pub id: String,
     /// The device part of case numbers, see [`case_number::device_tag`].
     pub tag: String,
+    /// A secret the device presents when it signs in (32 hex digits, 128
+    /// random bits): the server binds the device id to it, so an id copied
+    /// out of an operation cannot sign in as this device. Never in an
+    /// operation. Made on first use by a device from before keys existed.
+    #[serde(default)]
+    pub key: String,
 }
 
 /// Why a local write did not happen. Nothing was written in any case.
@@ -81,8 +87,13 @@ pub struct Engine<S, A, E> {
     clock: Cell<HlcClock>,
     /// Server time minus device time, as last measured (ms).
     offset_ms: Cell<i64>,
+    /// The latest wall time seen (ms): see [`Self::seen_ms`].
+    seen_ms: Cell<i64>,
     /// The signed-in user's username, stamped on operations.
     user: RefCell<Option<String>>,
+    /// Settings found unreadable when the engine opened (their defaults
+    /// were used, and written back).
+    skipped: Vec<String>,
 }
 
 impl<S, A, E> Engine<S, A, E>
@@ -97,49 +108,76 @@ where
     /// device synced (app version 1) their creation operation, once, so
     /// they reach the server too. No user is signed in until
     /// [`Self::set_user`].
+    ///
+    /// A setting that cannot be read never stops it: the default is used
+    /// (a new identity, a fresh clock, no offset), written back, and named in
+    /// [`Self::skipped_settings`] for the app to say so once. Only a failing
+    /// store is an error.
     pub async fn open(store: Rc<S>, api: A, env: E) -> Result<Self, StoreError> {
-        let device = match settings::read::<Device>(&*store, settings::DEVICE).await? {
-            Some(device) => device,
+        let mut skipped = Vec::new();
+        let device = match settings::read::<Device>(&*store, settings::DEVICE, &mut skipped).await?
+        {
+            Some(device) if !device.key.is_empty() => device,
+            Some(device) => {
+                let device = Device {
+                    key: random_key(&env),
+                    ..device
+                };
+                settings::write(&*store, settings::DEVICE, &device).await?;
+                device
+            }
             None => {
                 let id = random_uuid(&env);
                 let device = Device {
                     id: id.to_string(),
                     tag: case_number::device_tag(&id),
+                    key: random_key(&env),
                 };
                 settings::write(&*store, settings::DEVICE, &device).await?;
                 device
             }
         };
-        let clock = settings::read::<HlcClock>(&*store, settings::CLOCK)
+        let clock = settings::read::<KeptClock>(&*store, settings::CLOCK, &mut skipped)
             .await?
             .unwrap_or_default();
-        let offset_ms = settings::read::<i64>(&*store, settings::CLOCK_OFFSET)
+        let offset_ms = settings::read::<i64>(&*store, settings::CLOCK_OFFSET, &mut skipped)
             .await?
             .unwrap_or(0);
+        let adopted = settings::read::<bool>(&*store, settings::ADOPTED_UNSYNCED, &mut skipped)
+            .await?
+            .is_some();
         let engine = Engine {
             store,
             api,
             env,
             device,
-            clock: Cell::new(clock),
+            clock: Cell::new(HlcClock::new(clock.last)),
             offset_ms: Cell::new(offset_ms),
+            seen_ms: Cell::new(clock.seen_ms),
             user: RefCell::new(None),
+            skipped,
         };
-        engine.adopt_unsynced().await?;
+        engine.note_now();
+        if !adopted {
+            engine.adopt_unsynced().await?;
+        }
+        if !engine.skipped.is_empty() {
+            // Written back with their defaults: the app says so this once.
+            engine.persist_time().await?;
+        }
         Ok(engine)
+    }
+
+    /// The settings found unreadable when the engine opened: each was
+    /// skipped for its default (and written back), so the app can say so —
+    /// once, as the next start finds them readable.
+    pub fn skipped_settings(&self) -> &[String] {
+        &self.skipped
     }
 
     /// Gives every complaint without a sync state its creation operation,
     /// once per device.
     async fn adopt_unsynced(&self) -> Result<(), StoreError> {
-        if self
-            .store
-            .get_setting(settings::ADOPTED_UNSYNCED)
-            .await?
-            .is_some()
-        {
-            return Ok(());
-        }
         for c in self.store.list_complaints().await?.complaints {
             if self.store.get_record_state(&c.id).await?.is_none() {
                 if let Ok(Some(change)) = local_change(None, None, &c, self.stamp()) {
@@ -206,14 +244,42 @@ where
         self.clock.get().last()
     }
 
-    /// Whether `session` is valid now. The time is the device's clock
-    /// corrected by the server's, and never before the device's hybrid
-    /// clock (a clock set back does not extend a session; as that clock may
-    /// run up to `MAX_CLOCK_AHEAD_MS` ahead after seeing another device's
-    /// stamps, a session can end that much early).
+    /// The latest wall time the device has seen (ms since the epoch), its
+    /// clock's high-water mark: every reading of its own clock (corrected by
+    /// the server's) moves it forward, a clock set back never moves it back.
+    /// Only the server's time can lower it (see [`Self::observe_server_time`]).
+    /// Stamps received from other devices never move it: one stamped in the
+    /// future cannot end a session.
+    pub fn seen_ms(&self) -> i64 {
+        self.seen_ms.get()
+    }
+
+    /// Reads the device's clock, corrected by the server's, into the
+    /// high-water mark ([`Self::seen_ms`]); returns the mark.
+    fn note_now(&self) -> i64 {
+        let now = self.env.wall_ms().saturating_add(self.offset_ms.get());
+        let seen = self.seen_ms.get().max(now);
+        self.seen_ms.set(seen);
+        seen
+    }
+
+    /// Whether `session` is valid now, judged offline by the device's clock
+    /// corrected by the server's and never before the latest time the device
+    /// has seen ([`Self::seen_ms`]): a clock set back does not bring an
+    /// expired session back, and a stamp from another device cannot end one.
+    /// The reading is kept in memory; [`Self::keep_time`] keeps it across
+    /// restarts.
     pub fn session_validity(&self, session: &Session) -> Validity {
-        let seen = self.last_stamp().wall_ms as i64;
+        let seen = self.note_now();
         session.validity(self.env.wall_ms(), self.offset_ms(), seen)
+    }
+
+    /// Reads the clock into the high-water mark and keeps it (with the
+    /// clock) across restarts. The app calls it on its 30 s tick; every local
+    /// write and every sync keep it too.
+    pub async fn keep_time(&self) -> Result<(), StoreError> {
+        self.note_now();
+        self.persist_clock().await
     }
 
     /// A fresh random id: for operations and timeline entries.
@@ -226,6 +292,7 @@ where
     /// A fresh identity and stamp for a local operation: the clock ticks (in
     /// memory; the write that uses the stamp keeps the clock first).
     pub fn stamp(&self) -> Stamp {
+        self.note_now();
         let mut clock = self.clock.get();
         let hlc = clock.tick(self.now_ms());
         self.clock.set(clock);
@@ -238,16 +305,24 @@ where
     }
 
     /// Takes in a stamp received from another device: the next local stamp
-    /// is greater.
+    /// is greater — but never beyond the server-corrected time plus
+    /// [`MAX_CLOCK_AHEAD_MS`], the most the server accepts. A stamp further
+    /// ahead (forged, or from a device whose clock ran fast before the server
+    /// checked stamps) would otherwise carry this clock, and every change it
+    /// stamps, into the future: refused by the server until the clock caught
+    /// up. Such a stamp still wins over this device's later edits of the
+    /// same field, as its stamp says.
     pub fn observe_stamp(&self, hlc: Hlc) {
         let now = self.now_ms();
+        let limit = Hlc::new(now.saturating_add(MAX_CLOCK_AHEAD_MS), 0);
         let mut clock = self.clock.get();
-        clock.observe(hlc, now);
+        clock.observe(hlc.min(limit), now);
         self.clock.set(clock);
     }
 
     /// Takes in the server's time (every answer carries it, so does the
-    /// login answer) and keeps the offset and the clock.
+    /// login answer) and keeps the offset, the clock and the latest time
+    /// seen.
     pub async fn observe_server_time(&self, server: DateTime<Utc>) -> Result<(), StoreError> {
         self.note_server_time(server);
         self.persist_time().await
@@ -258,18 +333,31 @@ where
     /// server's time plus [`MAX_CLOCK_AHEAD_MS`]: the server accepts none
     /// beyond that, so the clock stays ahead of every accepted stamp while a
     /// device whose clock ran fast stops stamping changes the server refuses.
+    ///
+    /// The server's time also becomes the latest time seen
+    /// ([`Self::seen_ms`]): ahead of a mark that is behind it, and below one
+    /// that is beyond it — such a mark came from the device's own clock
+    /// running fast (before the first contact, or set forward since), and
+    /// would otherwise end a session early. The server is the one clock a
+    /// session's expiry is measured by.
     pub(crate) fn note_server_time(&self, server: DateTime<Utc>) {
         let server_ms = server.timestamp_millis();
         self.offset_ms.set(server_ms - self.env.wall_ms());
+        self.seen_ms.set(server_ms);
         let limit = server_ms.max(0) as u64 + MAX_CLOCK_AHEAD_MS;
         let mut clock = self.clock.get();
         clock.clamp(Hlc::new(limit, 0));
         self.clock.set(clock);
     }
 
-    /// Keeps the clock across restarts.
+    /// Keeps the clock (its last stamp and the latest time seen) across
+    /// restarts.
     pub async fn persist_clock(&self) -> Result<(), StoreError> {
-        settings::write(&*self.store, settings::CLOCK, &self.clock.get()).await
+        let kept = KeptClock {
+            last: self.clock.get().last(),
+            seen_ms: self.seen_ms.get(),
+        };
+        settings::write(&*self.store, settings::CLOCK, &kept).await
     }
 
     /// Keeps the offset and the clock.
@@ -278,6 +366,47 @@ where
             .set_setting(settings::CLOCK_OFFSET, self.offset_ms.get().into())
             .await?;
         self.persist_clock().await
+    }
+
+    // ---- Tokens to revoke ---------------------------------------------------
+
+    /// Keeps `token` to be revoked at the next contact with the server
+    /// ([`Self::revoke_pending`]): a session signed out while the server
+    /// could not be told.
+    pub async fn revoke_later(&self, token: &str) -> Result<(), StoreError> {
+        settings::revoke_later(&*self.store, token).await
+    }
+
+    /// The tokens waiting to be revoked.
+    pub async fn pending_revocations(&self) -> Result<Vec<String>, StoreError> {
+        settings::revoke_tokens(&*self.store).await
+    }
+
+    /// Revokes every token a sign-out left (`POST /api/v1/auth/logout`
+    /// with each). A token the server revoked, or refused (`401`: expired,
+    /// revoked or unknown already), is forgotten; any other failure
+    /// (offline, a server error) keeps it for the next try. Returns how many
+    /// still wait. The app calls it at start, when the network comes back
+    /// and on its 30 s tick (while online).
+    pub async fn revoke_pending(&self) -> Result<usize, StoreError> {
+        let tokens = settings::revoke_tokens(&*self.store).await?;
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        let mut done = Vec::new();
+        for token in &tokens {
+            match self.api.logout(token).await {
+                Ok(()) | Err(ApiError::Status { status: 401, .. }) => done.push(token.clone()),
+                Err(_) => {}
+            }
+        }
+        // Read again: a token another tab added meanwhile stays.
+        let mut left = settings::revoke_tokens(&*self.store).await?;
+        if !done.is_empty() {
+            left.retain(|t| !done.contains(t));
+            settings::write(&*self.store, settings::REVOKE_TOKENS, &left).await?;
+        }
+        Ok(left.len())
     }
 
     // ---- Local writes -----------------------------------------------------
@@ -527,6 +656,13 @@ where
 }
 
 /// A random (version 4) UUID from the environment's bytes.
+/// 128 random bits as 32 hex digits: a device's key.
+fn random_key(env: &impl Env) -> String {
+    let mut bytes = [0u8; 16];
+    env.fill_random(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn random_uuid(env: &impl Env) -> uuid::Uuid {
     let mut bytes = [0u8; 16];
     env.fill_random(&mut bytes);

@@ -16,7 +16,15 @@
 //! # What it decides
 //! - the device's identity (made once), its hybrid logical clock and its
 //!   offset from the server's clock ([`Engine::open`], [`Engine::stamp`],
-//!   [`Engine::observe_server_time`]);
+//!   [`Engine::observe_server_time`]); a stamp received from the future
+//!   moves that clock no further than the server allows;
+//! - the latest time the device has seen, which a session's offline expiry
+//!   is judged against ([`Engine::session_validity`], [`Engine::seen_ms`]):
+//!   setting the clock back does not reopen an expired session;
+//! - settings that cannot be read: skipped for their defaults, never a
+//!   reason not to start ([`Engine::skipped_settings`], [`settings::read`]);
+//! - tokens a sign-out could not revoke (offline): revoked at the next
+//!   contact ([`Engine::revoke_pending`]);
 //! - every local write as one stamped operation ([`Engine::create`],
 //!   [`Engine::save_edit`], [`Engine::handle`], [`Engine::choose_value`],
 //!   [`Engine::save_plan`]);

@@ -89,6 +89,8 @@ pub enum SyncProblem {
     Server(u16),
     /// Storage on this device failed.
     Storage,
+    /// The device's storage is full: nothing more can be received.
+    StorageFull,
 }
 
 impl SyncFailure {
@@ -109,6 +111,7 @@ impl SyncFailure {
             SyncFailure::Api(ApiError::Status { status, .. }) => SyncProblem::Server(*status),
             SyncFailure::Api(ApiError::RateLimited(_)) => SyncProblem::Server(429),
             SyncFailure::Api(ApiError::Decode(_)) => SyncProblem::Server(200),
+            SyncFailure::Store(StoreError::QuotaExceeded(_)) => SyncProblem::StorageFull,
             SyncFailure::Store(_) => SyncProblem::Storage,
         }
     }

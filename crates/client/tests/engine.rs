@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use complaints_client::{
-    Api, ApiError, Backoff, ChangeError, Engine, Env, Progress, SyncFailure, SyncProblem,
+    settings, Api, ApiError, Backoff, ChangeError, Engine, Env, Progress, SyncFailure, SyncProblem,
     SyncReport,
 };
+use complaints_domain::access::Role;
 use complaints_domain::handling::{tick_step, Actor, HandlingError};
 use complaints_domain::kpi::Kpi;
 use complaints_domain::pdca::PdcaItem;
-use complaints_domain::session::SignInNotice;
+use complaints_domain::session::{ScopeWire, Session, SessionUser, SignInNotice, Validity};
 use complaints_domain::store::{edit_draft_key, ComplaintStore};
 use complaints_domain::sync::{
     local_change, Hlc, Op, OpResult, Outcome, PullResponse, PushRequest, PushResponse, RejectCode,
@@ -80,6 +81,7 @@ type PushAnswer = Box<dyn FnOnce(&PushRequest) -> Result<PushResponse, ApiError>
 enum Answer {
     Push(PushAnswer),
     Pull(Result<PullResponse, ApiError>),
+    Logout(Result<(), ApiError>),
 }
 
 /// A request the engine made.
@@ -94,6 +96,9 @@ enum Request {
         cursor: String,
         device: String,
         limit: u32,
+    },
+    Logout {
+        token: String,
     },
 }
 
@@ -152,6 +157,21 @@ impl Server {
         self.on_pull(Ok(page(vec![], "0", false, 0)));
     }
 
+    fn on_logout(&self, answer: Result<(), ApiError>) {
+        self.script.borrow_mut().push_back(Answer::Logout(answer));
+    }
+
+    /// The tokens the engine asked to revoke, in order.
+    fn logouts(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter_map(|r| match r {
+                Request::Logout { token } => Some(token),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn requests(&self) -> Vec<Request> {
         self.requests.borrow().clone()
     }
@@ -161,7 +181,7 @@ impl Server {
             .into_iter()
             .filter_map(|r| match r {
                 Request::Push { request, .. } => Some(request),
-                Request::Pull { .. } => None,
+                _ => None,
             })
             .collect()
     }
@@ -171,7 +191,7 @@ impl Server {
             .into_iter()
             .filter_map(|r| match r {
                 Request::Pull { cursor, .. } => Some(cursor),
-                Request::Push { .. } => None,
+                _ => None,
             })
             .collect()
     }
@@ -190,7 +210,7 @@ impl Api for Server {
         let next = self.script.borrow_mut().pop_front();
         match next {
             Some(Answer::Push(answer)) => answer(request),
-            Some(Answer::Pull(_)) => panic!("a push came where the script expects a pull"),
+            Some(_) => panic!("a push came where the script expects something else"),
             None => panic!("an unexpected push: {:?}", request.ops.len()),
         }
     }
@@ -211,8 +231,20 @@ impl Api for Server {
         let next = self.script.borrow_mut().pop_front();
         match next {
             Some(Answer::Pull(page)) => page,
-            Some(Answer::Push(_)) => panic!("a pull came where the script expects a push"),
+            Some(_) => panic!("a pull came where the script expects something else"),
             None => panic!("an unexpected pull after {cursor:?}"),
+        }
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), ApiError> {
+        self.requests.borrow_mut().push(Request::Logout {
+            token: token.into(),
+        });
+        let next = self.script.borrow_mut().pop_front();
+        match next {
+            Some(Answer::Logout(answer)) => answer,
+            Some(_) => panic!("a logout came where the script expects something else"),
+            None => panic!("an unexpected logout"),
         }
     }
 }
@@ -252,6 +284,43 @@ fn device_at(wall_ms: i64) -> TestEngine {
 fn device() -> TestEngine {
     device_at(server_ms())
 }
+
+/// An engine over `store` (a device restarted keeps its store) whose clock
+/// reads `wall_ms`.
+fn open_on(store: &Rc<MemoryStore>, wall_ms: i64) -> TestEngine {
+    block_on(Engine::open(
+        store.clone(),
+        Server::default(),
+        TestEnv::at(wall_ms),
+    ))
+    .expect("open")
+}
+
+/// The kept session of a staff member of BJ01, ending at `expires_ms`.
+fn session_until(expires_ms: i64) -> Session {
+    Session {
+        token: TOKEN.into(),
+        expires_at: at(expires_ms),
+        user: SessionUser {
+            username: "zhang.wei".into(),
+            display_name: "张伟".into(),
+            role: Role::Staff,
+            branch_code: Some("BJ01".into()),
+            region_code: None,
+        },
+        scope: ScopeWire {
+            kind: "branches".into(),
+            branches: vec!["BJ01".into()],
+        },
+        server_time: at(server_ms()),
+    }
+}
+
+fn is_valid(validity: Validity) -> bool {
+    matches!(validity, Validity::Valid { .. })
+}
+
+const DAY_MS: i64 = 24 * HOUR_MS;
 
 fn utc() -> FixedOffset {
     FixedOffset::east_opt(0).expect("utc")
@@ -1268,6 +1337,394 @@ mod failures {
     }
 }
 
+/// A session's offline expiry is judged against the latest time the device
+/// has seen (its own clock's readings and the server's times), which a clock
+/// set back does not undo.
+mod session_clock {
+    use super::*;
+
+    #[test]
+    fn setting_the_clock_back_does_not_reopen_an_expired_session() {
+        let engine = device();
+        engine.api().nothing_to_pull();
+        sync(&engine).expect("sync");
+        let session = session_until(server_ms() + HOUR_MS);
+        assert!(is_valid(engine.session_validity(&session)));
+
+        // Two hours on, offline: the session is over.
+        engine.env().wall_ms.set(server_ms() + 2 * HOUR_MS);
+        assert_eq!(engine.session_validity(&session), Validity::Expired);
+        // The tablet's clock set back a day brings nothing back.
+        engine.env().wall_ms.set(server_ms() - DAY_MS);
+        assert_eq!(
+            engine.session_validity(&session),
+            Validity::Expired,
+            "the clock set back reopened an expired session"
+        );
+    }
+
+    #[test]
+    fn the_latest_time_seen_is_kept_across_restarts() {
+        let store = Rc::new(MemoryStore::new());
+        let engine = open_on(&store, server_ms());
+        engine.api().nothing_to_pull();
+        sync(&engine).expect("sync");
+        engine.env().wall_ms.set(server_ms() + 2 * HOUR_MS);
+        // The app's 30 s tick.
+        block_on(engine.keep_time()).expect("kept");
+        drop(engine);
+
+        // Restarted with the clock set back a day, offline.
+        let again = open_on(&store, server_ms() - DAY_MS);
+        assert_eq!(again.seen_ms(), server_ms() + 2 * HOUR_MS);
+        assert_eq!(
+            again.session_validity(&session_until(server_ms() + HOUR_MS)),
+            Validity::Expired
+        );
+        assert!(is_valid(
+            again.session_validity(&session_until(server_ms() + 3 * HOUR_MS))
+        ));
+    }
+
+    #[test]
+    fn a_clock_kept_by_an_earlier_version_reads_with_the_time_of_opening() {
+        let store = Rc::new(MemoryStore::new());
+        drop(open_on(&store, server_ms()));
+        block_on(store.set_setting(
+            settings::CLOCK,
+            serde_json::json!({ "last": format!("{}-3", server_ms() - HOUR_MS) }),
+        ))
+        .expect("set");
+        let engine = open_on(&store, server_ms());
+        assert_eq!(
+            engine.last_stamp(),
+            Hlc::new((server_ms() - HOUR_MS) as u64, 3)
+        );
+        assert_eq!(engine.seen_ms(), server_ms());
+    }
+
+    #[test]
+    fn a_clock_set_back_after_a_local_change_does_not_reopen_it_either() {
+        let engine = device();
+        engine.env().wall_ms.set(server_ms() + 2 * HOUR_MS);
+        create(&engine, "张三");
+        engine.env().wall_ms.set(server_ms() - DAY_MS);
+        assert_eq!(
+            engine.session_validity(&session_until(server_ms() + HOUR_MS)),
+            Validity::Expired
+        );
+    }
+
+    #[test]
+    fn a_device_clock_fast_before_the_first_contact_does_not_shorten_the_session() {
+        // Three hours fast, checked before the server was ever heard from.
+        let engine = device_at(server_ms() + 3 * HOUR_MS);
+        let _ = engine.session_validity(&session_until(server_ms() + 14 * DAY_MS));
+        engine.api().nothing_to_pull();
+        sync(&engine).expect("sync");
+        // By the server's clock, two hours are left: all of them.
+        assert_eq!(
+            engine.session_validity(&session_until(server_ms() + 2 * HOUR_MS)),
+            Validity::Valid {
+                left_ms: 2 * HOUR_MS
+            }
+        );
+    }
+}
+
+/// A pulled operation stamped in the future (a forged one, or from a device
+/// whose clock ran ahead before the server checked stamps) moves neither the
+/// clock nor the session's time past the server's time and its allowance.
+mod future_stamps {
+    use super::*;
+
+    const TEN_YEARS_MS: i64 = 10 * 365 * DAY_MS;
+
+    fn limit() -> u64 {
+        server_ms() as u64 + MAX_CLOCK_AHEAD_MS
+    }
+
+    #[test]
+    fn a_pulled_op_stamped_years_ahead_moves_the_clock_no_further_than_the_allowance() {
+        let engine = device();
+        let far = server_ms() + TEN_YEARS_MS;
+        engine
+            .api()
+            .on_pull(Ok(page(vec![theirs("x", "op-far", far)], "1", false, 0)));
+        sync(&engine).expect("sync");
+        assert!(complaint(&engine, "x").is_some(), "the record is taken in");
+        assert!(
+            engine.last_stamp().wall_ms <= limit(),
+            "the clock jumped to {}",
+            engine.last_stamp()
+        );
+        let next = engine.stamp();
+        assert!(next.hlc.wall_ms <= limit(), "next stamp {}", next.hlc);
+    }
+
+    #[test]
+    fn a_pulled_op_stamped_years_ahead_does_not_end_the_session_nor_after_a_restart() {
+        let store = Rc::new(MemoryStore::new());
+        let engine = open_on(&store, server_ms());
+        let far = server_ms() + TEN_YEARS_MS;
+        engine
+            .api()
+            .on_pull(Ok(page(vec![theirs("x", "op-far", far)], "1", false, 0)));
+        sync(&engine).expect("sync");
+        let session = session_until(server_ms() + 14 * DAY_MS);
+        assert!(
+            is_valid(engine.session_validity(&session)),
+            "a received stamp ended the session"
+        );
+        // The app starts again (as it does after signing in): still valid.
+        let again = open_on(&store, server_ms() + 60_000);
+        assert!(is_valid(again.session_validity(&session)));
+    }
+
+    #[test]
+    fn a_clock_kept_years_ahead_by_an_earlier_version_ends_no_session_and_heals_at_the_next_contact(
+    ) {
+        let store = Rc::new(MemoryStore::new());
+        drop(open_on(&store, server_ms()));
+        let far = server_ms() + TEN_YEARS_MS;
+        block_on(store.set_setting(
+            settings::CLOCK,
+            serde_json::json!({ "last": format!("{far}-0") }),
+        ))
+        .expect("set");
+        let engine = open_on(&store, server_ms());
+        assert!(is_valid(
+            engine.session_validity(&session_until(server_ms() + 14 * DAY_MS))
+        ));
+        engine.api().nothing_to_pull();
+        sync(&engine).expect("sync");
+        assert!(engine.last_stamp().wall_ms <= limit());
+    }
+}
+
+/// A setting that cannot be read (damaged on disk, written by something
+/// else) is skipped: its default is used, and the app is told once.
+mod damaged_settings {
+    use super::*;
+
+    const DAMAGED: &str = "{\"last\": 12";
+
+    #[test]
+    fn an_unreadable_setting_does_not_stop_the_engine_opening() {
+        let store = Rc::new(MemoryStore::new());
+        let first = open_on(&store, server_ms());
+        let kept = create(&first, "张三");
+        let device = first.device().clone();
+        drop(first);
+        for key in [
+            settings::CLOCK,
+            settings::CLOCK_OFFSET,
+            settings::ADOPTED_UNSYNCED,
+        ] {
+            block_on(store.put_raw_setting(key, DAMAGED)).expect("raw");
+        }
+
+        let engine = block_on(Engine::open(
+            store.clone(),
+            Server::default(),
+            TestEnv::at(server_ms()),
+        ))
+        .expect("opens despite the damaged settings");
+        assert_eq!(engine.device(), &device, "a readable setting is kept");
+        assert_eq!(engine.offset_ms(), 0, "the offset's default");
+        assert_eq!(complaint(&engine, &kept.id), Some(kept));
+        let next = create(&engine, "李四");
+        assert_eq!(complaint(&engine, &next.id), Some(next));
+    }
+
+    #[test]
+    fn the_damaged_settings_are_named_once_and_written_back_with_their_defaults() {
+        let store = Rc::new(MemoryStore::new());
+        drop(open_on(&store, server_ms()));
+        for key in [settings::CLOCK, settings::CLOCK_OFFSET] {
+            block_on(store.put_raw_setting(key, DAMAGED)).expect("raw");
+        }
+        // JSON, but not what the setting holds: skipped the same way.
+        block_on(store.set_setting(settings::ADOPTED_UNSYNCED, serde_json::json!([1])))
+            .expect("set");
+
+        let engine = open_on(&store, server_ms());
+        assert_eq!(
+            engine.skipped_settings(),
+            [
+                settings::CLOCK,
+                settings::CLOCK_OFFSET,
+                settings::ADOPTED_UNSYNCED
+            ]
+        );
+        drop(engine);
+        let again = open_on(&store, server_ms());
+        assert!(again.skipped_settings().is_empty(), "said once");
+    }
+
+    #[test]
+    fn a_damaged_device_identity_is_made_again() {
+        let store = Rc::new(MemoryStore::new());
+        let before = open_on(&store, server_ms()).device().clone();
+        block_on(store.put_raw_setting(settings::DEVICE, DAMAGED)).expect("raw");
+        let engine = open_on(&store, server_ms() + 1);
+        assert_eq!(engine.skipped_settings(), [settings::DEVICE]);
+        assert_ne!(engine.device().id, before.id);
+        assert!(uuid::Uuid::parse_str(&engine.device().id).is_ok());
+        let again = open_on(&store, server_ms() + 2);
+        assert_eq!(again.device(), engine.device(), "kept from now on");
+    }
+
+    #[test]
+    fn a_full_store_is_named_as_such_in_the_sync_bar() {
+        let failure = SyncFailure::Store(complaints_domain::StoreError::QuotaExceeded(
+            "QuotaExceededError".into(),
+        ));
+        assert_eq!(failure.problem(), SyncProblem::StorageFull);
+    }
+
+    #[test]
+    fn a_damaged_pull_cursor_pulls_again_from_the_start() {
+        let engine = device();
+        block_on(
+            engine
+                .store()
+                .put_raw_setting(settings::SYNC_CURSOR, DAMAGED),
+        )
+        .expect("raw");
+        engine.api().on_pull(Ok(page(
+            vec![theirs("x", "op-1", server_ms())],
+            "1",
+            false,
+            0,
+        )));
+        sync(&engine).expect("the sync is not stopped by the cursor");
+        assert_eq!(engine.api().pulled_after(), [""]);
+        assert_eq!(block_on(engine.store().sync_cursor()).expect("cursor"), "1");
+    }
+}
+
+/// A sign-out the server could not hear of (offline): its token is kept
+/// and revoked at the next contact, then forgotten.
+mod revocation {
+    use super::*;
+
+    fn denied(status: u16, code: &str) -> Result<(), ApiError> {
+        Err(ApiError::Status {
+            status,
+            code: code.into(),
+            message: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_token_left_by_an_offline_sign_out_is_revoked_at_the_next_contact_then_forgotten() {
+        let store = Rc::new(MemoryStore::new());
+        block_on(settings::revoke_later(&*store, "old-token")).expect("kept");
+        // The app starts again (signing out restarts it): still waiting.
+        let engine = open_on(&store, server_ms());
+        assert_eq!(
+            block_on(engine.pending_revocations()).expect("read"),
+            ["old-token"]
+        );
+
+        // Still offline: kept for the next try.
+        engine
+            .api()
+            .on_logout(Err(ApiError::Unreachable("offline".into())));
+        assert_eq!(block_on(engine.revoke_pending()).expect("tried"), 1);
+        // Back online: revoked, and forgotten.
+        engine.api().on_logout(Ok(()));
+        assert_eq!(block_on(engine.revoke_pending()).expect("revoked"), 0);
+        assert_eq!(engine.api().logouts(), ["old-token", "old-token"]);
+        assert!(block_on(engine.pending_revocations())
+            .expect("read")
+            .is_empty());
+        // Nothing more to say to the server.
+        assert_eq!(block_on(engine.revoke_pending()).expect("none"), 0);
+        assert!(engine.api().script_is_done());
+    }
+
+    #[test]
+    fn a_token_the_server_refuses_as_no_longer_valid_is_forgotten_too() {
+        let engine = device();
+        block_on(engine.revoke_later("expired")).expect("kept");
+        block_on(engine.revoke_later("revoked")).expect("kept");
+        engine.api().on_logout(denied(401, "token_expired"));
+        engine.api().on_logout(denied(401, "token_revoked"));
+        assert_eq!(block_on(engine.revoke_pending()).expect("done"), 0);
+        assert_eq!(engine.api().logouts(), ["expired", "revoked"]);
+    }
+
+    #[test]
+    fn a_server_error_keeps_the_token_for_the_next_try() {
+        let engine = device();
+        block_on(engine.revoke_later("a")).expect("kept");
+        block_on(engine.revoke_later("b")).expect("kept");
+        block_on(engine.revoke_later("a")).expect("kept once");
+        engine.api().on_logout(denied(500, "internal"));
+        engine.api().on_logout(Ok(()));
+        assert_eq!(block_on(engine.revoke_pending()).expect("tried"), 1);
+        assert_eq!(block_on(engine.pending_revocations()).expect("read"), ["a"]);
+    }
+
+    #[test]
+    fn the_tokens_to_revoke_belong_to_the_device_not_to_a_user() {
+        assert!(settings::DEVICE_OWNED.contains(&settings::REVOKE_TOKENS));
+    }
+}
+
+/// What the sign-in page says when the server answers an error.
+mod sign_in_answers {
+    use super::*;
+
+    fn status(status: u16, code: &str) -> ApiError {
+        ApiError::Status {
+            status,
+            code: code.into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_busy_server_reads_like_a_rate_limit_not_a_server_fault() {
+        assert_eq!(status(503, "busy").sign_in_notice(), SignInNotice::Busy);
+        assert_eq!(
+            status(409, "device_taken").sign_in_notice(),
+            SignInNotice::DeviceTaken
+        );
+        assert_eq!(
+            ApiError::RateLimited(30).sign_in_notice(),
+            SignInNotice::RateLimited { retry_after_s: 30 }
+        );
+        // Another 503 is still the server's fault.
+        assert_eq!(
+            status(503, "db_unavailable").sign_in_notice(),
+            SignInNotice::Server(503)
+        );
+    }
+
+    #[test]
+    fn the_other_answers_keep_their_words() {
+        assert_eq!(
+            status(401, "bad_credentials").sign_in_notice(),
+            SignInNotice::BadCredentials
+        );
+        assert_eq!(
+            ApiError::Unreachable("dns".into()).sign_in_notice(),
+            SignInNotice::Offline
+        );
+        assert_eq!(
+            status(500, "internal").sign_in_notice(),
+            SignInNotice::Server(500)
+        );
+        assert_eq!(
+            ApiError::Decode("eof".into()).sign_in_notice(),
+            SignInNotice::Server(200)
+        );
+    }
+}
+
 /// Several devices through a server that does what the real one does.
 mod convergence {
     use super::*;
@@ -1334,6 +1791,10 @@ mod convergence {
                 withdrawn: vec![],
                 server_time: at(server_ms()),
             })
+        }
+
+        async fn logout(&self, _token: &str) -> Result<(), ApiError> {
+            Ok(())
         }
     }
 

@@ -191,6 +191,31 @@ pub fn data_owner(owner: Option<&str>, user: &str, holds_data: bool) -> DataOwne
     }
 }
 
+/// The key of the intake form's draft of `username`: a draft belongs to the
+/// user who typed it, so the next user of a shared tablet never sees it (the
+/// device's complaints follow [`data_owner`]; a draft of a complaint not yet
+/// saved has none to follow). Edit drafts belong to their complaint
+/// ([`crate::store::edit_draft_key`]) and go with it.
+pub fn intake_draft_key(username: &str) -> String {
+    format!("{INTAKE_DRAFT_PREFIX}{username}")
+}
+
+/// The prefix of [`intake_draft_key`].
+pub const INTAKE_DRAFT_PREFIX: &str = "intake:";
+
+/// The key the intake draft had before drafts were keyed by user.
+pub const UNKEYED_INTAKE_DRAFT: &str = "intake";
+
+/// Where a draft kept under [`UNKEYED_INTAKE_DRAFT`] goes: to `owner`, the
+/// user whose data the device holds (the intake form is only shown signed
+/// in, and signing in makes the user the owner, so it was theirs), or
+/// nowhere (`None`: dropped) when the device has no owner — its typist
+/// cannot be told, and showing it to whoever signs in next is what keying
+/// drafts by user prevents.
+pub fn unkeyed_draft_owner(owner: Option<&str>) -> Option<String> {
+    owner.filter(|o| !o.is_empty()).map(intake_draft_key)
+}
+
 /// What the sign-in page says: why sign-in failed, or why it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInNotice {
@@ -198,6 +223,12 @@ pub enum SignInNotice {
     BadCredentials,
     /// Too many failed attempts; try again after this many seconds.
     RateLimited { retry_after_s: u64 },
+    /// The server is busy checking other sign-ins (`503 busy`): like a rate
+    /// limit, a moment's wait, not a fault.
+    Busy,
+    /// This device's id is bound to another device's key (`409
+    /// device_taken`): its data must be cleared before it can sign in.
+    DeviceTaken,
     /// The server cannot be reached: signing in needs the network.
     Offline,
     /// The server answered with another error.
@@ -245,6 +276,10 @@ impl SignInNotice {
                 "Too many failed sign-ins; try again in {}",
                 wait(retry_after_s, lang)
             ),
+            (Busy, Lang::Zh) => "服务器繁忙，请稍后再试".into(),
+            (Busy, Lang::En) => "The server is busy; try again in a moment".into(),
+            (DeviceTaken, Lang::Zh) => "服务器认为本设备的标识属于另一台设备，无法登录：请联系管理员，或清除本应用在此设备上的数据后重新登录".into(),
+            (DeviceTaken, Lang::En) => "The server holds this device's id for another device, so it cannot sign in: ask an administrator, or clear this app's data on the device and sign in again".into(),
             (Offline, Lang::Zh) => "无法连接服务器：在本设备上首次登录、以及登录到期后再次登录，都需要网络连接".into(),
             (Offline, Lang::En) => "Cannot reach the server: the first sign-in on a device needs a network connection, and so does signing in again after the session expired".into(),
             (Server(status), Lang::Zh) => format!("服务器出错（{status}），请稍后再试"),

@@ -35,7 +35,11 @@ pub enum StoreError {
     /// The value could not be written (serialisation).
     #[error("could not encode the record: {0}")]
     Encode(String),
-    /// The storage itself failed (quota, blocked database, private mode…).
+    /// The device's storage is full (IndexedDB's `QuotaExceededError`):
+    /// nothing of the write happened; freeing space lets it succeed.
+    #[error("storage is full: {0}")]
+    QuotaExceeded(String),
+    /// The storage itself failed (blocked database, private mode…).
     #[error("storage failed: {0}")]
     Backend(String),
 }
@@ -133,7 +137,8 @@ pub trait ComplaintStore {
     /// stores the new cursor, in one atomic step. Returns the ids of the
     /// records that changed.
     async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError>;
-    /// Where the last pull ended ("" before the first).
+    /// Where the last pull ended ("" before the first, and when the stored
+    /// cursor is unreadable: see [`cursor_of`]).
     async fn sync_cursor(&self) -> Result<String, StoreError>;
     /// Removes records from the device with everything about them: the
     /// complaint, its sync state, its queued operations (waiting or refused)
@@ -143,9 +148,13 @@ pub trait ComplaintStore {
     /// on the device are skipped.
     async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError>;
 
-    /// A device setting (device id, language, remembered branch…).
+    /// A device setting (device id, language, remembered branch…);
+    /// `Err(Corrupt)` if it is stored but is not JSON.
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+    /// Writes any text as setting `key`, bypassing JSON: for repair tools and
+    /// for testing that a damaged setting is survived.
+    async fn put_raw_setting(&self, key: &str, raw: &str) -> Result<(), StoreError>;
 }
 
 /// PDCA rows: records that are synced like complaints (queued, merged,
@@ -213,6 +222,20 @@ pub const SYNC_CURSOR_SETTING: &str = "sync_cursor";
 /// The setting key of the outbox's entry counter.
 pub const OUTBOX_SEQ_SETTING: &str = "outbox_seq";
 
+/// The pull cursor from its setting as read: `""` (pull from the start)
+/// when absent or unreadable. Pulling again is harmless (merging is
+/// idempotent); a damaged cursor failing every sync is not. A storage
+/// failure stays one.
+pub fn cursor_of(
+    read: Result<Option<serde_json::Value>, StoreError>,
+) -> Result<String, StoreError> {
+    match read {
+        Ok(Some(serde_json::Value::String(cursor))) => Ok(cursor),
+        Ok(_) | Err(StoreError::Corrupt { .. }) => Ok(String::new()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Sorts outbox entries in the order they were made.
 pub fn sort_outbox(entries: &mut [OutboxEntry]) {
     entries.sort_by(|a, b| (a.seq, a.op.hlc, &a.op.id).cmp(&(b.seq, b.op.hlc, &b.op.id)));
@@ -228,7 +251,9 @@ pub fn case_sequence_key(day: NaiveDate) -> String {
 pub struct MemoryStore {
     complaints: RefCell<BTreeMap<String, serde_json::Value>>,
     drafts: RefCell<BTreeMap<String, serde_json::Value>>,
-    settings: RefCell<BTreeMap<String, serde_json::Value>>,
+    /// As JSON text, like IndexedDB keeps them: a damaged one can be put
+    /// ([`ComplaintStore::put_raw_setting`]) and reads as `Corrupt`.
+    settings: RefCell<BTreeMap<String, String>>,
     record_states: RefCell<BTreeMap<String, serde_json::Value>>,
     outbox: RefCell<BTreeMap<String, OutboxEntry>>,
 }
@@ -256,10 +281,10 @@ impl MemoryStore {
             let mut settings = self.settings.borrow_mut();
             let next = settings
                 .get(OUTBOX_SEQ_SETTING)
-                .and_then(|v| v.as_u64())
+                .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0)
                 + 1;
-            settings.insert(OUTBOX_SEQ_SETTING.into(), next.into());
+            settings.insert(OUTBOX_SEQ_SETTING.into(), next.to_string());
             next
         };
         self.outbox.borrow_mut().insert(
@@ -360,8 +385,12 @@ impl ComplaintStore for MemoryStore {
     async fn next_case_sequence(&self, day: NaiveDate) -> Result<u32, StoreError> {
         let key = case_sequence_key(day);
         let mut settings = self.settings.borrow_mut();
-        let next = settings.get(&key).and_then(|v| v.as_u64()).unwrap_or(0) as u32 + 1;
-        settings.insert(key, next.into());
+        let next = settings
+            .get(&key)
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+            + 1;
+        settings.insert(key, next.to_string());
         Ok(next)
     }
 
@@ -463,19 +492,15 @@ impl ComplaintStore for MemoryStore {
             }
             changed.push(id);
         }
-        self.settings
-            .borrow_mut()
-            .insert(SYNC_CURSOR_SETTING.into(), cursor.into());
+        self.settings.borrow_mut().insert(
+            SYNC_CURSOR_SETTING.into(),
+            serde_json::Value::from(cursor).to_string(),
+        );
         Ok(changed)
     }
 
     async fn sync_cursor(&self) -> Result<String, StoreError> {
-        Ok(self
-            .settings
-            .borrow()
-            .get(SYNC_CURSOR_SETTING)
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default())
+        cursor_of(self.get_setting(SYNC_CURSOR_SETTING).await)
     }
 
     async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError> {
@@ -491,11 +516,27 @@ impl ComplaintStore for MemoryStore {
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        Ok(self.settings.borrow().get(key).cloned())
+        let text = self.settings.borrow().get(key).cloned();
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                key: key.to_string(),
+                detail: e.to_string(),
+            })
+        })
+        .transpose()
     }
 
     async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
-        self.settings.borrow_mut().insert(key.to_string(), value);
+        self.settings
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    async fn put_raw_setting(&self, key: &str, raw: &str) -> Result<(), StoreError> {
+        self.settings
+            .borrow_mut()
+            .insert(key.to_string(), raw.to_string());
         Ok(())
     }
 }

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use complaints_domain::access::{Role, Scope};
 use complaints_domain::session::{
-    data_owner, other_user_warning, sign_out_warning, wait, DataOwner, Session, SignInNotice,
-    Validity,
+    data_owner, intake_draft_key, other_user_warning, sign_out_warning, unkeyed_draft_owner, wait,
+    DataOwner, Session, SignInNotice, Validity, UNKEYED_INTAKE_DRAFT,
 };
 use complaints_domain::Lang;
 
@@ -232,6 +232,29 @@ mod intake {
     use super::*;
 
     #[test]
+    fn an_intake_draft_belongs_to_the_user_who_typed_it() {
+        let mine = intake_draft_key("zhang.wei");
+        assert_ne!(mine, intake_draft_key("li.na"));
+        assert_ne!(
+            mine,
+            intake_draft_key("Zhang.Wei"),
+            "usernames exactly, like the server"
+        );
+        assert_ne!(mine, UNKEYED_INTAKE_DRAFT);
+        assert_eq!(mine, intake_draft_key("zhang.wei"));
+    }
+
+    #[test]
+    fn an_unkeyed_draft_goes_to_the_devices_owner_or_to_nobody() {
+        assert_eq!(
+            unkeyed_draft_owner(Some("zhang.wei")),
+            Some(intake_draft_key("zhang.wei"))
+        );
+        assert_eq!(unkeyed_draft_owner(None), None);
+        assert_eq!(unkeyed_draft_owner(Some("")), None);
+    }
+
+    #[test]
     fn staff_and_branch_managers_start_in_their_own_branch() {
         let s = staff();
         assert_eq!(s.intake_branch(""), Some("BJ01".into()));
@@ -312,6 +335,8 @@ mod words {
         let all = [
             SignInNotice::BadCredentials,
             SignInNotice::RateLimited { retry_after_s: 90 },
+            SignInNotice::Busy,
+            SignInNotice::DeviceTaken,
             SignInNotice::Offline,
             SignInNotice::Server(500),
             SignInNotice::Storage,
@@ -347,6 +372,18 @@ mod words {
             n.message(Lang::En),
             "Too many failed sign-ins; try again in 10 minutes"
         );
+    }
+
+    #[test]
+    fn a_busy_server_reads_like_a_rate_limit_not_a_fault() {
+        let busy = SignInNotice::Busy;
+        assert_eq!(busy.message(Lang::Zh), "服务器繁忙，请稍后再试");
+        assert_eq!(
+            busy.message(Lang::En),
+            "The server is busy; try again in a moment"
+        );
+        assert!(busy.is_error(), "shown where sign-in errors are");
+        assert!(!busy.message(Lang::Zh).contains("出错"));
     }
 
     #[test]

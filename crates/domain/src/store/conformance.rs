@@ -228,6 +228,44 @@ pub async fn settings_round_trip(store: impl ComplaintStore) {
     );
 }
 
+pub async fn an_unreadable_setting_reads_as_corrupt_and_hides_no_other(store: impl ComplaintStore) {
+    store
+        .set_setting("lang", serde_json::json!("en"))
+        .await
+        .expect("set");
+    store
+        .put_raw_setting("branch", "{\"code\": \"BJ")
+        .await
+        .expect("raw");
+    assert!(matches!(
+        store.get_setting("branch").await,
+        Err(StoreError::Corrupt { key, .. }) if key == "branch"
+    ));
+    assert_eq!(
+        store.get_setting("lang").await.expect("get"),
+        Some(serde_json::json!("en"))
+    );
+    // Written again, it reads.
+    store
+        .set_setting("branch", serde_json::json!("BJ01"))
+        .await
+        .expect("set");
+    assert_eq!(
+        store.get_setting("branch").await.expect("get"),
+        Some(serde_json::json!("BJ01"))
+    );
+}
+
+pub async fn an_unreadable_cursor_reads_as_the_start(store: impl ComplaintStore) {
+    store
+        .put_raw_setting(super::SYNC_CURSOR_SETTING, "not json")
+        .await
+        .expect("raw");
+    assert_eq!(store.sync_cursor().await.expect("cursor"), "");
+    store.apply_pulled(&[], "17").await.expect("apply");
+    assert_eq!(store.sync_cursor().await.expect("cursor"), "17");
+}
+
 pub async fn timestamps_keep_their_instant(store: impl ComplaintStore) {
     let mut c = example("t");
     c.received_at = Utc
@@ -616,6 +654,8 @@ macro_rules! store_conformance_tests {
             saving_complaint_clears_only_the_named_draft,
             case_sequence_counts_per_day,
             settings_round_trip,
+            an_unreadable_setting_reads_as_corrupt_and_hides_no_other,
+            an_unreadable_cursor_reads_as_the_start,
             timestamps_keep_their_instant,
             local_change_writes_complaint_state_and_outbox_together,
             outbox_keeps_the_order_changes_were_made,
