@@ -45,6 +45,9 @@ pub fn worked_example(id: &str, received_at: DateTime<Utc>) -> Complaint {
         created_on_device: "device-fixture".into(),
         timeline: Vec::new(),
         steps: Default::default(),
+        photos: Vec::new(),
+        signatures: Vec::new(),
+        positions: Vec::new(),
     }
 }
 
@@ -134,5 +137,8 @@ pub fn generated(n: u32, device_id: &str) -> Complaint {
         created_on_device: device_id.into(),
         timeline: Vec::new(),
         steps: Default::default(),
+        photos: Vec::new(),
+        signatures: Vec::new(),
+        positions: Vec::new(),
     }
 }

@@ -534,6 +534,9 @@ impl ComplaintForm {
             created_on_device: new.device_id,
             timeline: Vec::new(),
             steps: Default::default(),
+            photos: Vec::new(),
+            signatures: Vec::new(),
+            positions: Vec::new(),
         };
         Ok((c, issues))
     }
@@ -555,9 +558,12 @@ impl ComplaintForm {
         };
         let (mut c, warnings) = self.to_new_complaint(offset, new)?;
         c.created_at = base.created_at;
-        // The handling is not on the form: it is kept as it is.
+        // The handling and the evidence are not on the form: kept as they are.
         c.timeline = base.timeline.clone();
         c.steps = base.steps.clone();
+        c.photos = base.photos.clone();
+        c.signatures = base.signatures.clone();
+        c.positions = base.positions.clone();
         // The input shows minutes only: an untouched received time keeps its
         // seconds instead of being silently truncated by an unrelated edit.
         if self.received_at == local_input(base.received_at, offset) {

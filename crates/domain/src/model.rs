@@ -19,8 +19,16 @@ use std::collections::BTreeMap;
 
 use crate::money::Cny;
 
+mod evidence;
 mod timeline;
 
+pub use evidence::{
+    current_signature, is_sha256_hex, is_thumbnail, live_photos, stroke_points, stroke_text,
+    Deletion, Photo, Position, Signature, CHUNK_BYTES, MAX_CAPTION_CHARS, MAX_PHOTOS,
+    MAX_PHOTO_BYTES, MAX_PHOTO_EDGE, MAX_POINTS, MAX_SIGNED_TEXT_CHARS, MAX_STROKES,
+    MAX_THUMB_CHARS, PAD_UNITS, PHOTO_PREFIX, PHOTO_TYPES, POSITION_PREFIX, SIGNATURE_PREFIX,
+    THUMB_EDGE,
+};
 pub use timeline::{
     is_entry_id, sort_timeline, Actor, ContactMethod, Entry, EntryKind, Level, Tick,
 };
@@ -219,4 +227,22 @@ pub struct Complaint {
     /// The eight steps of handling that are done, by step number (1–8).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub steps: BTreeMap<u8, Tick>,
+    /// Photos, oldest first, deleted ones included (see [`live_photos`]);
+    /// each synced as its own key (`ph.<id>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<Photo>,
+    /// The customer's signatures, oldest first: the newest stands
+    /// ([`current_signature`]); each its own key (`sig.<id>`), set once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Signature>,
+    /// Places recorded at the user's request, oldest first (`loc.<id>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub positions: Vec<Position>,
+}
+
+/// Sorts evidence the way every device shows it: by time, then id.
+pub fn sort_evidence(c: &mut Complaint) {
+    c.photos.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    c.signatures.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    c.positions.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
 }

@@ -17,7 +17,7 @@ pub use crate::replica::{
 };
 
 pub use crate::replica::{
-    changed_fields, choose_value, complaint_fields, is_syncable_field, local_change,
+    changed_fields, choose_value, complaint_fields, evidence_id, is_syncable_field, local_change,
     op_id_from_bytes, reapply, Applied, FieldState, Hlc, HlcClock, LocalChange, Op, OpMeta,
     RecordState, RejectCode, Rejection, Stamp, Version, CREATED_AT, CREATED_ON_DEVICE,
     HISTORY_KEPT, STEP_PREFIX, TIMELINE_PREFIX,

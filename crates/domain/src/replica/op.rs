@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hlc::Hlc;
 use crate::field::Field;
-use crate::model::{is_entry_id, Complaint};
+use crate::model::{is_entry_id, Complaint, PHOTO_PREFIX, POSITION_PREFIX, SIGNATURE_PREFIX};
 
 /// Fields a sync operation may set: every [`Field`] plus the creation facts.
 /// (`id` is the record itself; `updated_at` is derived from the stamps.)
@@ -26,7 +26,17 @@ pub fn is_syncable_field(key: &str) -> bool {
     if let Some(n) = key.strip_prefix(STEP_PREFIX) {
         return matches!(n, "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8");
     }
+    if let Some(id) = evidence_id(key) {
+        return is_entry_id(id);
+    }
     key == CREATED_AT || key == CREATED_ON_DEVICE || Field::from_key(key).is_some()
+}
+
+/// The id in a photo's, signature's or position's key (`ph.`, `sig.`, `loc.`).
+pub fn evidence_id(key: &str) -> Option<&str> {
+    key.strip_prefix(PHOTO_PREFIX)
+        .or_else(|| key.strip_prefix(SIGNATURE_PREFIX))
+        .or_else(|| key.strip_prefix(POSITION_PREFIX))
 }
 
 /// One device's change to one complaint, made in one save: the new value of
@@ -98,6 +108,18 @@ pub fn complaint_fields(c: &Complaint) -> BTreeMap<String, serde_json::Value> {
                 for entry in entries {
                     if let Some(id) = entry.get("id").and_then(|v| v.as_str()) {
                         out.insert(format!("{TIMELINE_PREFIX}{id}"), entry.clone());
+                    }
+                }
+            }
+            (list @ ("photos" | "signatures" | "positions"), serde_json::Value::Array(items)) => {
+                let prefix = match list {
+                    "photos" => PHOTO_PREFIX,
+                    "signatures" => SIGNATURE_PREFIX,
+                    _ => POSITION_PREFIX,
+                };
+                for item in items {
+                    if let Some(id) = item.get("id").and_then(|v| v.as_str()) {
+                        out.insert(format!("{prefix}{id}"), item.clone());
                     }
                 }
             }

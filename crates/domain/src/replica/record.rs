@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use super::hlc::Hlc;
 use super::op::{Op, STEP_PREFIX, TIMELINE_PREFIX};
-use crate::model::{sort_timeline, Complaint};
+use crate::model::{
+    sort_evidence, sort_timeline, Complaint, PHOTO_PREFIX, POSITION_PREFIX, SIGNATURE_PREFIX,
+};
 
 /// Who made an operation, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,11 +271,12 @@ impl RecordState {
     }
 
     /// The fields in conflict. A step ticked on two devices at once is not
-    /// one worth asking about (the newest tick or untick stands).
+    /// one worth asking about (the newest tick or untick stands), nor a
+    /// photo's caption (the newest stands; a deletion stands over both).
     pub fn conflicts(&self) -> impl Iterator<Item = (&String, &FieldState)> {
         self.fields
             .iter()
-            .filter(|(k, f)| f.in_conflict() && !k.starts_with(STEP_PREFIX))
+            .filter(|(k, f)| f.in_conflict() && !k.starts_with(STEP_PREFIX) && !k.starts_with(PHOTO_PREFIX))
     }
 
     /// The newest stamp of any operation applied.
@@ -288,10 +291,22 @@ impl RecordState {
         let mut object = serde_json::Map::new();
         let mut timeline = Vec::new();
         let mut steps = serde_json::Map::new();
+        let (mut photos, mut signatures, mut positions) = (Vec::new(), Vec::new(), Vec::new());
         for (key, field) in &self.fields {
             let Some(value) = field.value() else { continue };
             if key.starts_with(TIMELINE_PREFIX) {
                 timeline.push(value.clone());
+            } else if key.starts_with(PHOTO_PREFIX) {
+                // A deletion is final: it stands over a concurrent caption edit.
+                let deleted = field
+                    .heads
+                    .iter()
+                    .find(|v| v.value.get("deleted").is_some_and(|d| !d.is_null()));
+                photos.push(deleted.map_or(value, |v| &v.value).clone());
+            } else if key.starts_with(SIGNATURE_PREFIX) {
+                signatures.push(value.clone());
+            } else if key.starts_with(POSITION_PREFIX) {
+                positions.push(value.clone());
             } else if let Some(n) = key.strip_prefix(STEP_PREFIX) {
                 if !value.is_null() {
                     steps.insert(n.to_string(), value.clone());
@@ -302,6 +317,11 @@ impl RecordState {
         }
         object.insert("timeline".into(), timeline.into());
         object.insert("steps".into(), steps.into());
+        for (name, list) in [("photos", photos), ("signatures", signatures), ("positions", positions)] {
+            if !list.is_empty() {
+                object.insert(name.into(), list.into());
+            }
+        }
         object.insert("id".into(), self.id.clone().into());
         let updated = self
             .latest()
@@ -316,6 +336,7 @@ impl RecordState {
         let text = serde_json::Value::Object(object).to_string();
         let mut complaint: Complaint = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         sort_timeline(&mut complaint.timeline);
+        sort_evidence(&mut complaint);
         Ok(complaint)
     }
 }

@@ -9,8 +9,9 @@ use crate::field::Field;
 use crate::form::ComplaintForm;
 use crate::handling::{Entry, Tick, MAX_BY_CHARS};
 use crate::lang::{Labelled, Lang};
+use crate::model::{Photo, Position, Signature, MAX_PHOTOS, PHOTO_PREFIX, POSITION_PREFIX};
 use crate::replica::{
-    is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT, STEP_PREFIX,
+    evidence_id, is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT, STEP_PREFIX,
     TIMELINE_PREFIX,
 };
 use crate::validate::IssueKind;
@@ -202,6 +203,8 @@ pub fn check_op(
             check_entry(before, key, id, value)?;
         } else if key.starts_with(STEP_PREFIX) && !value.is_null() {
             check_tick(key, value)?;
+        } else if let Some(id) = evidence_id(key) {
+            check_evidence(before, key, id, value)?;
         }
     }
     let creating = before.is_none();
@@ -233,6 +236,18 @@ pub fn check_op(
         }
     };
     check_times(op, &complaint, server_now_ms)?;
+    let adds_photo = op
+        .set
+        .keys()
+        .any(|k| k.starts_with(PHOTO_PREFIX) && before.is_none_or(|b| !b.fields.contains_key(k)));
+    if adds_photo && crate::model::live_photos(&complaint.photos).count() > MAX_PHOTOS {
+        let key = op.set.keys().find(|k| k.starts_with(PHOTO_PREFIX));
+        return Err(Rejection::new(
+            RejectCode::InvalidValue,
+            key.map(String::as_str),
+            format!("a complaint holds at most {MAX_PHOTOS} photos"),
+        ));
+    }
     // The same rules as the form, for the values this operation sets — checked
     // as the author meant them (their values over the merged record), so an
     // invalid value is refused even when it would lose the merge and only be
@@ -296,6 +311,52 @@ fn check_entry(
     }
 }
 
+/// A photo, a signature or a position: well formed under its own id. A
+/// signature or a position is set once; a photo changes only its caption,
+/// or is deleted (for good).
+fn check_evidence(
+    before: Option<&RecordState>,
+    key: &str,
+    id: &str,
+    value: &serde_json::Value,
+) -> Result<(), Rejection> {
+    let refuse = |detail: String| Err(Rejection::new(RejectCode::InvalidValue, Some(key), detail));
+    let text = value.to_string();
+    let previous = before.and_then(|b| b.fields.get(key));
+    let (value_id, checked) = if key.starts_with(PHOTO_PREFIX) {
+        match serde_json::from_str::<Photo>(&text) {
+            Err(e) => return refuse(e.to_string()),
+            Ok(photo) => {
+                let change = previous
+                    .into_iter()
+                    .flat_map(|f| f.heads.iter())
+                    .filter_map(|v| serde_json::from_str::<Photo>(&v.value.to_string()).ok())
+                    .try_for_each(|old| old.check_change(&photo));
+                (photo.id.clone(), photo.check().and(change))
+            }
+        }
+    } else {
+        if previous.is_some() {
+            return refuse("a signature or a position is never changed once added".into());
+        }
+        if key.starts_with(POSITION_PREFIX) {
+            match serde_json::from_str::<Position>(&text) {
+                Ok(p) => (p.id.clone(), p.check()),
+                Err(e) => return refuse(e.to_string()),
+            }
+        } else {
+            match serde_json::from_str::<Signature>(&text) {
+                Ok(s) => (s.id.clone(), s.check()),
+                Err(e) => return refuse(e.to_string()),
+            }
+        }
+    };
+    if value_id != id {
+        return refuse("the id differs from its key".into());
+    }
+    checked.or_else(refuse)
+}
+
 /// When an entry or a tick happened is the device's word, within bounds the
 /// server can vouch for: not after the server's clock (with the margin a
 /// stamp has), and an entry not before the complaint was received.
@@ -323,6 +384,14 @@ fn check_times(
                 if tick.at.timestamp_millis() > latest {
                     return refuse("the tick is dated after the server's clock");
                 }
+            }
+        } else if evidence_id(key).is_some() {
+            let at = |v: &serde_json::Value| {
+                v.as_str().and_then(crate::timefmt::rfc3339::parse).map(|t| t.timestamp_millis())
+            };
+            let when = [value.get("at"), value.get("deleted").and_then(|d| d.get("at"))];
+            if when.into_iter().flatten().filter_map(at).any(|t| t > latest) {
+                return refuse("dated after the server's clock");
             }
         }
     }
