@@ -243,6 +243,8 @@ pub struct Complaint {
 /// Sorts evidence the way every device shows it: by time, then id.
 pub fn sort_evidence(c: &mut Complaint) {
     c.photos.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    c.signatures.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    c.positions.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    c.signatures
+        .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    c.positions
+        .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
 }

@@ -27,8 +27,8 @@ pub use bounds::{
 pub use client::{base_of, choose_value, local_change, reapply, LocalChange, Stamp};
 pub use hlc::{Hlc, HlcClock};
 pub use op::{
-    changed_fields, complaint_fields, evidence_id, is_syncable_field, op_id_from_bytes, Op, CREATED_AT,
-    CREATED_ON_DEVICE, STEP_PREFIX, TIMELINE_PREFIX,
+    changed_fields, complaint_fields, evidence_id, is_syncable_field, op_id_from_bytes, Op,
+    CREATED_AT, CREATED_ON_DEVICE, STEP_PREFIX, TIMELINE_PREFIX,
 };
 pub use record::{Applied, FieldState, OpMeta, RecordState, Version, HISTORY_KEPT};
 pub use rejection::{RejectCode, Rejection};

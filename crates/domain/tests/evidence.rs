@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 const REC: &str = "00000000-0000-4000-8000-0000000000e1";
 const NOW_MS: u64 = 1_780_000_000_000;
 /// A 1×1 JPEG's data URL is long; any well-formed base64 body will do here.
-const THUMB: &str = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8U";
+const THUMB: &str =
+    "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8U";
 
 fn at(ms: u64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms as i64)
@@ -39,7 +40,10 @@ fn op(id: &str, wall: u64, set: &[(&str, Value)], base: &[(&str, &[&str])]) -> O
         device: "tablet-a".into(),
         user: None,
         received: None,
-        set: set.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        set: set
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
         base: base
             .iter()
             .map(|(k, ids)| (k.to_string(), ids.iter().map(|s| s.to_string()).collect()))
@@ -103,13 +107,25 @@ fn a_malformed_photo_is_refused_with_the_rule_it_breaks() {
         ("mime", json!("image/png"), "image/jpeg"),
         ("width", json!(1601), "edges"),
         ("thumb", json!("javascript:alert(1)"), "thumbnail"),
-        ("thumb", json!("data:image/svg+xml;base64,PHN2Zz4="), "thumbnail"),
-        ("thumb", json!(format!("data:image/jpeg;base64,{}", "A".repeat(9_000))), "thumbnail"),
+        (
+            "thumb",
+            json!("data:image/svg+xml;base64,PHN2Zz4="),
+            "thumbnail",
+        ),
+        (
+            "thumb",
+            json!(format!("data:image/jpeg;base64,{}", "A".repeat(9_000))),
+            "thumbnail",
+        ),
         ("caption", json!("字".repeat(201)), "caption"),
         ("by", json!(" "), "by"),
         ("id", json!("p2"), "id differs"),
         ("extra", json!(1), "unknown field"),
-        ("at", json!(at(NOW_MS + 6 * 60 * 1000)), "after the server's clock"),
+        (
+            "at",
+            json!(at(NOW_MS + 6 * 60 * 1000)),
+            "after the server's clock",
+        ),
     ];
     for (field, value, expect) in cases {
         let mut p = photo("p1");
@@ -118,34 +134,57 @@ fn a_malformed_photo_is_refused_with_the_rule_it_breaks() {
         assert_eq!(code, RejectCode::InvalidValue, "{field}");
         assert!(detail.contains(expect), "{field}: {detail}");
     }
-    let (code, _) = refused(&state, &op("op-bad", NOW_MS, &[("ph.P1", photo("P1"))], &[]));
+    let (code, _) = refused(
+        &state,
+        &op("op-bad", NOW_MS, &[("ph.P1", photo("P1"))], &[]),
+    );
     assert_eq!(code, RejectCode::UnknownField);
 }
 
 #[test]
 fn only_the_caption_changes_and_a_deletion_is_final() {
     let state = created();
-    let state = check_op(Some(&state), &op("a", NOW_MS, &[("ph.p1", photo("p1"))], &[]), NOW_MS)
-        .unwrap();
+    let state = check_op(
+        Some(&state),
+        &op("a", NOW_MS, &[("ph.p1", photo("p1"))], &[]),
+        NOW_MS,
+    )
+    .unwrap();
     let mut captioned = photo("p1");
     captioned["caption"] = json!("仪表盘故障灯");
     let state = check_op(
         Some(&state),
-        &op("b", NOW_MS + 1, &[("ph.p1", captioned)], &[("ph.p1", &["a"])]),
+        &op(
+            "b",
+            NOW_MS + 1,
+            &[("ph.p1", captioned)],
+            &[("ph.p1", &["a"])],
+        ),
         NOW_MS,
     )
     .expect("caption change accepted");
     let mut moved = photo("p1");
     moved["sha256"] = json!("0".repeat(64));
-    let (_, detail) = refused(&state, &op("c", NOW_MS + 2, &[("ph.p1", moved)], &[("ph.p1", &["b"])]));
-    assert!(detail.contains("only a photo's caption changes"), "{detail}");
+    let (_, detail) = refused(
+        &state,
+        &op("c", NOW_MS + 2, &[("ph.p1", moved)], &[("ph.p1", &["b"])]),
+    );
+    assert!(
+        detail.contains("only a photo's caption changes"),
+        "{detail}"
+    );
 
     let mut deleted = photo("p1");
     deleted["caption"] = json!("仪表盘故障灯");
     deleted["deleted"] = json!({"by": "李娜", "at": at(NOW_MS)});
     let gone = check_op(
         Some(&state),
-        &op("d", NOW_MS + 3, &[("ph.p1", deleted.clone())], &[("ph.p1", &["b"])]),
+        &op(
+            "d",
+            NOW_MS + 3,
+            &[("ph.p1", deleted.clone())],
+            &[("ph.p1", &["b"])],
+        ),
         NOW_MS,
     )
     .expect("deletion accepted");
@@ -154,7 +193,15 @@ fn only_the_caption_changes_and_a_deletion_is_final() {
     assert_eq!(live_photos(&c.photos).count(), 0);
     let mut undeleted = deleted;
     undeleted["deleted"] = Value::Null;
-    let (_, detail) = refused(&gone, &op("e", NOW_MS + 4, &[("ph.p1", undeleted)], &[("ph.p1", &["d"])]));
+    let (_, detail) = refused(
+        &gone,
+        &op(
+            "e",
+            NOW_MS + 4,
+            &[("ph.p1", undeleted)],
+            &[("ph.p1", &["d"])],
+        ),
+    );
     assert!(detail.contains("stays deleted"), "{detail}");
 }
 
@@ -168,10 +215,20 @@ fn a_deletion_stands_over_a_concurrent_caption_edit_in_every_order() {
     .unwrap();
     let mut captioned = photo("p1");
     captioned["caption"] = json!("newer caption, later stamp");
-    let edit = op("b", NOW_MS + 50, &[("ph.p1", captioned)], &[("ph.p1", &["a"])]);
+    let edit = op(
+        "b",
+        NOW_MS + 50,
+        &[("ph.p1", captioned)],
+        &[("ph.p1", &["a"])],
+    );
     let mut deleted = photo("p1");
     deleted["deleted"] = json!({"by": "李娜", "at": at(NOW_MS)});
-    let delete = op("c", NOW_MS + 10, &[("ph.p1", deleted)], &[("ph.p1", &["a"])]);
+    let delete = op(
+        "c",
+        NOW_MS + 10,
+        &[("ph.p1", deleted)],
+        &[("ph.p1", &["a"])],
+    );
     for order in [[&edit, &delete], [&delete, &edit]] {
         let mut state = base.clone();
         for o in order {
@@ -188,17 +245,30 @@ fn photos_per_complaint_are_bounded_and_deleted_ones_do_not_count() {
     let mut state = created();
     for i in 0..MAX_PHOTOS {
         let id = format!("p{i}");
-        let o = op(&format!("op{i}"), NOW_MS, &[(&format!("ph.{id}"), photo(&id))], &[]);
+        let o = op(
+            &format!("op{i}"),
+            NOW_MS,
+            &[(&format!("ph.{id}"), photo(&id))],
+            &[],
+        );
         state = check_op(Some(&state), &o, NOW_MS).expect("within the bound");
     }
     let one_more = op("op-more", NOW_MS, &[("ph.extra", photo("extra"))], &[]);
     let (_, detail) = refused(&state, &one_more);
-    assert!(detail.contains(&format!("at most {MAX_PHOTOS} photos")), "{detail}");
+    assert!(
+        detail.contains(&format!("at most {MAX_PHOTOS} photos")),
+        "{detail}"
+    );
     let mut deleted = photo("p0");
     deleted["deleted"] = json!({"by": "王芳", "at": at(NOW_MS)});
     let state = check_op(
         Some(&state),
-        &op("op-del", NOW_MS, &[("ph.p0", deleted)], &[("ph.p0", &["op0"])]),
+        &op(
+            "op-del",
+            NOW_MS,
+            &[("ph.p0", deleted)],
+            &[("ph.p0", &["op0"])],
+        ),
         NOW_MS,
     )
     .unwrap();
@@ -208,12 +278,27 @@ fn photos_per_complaint_are_bounded_and_deleted_ones_do_not_count() {
 #[test]
 fn a_new_signature_supersedes_the_old_and_both_stay() {
     let state = created();
-    let first = op("s1", NOW_MS, &[("sig.s1", signature("s1", NOW_MS - 300))], &[]);
+    let first = op(
+        "s1",
+        NOW_MS,
+        &[("sig.s1", signature("s1", NOW_MS - 300))],
+        &[],
+    );
     let state = check_op(Some(&state), &first, NOW_MS).unwrap();
-    let changed = op("s1b", NOW_MS + 1, &[("sig.s1", signature("s1", NOW_MS - 200))], &[]);
+    let changed = op(
+        "s1b",
+        NOW_MS + 1,
+        &[("sig.s1", signature("s1", NOW_MS - 200))],
+        &[],
+    );
     let (_, detail) = refused(&state, &changed);
     assert!(detail.contains("never changed"), "{detail}");
-    let second = op("s2", NOW_MS + 2, &[("sig.s2", signature("s2", NOW_MS - 100))], &[]);
+    let second = op(
+        "s2",
+        NOW_MS + 2,
+        &[("sig.s2", signature("s2", NOW_MS - 100))],
+        &[],
+    );
     let state = check_op(Some(&state), &second, NOW_MS).unwrap();
     let c = state.materialize().unwrap();
     assert_eq!(c.signatures.len(), 2);
@@ -241,12 +326,22 @@ fn a_malformed_signature_or_position_is_refused() {
     }
     let position = json!({"id": "l1", "lat": 31.2304, "lon": 121.4737, "accuracy_m": 12.5,
         "at": at(NOW_MS), "by": "王芳", "dev": "tablet-a"});
-    let ok = check_op(Some(&state), &op("l", NOW_MS, &[("loc.l1", position.clone())], &[]), NOW_MS)
-        .expect("a position");
+    let ok = check_op(
+        Some(&state),
+        &op("l", NOW_MS, &[("loc.l1", position.clone())], &[]),
+        NOW_MS,
+    )
+    .expect("a position");
     let c = ok.materialize().unwrap();
     assert_eq!(c.positions[0].coordinates(), "31.23040, 121.47370");
-    assert!(c.positions[0].geo_uri().starts_with("geo:31.230400,121.473700"));
-    for (field, value) in [("lat", json!(90.5)), ("lon", json!(-181)), ("accuracy_m", json!(-1))] {
+    assert!(c.positions[0]
+        .geo_uri()
+        .starts_with("geo:31.230400,121.473700"));
+    for (field, value) in [
+        ("lat", json!(90.5)),
+        ("lon", json!(-181)),
+        ("accuracy_m", json!(-1)),
+    ] {
         let mut p = position.clone();
         p[field] = value;
         let (code, _) = refused(&state, &op("x", NOW_MS, &[("loc.l1", p)], &[]));
@@ -276,5 +371,7 @@ fn a_complaint_without_evidence_serializes_as_before() {
     let back: Complaint = serde_json::from_str(&text).unwrap();
     assert_eq!(back, c);
     let fields: BTreeMap<String, Value> = complaint_fields(&c);
-    assert!(!fields.keys().any(|k| k.starts_with("ph.") || k.starts_with("sig.")));
+    assert!(!fields
+        .keys()
+        .any(|k| k.starts_with("ph.") || k.starts_with("sig.")));
 }

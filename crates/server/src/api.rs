@@ -17,7 +17,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::http::{no_store, server_time_text};
-use crate::{auth, openapi, sync, AppError, AppState};
+use crate::{auth, openapi, photos, sync, AppError, AppState};
 
 /// All `/api` routes (paths relative to `/api`). Unmatched paths and methods
 /// answer JSON errors, never the SPA.
@@ -34,6 +34,7 @@ fn v1_routes() -> Router<AppState> {
     Router::new()
         .merge(sync::sync_routes())
         .merge(auth::auth_routes())
+        .merge(photos::photo_routes())
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/config", get(config))
         .fallback(api_not_found)

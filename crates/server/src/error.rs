@@ -79,6 +79,16 @@ pub enum AppError {
     Busy { retry_after_secs: u64 },
     /// The database cannot be reached right now (health check, pool closed or
     /// timed out). `503`, code `db_unavailable`.
+    #[error("upload offset: the server has {have} bytes")]
+    UploadOffset { have: u64 },
+    #[error("photo hash mismatch")]
+    HashMismatch,
+    #[error("too many unfinished uploads")]
+    TooManyUploads,
+    #[error("photo not uploaded yet")]
+    NotUploaded,
+    #[error("storage full")]
+    StorageFull,
     #[error("database unavailable: {0}")]
     DbUnavailable(#[source] sqlx::Error),
     /// Any other database failure. `500`, code `internal`.
@@ -127,7 +137,11 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::NotUploaded => StatusCode::NOT_FOUND,
+            AppError::UploadOffset { .. } => StatusCode::CONFLICT,
+            AppError::HashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyUploads => StatusCode::TOO_MANY_REQUESTS,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) | AppError::InvalidJson(_) | AppError::BadCursor(_) => {
                 StatusCode::BAD_REQUEST
@@ -155,6 +169,11 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "not_found",
+            AppError::NotUploaded => "not_uploaded",
+            AppError::UploadOffset { .. } => "upload_offset",
+            AppError::HashMismatch => "hash_mismatch",
+            AppError::TooManyUploads => "too_many_uploads",
+            AppError::StorageFull => "storage_full",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest(_) => "bad_request",
             AppError::InvalidJson(_) => "invalid_json",
@@ -184,6 +203,19 @@ impl AppError {
     fn public_message(&self) -> String {
         match self {
             AppError::NotFound(what) => format!("not found: {what}"),
+            AppError::NotUploaded => {
+                "this photo's file has not reached the server yet: it uploads when the tablet that took it is online".to_owned()
+            }
+            AppError::UploadOffset { have } => {
+                format!("the server has {have} bytes of this photo: send from byte {have}")
+            }
+            AppError::HashMismatch => {
+                "the uploaded file's SHA-256 differs from its name: upload it again from the start".to_owned()
+            }
+            AppError::TooManyUploads => {
+                "too many unfinished photo uploads: finish some before starting more".to_owned()
+            }
+            AppError::StorageFull => "the server's disk is full: try again later".to_owned(),
             AppError::MethodNotAllowed => "method not allowed for this route".to_owned(),
             AppError::BadRequest(why) => format!("bad request: {why}"),
             AppError::InvalidJson(why) => format!("invalid JSON body: {why}"),

@@ -117,6 +117,7 @@ mod extract;
 mod http;
 pub mod net;
 mod openapi;
+pub mod photos;
 pub mod repair;
 mod security;
 mod static_files;
@@ -146,6 +147,8 @@ pub struct AppState {
     /// Sign-in: token lifetime, password cost and the in-memory login rate
     /// limiter (module [`auth`]). `Default` is the production configuration.
     pub auth: std::sync::Arc<auth::Auth>,
+    /// Photo files under `<data-dir>/photos` (module [`photos`]).
+    pub photos: std::sync::Arc<photos::PhotoFiles>,
 }
 
 /// The file in the data directory that configures the risk rules.

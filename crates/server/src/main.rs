@@ -434,6 +434,9 @@ async fn run(config: Config) -> ExitCode {
         dist_dir: config.dist_dir,
         risk: std::sync::Arc::new(risk),
         auth: std::sync::Arc::new(complaints_server::auth::Auth::new(auth_config)),
+        photos: std::sync::Arc::new(complaints_server::photos::PhotoFiles::new(
+            config.data_dir.join("photos"),
+        )),
     };
     let listener = complaints_server::net::DeadlineListener::new(
         listener,

@@ -6,6 +6,10 @@
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use complaints_domain::model::{
+    CHUNK_BYTES, MAX_CAPTION_CHARS, MAX_PHOTOS, MAX_PHOTO_BYTES, MAX_PHOTO_EDGE, MAX_POINTS,
+    MAX_SIGNED_TEXT_CHARS, MAX_STROKES, MAX_THUMB_CHARS, PAD_UNITS, PHOTO_TYPES,
+};
 use complaints_domain::sync::{
     RejectCode, MAX_BASE_IDS, MAX_CLOCK_AHEAD_MS, MAX_DEVICE_LEN, MAX_KEY_LEN, MAX_OP_BYTES,
     MAX_OP_ID_LEN, MAX_PULL_LIMIT, MAX_PUSH_OPS, MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS,
@@ -14,6 +18,7 @@ use complaints_domain::sync::{
 use serde_json::{json, Value};
 
 use crate::auth::LOGIN_BODY_LIMIT;
+use crate::photos::MAX_OPEN_UPLOADS;
 use crate::sync::{DEFAULT_PULL_LIMIT, MAX_PULL_BYTES, PUSH_BODY_LIMIT};
 
 /// The `401`s of a route that takes a bearer token.
@@ -77,6 +82,136 @@ fn error_response(description: &str) -> Value {
 
 /// The document itself.
 pub(crate) fn document() -> Value {
+    let mut doc = base_document();
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), photo_paths()) {
+        paths.extend(more);
+    }
+    if let (Some(schemas), Value::Object(more)) = (
+        doc["components"]["schemas"].as_object_mut(),
+        photo_schemas(),
+    ) {
+        schemas.extend(more);
+    }
+    doc
+}
+
+/// The photo endpoints (module `photos`).
+fn photo_paths() -> Value {
+    let sha = json!({"name": "sha256", "in": "path", "required": true,
+        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "description": "The SHA-256 of the whole photo file, lower-case hex."});
+    let state = json!({"description": "How much of the file the server holds.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadState"}}}});
+    json!({
+        "/api/v1/photos/uploads/{sha256}": {
+            "get": {
+                "summary": "How much of a photo file the server has",
+                "description": "`have`: the bytes received from this user so far (send from there);                     `done`: the whole file is stored (by anyone) and nothing needs sending.",
+                "operationId": "uploadState",
+                "security": [{"bearer": []}],
+                "parameters": [sha],
+                "responses": {
+                    "200": state,
+                    "400": error_response("`bad_request`: the name is not a SHA-256."),
+                    "401": error_response(UNAUTHORIZED_DOC)
+                }
+            },
+            "put": {
+                "summary": "Send one chunk of a photo file",
+                "description": format!("The body is bytes `offset`… of a file of `size` bytes, at most                     {CHUNK_BYTES} bytes per chunk, `size` at most {MAX_PHOTO_BYTES}. With the last byte the                     server checks the file's SHA-256 against its name and stores it content-addressed; a                     file already stored answers `done` at once (a duplicate is ignored). At most                     {MAX_OPEN_UPLOADS} unfinished uploads per user."),
+                "operationId": "uploadChunk",
+                "security": [{"bearer": []}],
+                "parameters": [sha,
+                    {"name": "offset", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "size", "in": "query", "required": true,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PHOTO_BYTES}}],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary", "maxLength": CHUNK_BYTES}}}},
+                "responses": {
+                    "200": state,
+                    "400": error_response("`bad_request`: not a SHA-256, `offset`/`size` missing or not                         whole numbers, an empty chunk, or a chunk running past `size`."),
+                    "401": error_response(UNAUTHORIZED_DOC),
+                    "409": error_response("`upload_offset`: `offset` is not what the server has; ask                         `GET` and send from `have`."),
+                    "413": error_response("`payload_too_large`: a chunk over the chunk size, or a `size`                         of 0 or over the photo limit."),
+                    "422": error_response("`hash_mismatch`: the whole file's SHA-256 differs from its name;                         the partial file is dropped, start again."),
+                    "429": error_response("`too_many_uploads`: too many unfinished uploads for this user."),
+                    "507": error_response("`storage_full`: the server's disk is full; retry later.")
+                }
+            }
+        },
+        "/api/v1/records/{record}/photos/{photo}": {
+            "get": {
+                "summary": "A photo's image",
+                "description": "For a user who may see the complaint. A complaint of another branch, a                     photo that does not exist or was deleted: the same `404 not_found`.",
+                "operationId": "photo",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "record", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "photo", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "The image (`image/jpeg` or `image/webp`), `Cache-Control: private, no-store`.",
+                        "content": {"image/jpeg": {}, "image/webp": {}}},
+                    "401": error_response(UNAUTHORIZED_DOC),
+                    "404": error_response("`not_found`: no such photo for this user; `not_uploaded`: the                         photo exists but its file has not reached the server yet.")
+                }
+            }
+        }
+    })
+}
+
+fn photo_schemas() -> Value {
+    json!({
+        "UploadState": {
+            "type": "object",
+            "required": ["have", "done"],
+            "properties": {
+                "have": {"type": "integer", "minimum": 0},
+                "done": {"type": "boolean"}
+            }
+        },
+        "Photo": {
+            "type": "object",
+            "description": format!("The value of a complaint's `ph.<id>` field. Only `caption` (at most                 {MAX_CAPTION_CHARS} characters) changes later, or `deleted` is set, for good. At most                 {MAX_PHOTOS} photos per complaint that are not deleted."),
+            "required": ["id", "sha256", "bytes", "mime", "width", "height", "thumb", "by", "dev", "at"],
+            "additionalProperties": false,
+            "properties": {
+                "id": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "bytes": {"type": "integer", "minimum": 1, "maximum": MAX_PHOTO_BYTES},
+                "mime": {"enum": PHOTO_TYPES},
+                "width": {"type": "integer", "minimum": 1, "maximum": MAX_PHOTO_EDGE},
+                "height": {"type": "integer", "minimum": 1, "maximum": MAX_PHOTO_EDGE},
+                "thumb": {"type": "string", "maxLength": MAX_THUMB_CHARS,
+                          "pattern": "^data:image/(jpeg|webp);base64,[A-Za-z0-9+/=]+$"},
+                "caption": {"type": "string"},
+                "by": {"type": "string", "description": "The signed-in user's display name."},
+                "dev": {"type": "string", "description": "The pushing device."},
+                "at": {"type": "string", "format": "date-time"},
+                "deleted": {"type": ["object", "null"], "required": ["by", "at"],
+                            "properties": {"by": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}}
+            }
+        },
+        "Signature": {
+            "type": "object",
+            "description": format!("The value of `sig.<id>`, set once: the newest supersedes older ones.                 Strokes are `x,y,p` points (0–{PAD_UNITS}, pressure 0–100), at most {MAX_STROKES} strokes                 and {MAX_POINTS} points; `text` (what was signed) at most {MAX_SIGNED_TEXT_CHARS} characters."),
+            "required": ["id", "strokes", "aspect", "text", "signer", "by", "dev", "at"],
+            "additionalProperties": false
+        },
+        "Position": {
+            "type": "object",
+            "description": "The value of `loc.<id>`, set once, taken when the user asked.",
+            "required": ["id", "lat", "lon", "accuracy_m", "at", "by", "dev"],
+            "additionalProperties": false,
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                "accuracy_m": {"type": "number", "minimum": 0, "maximum": 1000000}
+            }
+        }
+    })
+}
+
+fn base_document() -> Value {
     let codes: Vec<Value> = REJECT_CODES
         .iter()
         .map(|code| serde_json::to_value(code).unwrap_or_default())

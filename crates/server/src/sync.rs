@@ -103,9 +103,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use complaints_domain::access::{check_branch_change, Scope};
+use complaints_domain::model::PHOTO_PREFIX;
 use complaints_domain::sync::{
-    check_op, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState, RejectCode,
-    Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT, MAX_PUSH_OPS, STEP_PREFIX,
+    check_op, evidence_id, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState,
+    RejectCode, Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT, MAX_PUSH_OPS, STEP_PREFIX,
     TIMELINE_PREFIX,
 };
 use serde::Deserialize;
@@ -216,7 +217,7 @@ fn judge(
         return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
     }
     authorize_op(user, branches, op, before)?;
-    check_authors(user, op)?;
+    check_authors(user, op, before)?;
     let after = check_op(before, op, now_ms)?;
     let (from, to) = (before.map(record_branch), record_branch(&after));
     if from.is_some_and(|from| from != to) {
@@ -226,18 +227,45 @@ fn judge(
     Ok(after)
 }
 
-/// Who did it is the signed-in user: every timeline entry and tick an
-/// operation sets names the user as the server knows them (`by`, their
-/// display name) and the pushing device (`dev`); nobody records in someone
-/// else's name. (A value that is not an entry or a tick is `check_op`'s.)
-fn check_authors(user: &AuthUser, op: &Op) -> Result<(), Rejection> {
+/// Who did it is the signed-in user: every timeline entry, tick, signature,
+/// position and new photo an operation sets names the user as the server
+/// knows them (`by`, their display name) and the pushing device (`dev`); a
+/// photo's deletion names the user who deleted it. Nobody records in
+/// someone else's name. (A value that is not well formed is `check_op`'s.)
+fn check_authors(user: &AuthUser, op: &Op, before: Option<&RecordState>) -> Result<(), Rejection> {
     let name = user.user.display_name.trim();
     for (key, value) in &op.set {
-        if !(key.starts_with(TIMELINE_PREFIX) || key.starts_with(STEP_PREFIX)) || value.is_null() {
+        if value.is_null() {
             continue;
         }
-        let by = value.get("by").and_then(serde_json::Value::as_str);
-        let dev = value.get("dev").and_then(serde_json::Value::as_str);
+        let previous = before
+            .and_then(|b| b.fields.get(key))
+            .and_then(|f| f.value());
+        let (by, dev) = if key.starts_with(PHOTO_PREFIX) && previous.is_some() {
+            // A caption edit or a deletion of a photo someone else took.
+            let was_deleted = previous
+                .and_then(|p| p.get("deleted"))
+                .is_some_and(|d| !d.is_null());
+            let deletion = value
+                .get("deleted")
+                .filter(|d| !d.is_null() && !was_deleted);
+            (
+                deletion
+                    .and_then(|d| d.get("by"))
+                    .and_then(serde_json::Value::as_str),
+                None,
+            )
+        } else if key.starts_with(TIMELINE_PREFIX)
+            || key.starts_with(STEP_PREFIX)
+            || evidence_id(key).is_some()
+        {
+            (
+                value.get("by").and_then(serde_json::Value::as_str),
+                value.get("dev").and_then(serde_json::Value::as_str),
+            )
+        } else {
+            continue;
+        };
         if by.is_some_and(|by| by.trim() != name) {
             return Err(Rejection::new(
                 RejectCode::InvalidValue,

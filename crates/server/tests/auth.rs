@@ -88,6 +88,7 @@ impl Fixture {
         std::fs::create_dir_all(&dist).unwrap();
         Fixture {
             state: AppState {
+                photos: Default::default(),
                 db,
                 dist_dir: dist,
                 risk: Default::default(),
@@ -1165,6 +1166,7 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
     assert!(help.contains(&format!("demo password (every demo user): {password}")));
     let fx = Fixture {
         state: AppState {
+            photos: Default::default(),
             db,
             dist_dir: tmp.path().join("dist"),
             risk: Default::default(),

@@ -74,6 +74,7 @@ fn world() -> &'static World {
             let staff = NewUser::new("wang", "王伟", "staff", Some("GZ01"), None);
             let staff_pw = auth::add_user(&db, &staff, &params).await.unwrap();
             let state = AppState {
+                photos: Default::default(),
                 db,
                 dist_dir: tmp.path().join("dist"),
                 risk: Default::default(),

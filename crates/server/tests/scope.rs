@@ -22,6 +22,7 @@ use complaints_domain::sync::{
     RejectCode,
 };
 use complaints_server::auth::{self, Auth, AuthConfig, NewUser};
+use complaints_server::photos::PhotoFiles;
 use complaints_server::{app, open_db, AppState};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -70,6 +71,7 @@ impl Fixture {
             .unwrap();
         }
         let state = AppState {
+            photos: Arc::new(PhotoFiles::new(tmp.path().join("data/photos"))),
             db,
             dist_dir: tmp.path().join("dist"),
             risk: Default::default(),
@@ -928,4 +930,381 @@ async fn a_scoped_pull_page_stops_at_two_megabytes() {
     }
     assert!(pages >= 3, "{pages} pages");
     assert_eq!(seen, ids, "every op once, in order");
+}
+
+/// Photo files: the chunked upload, its resumption, the hash check, the
+/// download scoped like the complaint (module `photos`).
+mod photos {
+    use super::*;
+    use complaints_domain::model::{CHUNK_BYTES, MAX_PHOTO_BYTES};
+    use sha2::{Digest, Sha256};
+
+    const THUMB: &str = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==";
+
+    fn file(len: usize, seed: u8) -> (Vec<u8>, String) {
+        let bytes: Vec<u8> = (0..len)
+            .map(|i| (i as u32).wrapping_mul(2654435761).to_le_bytes()[1] ^ seed)
+            .collect();
+        let sha = hex(&Sha256::digest(&bytes));
+        (bytes, sha)
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn photo(user: &str, id: &str, sha: &str, len: usize) -> Value {
+        json!({
+            "id": id, "sha256": sha, "bytes": len, "mime": "image/jpeg",
+            "width": 1600, "height": 1200, "thumb": THUMB, "caption": "轮胎",
+            "by": user, "dev": device(user),
+            "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        })
+    }
+
+    async fn put(
+        fx: &Fixture,
+        user: &str,
+        sha: &str,
+        offset: usize,
+        size: usize,
+        chunk: &[u8],
+    ) -> (StatusCode, Value) {
+        let uri = format!("/api/v1/photos/uploads/{sha}?offset={offset}&size={size}");
+        let request = Request::put(uri)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(chunk.to_vec()))
+            .unwrap();
+        let (status, text) = text(fx.send(signed(request, user)).await).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn get(fx: &Fixture, user: &str, uri: &str) -> (StatusCode, Vec<u8>, String) {
+        let response = fx
+            .send(signed(Request::get(uri).body(Body::empty()).unwrap(), user))
+            .await;
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, bytes, kind)
+    }
+
+    /// Uploads the whole file in chunks; returns the bytes sent.
+    async fn upload(fx: &Fixture, user: &str, sha: &str, bytes: &[u8], from: usize) -> usize {
+        let mut offset = from;
+        let mut sent = 0;
+        while offset < bytes.len() {
+            let end = (offset + CHUNK_BYTES as usize).min(bytes.len());
+            let (status, body) = put(fx, user, sha, offset, bytes.len(), &bytes[offset..end]).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            sent += end - offset;
+            offset = end;
+            if body["done"] == json!(true) {
+                break;
+            }
+        }
+        sent
+    }
+
+    #[tokio::test]
+    async fn a_photo_uploads_in_chunks_resumes_after_a_restart_and_is_stored_by_its_hash() {
+        let mut fx = Fixture::new().await;
+        let (bytes, sha) = file(700_000, 1);
+        let status_uri = format!("/api/v1/photos/uploads/{sha}");
+        let first = CHUNK_BYTES as usize;
+        let (status, body) = put(&fx, "wang", &sha, 0, bytes.len(), &bytes[..first]).await;
+        assert_eq!(
+            (status, &body),
+            (StatusCode::OK, &json!({"have": first, "done": false}))
+        );
+
+        // The server restarts: a new process over the same data directory.
+        let dir = fx._tmp.path().join("data/photos");
+        fx.state.photos = Arc::new(PhotoFiles::new(dir));
+        fx.router = app(fx.state.clone());
+        let (_, answer, _) = get(&fx, "wang", &status_uri).await;
+        let answer: Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(
+            answer,
+            json!({"have": first, "done": false}),
+            "the partial file survived"
+        );
+        // Sending the first chunk again is refused with what the server has.
+        let (status, body) = put(&fx, "wang", &sha, 0, bytes.len(), &bytes[..first]).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["error"]["code"], "upload_offset");
+        let sent = upload(&fx, "wang", &sha, &bytes, first).await;
+        assert_eq!(
+            sent,
+            bytes.len() - first,
+            "the earlier chunk was not sent again"
+        );
+        let stored = fx.state.photos.stored(&sha);
+        let on_disk = std::fs::read(&stored).unwrap();
+        assert_eq!(hex(&Sha256::digest(&on_disk)), sha);
+        assert!(stored
+            .to_string_lossy()
+            .ends_with(&format!("photos/{}/{sha}", &sha[..2])));
+
+        // Another user uploading the same file: done at once, nothing sent twice.
+        let (status, body) = put(&fx, "li", &sha, 0, bytes.len(), &bytes[..first]).await;
+        assert_eq!(
+            (status, body["done"].clone()),
+            (StatusCode::OK, json!(true))
+        );
+        let (_, answer, _) = get(&fx, "bj", &status_uri).await;
+        assert_eq!(
+            serde_json::from_slice::<Value>(&answer).unwrap()["done"],
+            json!(true)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_file_whose_hash_differs_is_dropped_and_bad_uploads_get_clear_4xx() {
+        let fx = Fixture::new().await;
+        let (bytes, _) = file(1000, 2);
+        let wrong = "ab".repeat(32);
+        let (status, body) = put(&fx, "wang", &wrong, 0, bytes.len(), &bytes).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"]["code"], "hash_mismatch");
+        let (_, answer, _) = get(&fx, "wang", &format!("/api/v1/photos/uploads/{wrong}")).await;
+        assert_eq!(
+            serde_json::from_slice::<Value>(&answer).unwrap(),
+            json!({"have": 0, "done": false})
+        );
+
+        let (_, sha) = file(1000, 3);
+        let max = MAX_PHOTO_BYTES as usize;
+        type Case = (String, usize, usize, Vec<u8>, StatusCode, &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                "NOT-A-HASH".into(),
+                0,
+                10,
+                vec![1; 10],
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                sha.clone(),
+                0,
+                max + 1,
+                vec![1; 10],
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+            ),
+            (
+                sha.clone(),
+                0,
+                0,
+                vec![],
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+            ),
+            (
+                sha.clone(),
+                0,
+                max,
+                vec![1; CHUNK_BYTES as usize + 1],
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+            ),
+            (
+                sha.clone(),
+                0,
+                5,
+                vec![1; 10],
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                sha.clone(),
+                0,
+                10,
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                sha.clone(),
+                7,
+                10,
+                vec![1; 3],
+                StatusCode::CONFLICT,
+                "upload_offset",
+            ),
+        ];
+        for (sha, offset, size, chunk, want, code) in cases {
+            let (status, body) = put(&fx, "wang", &sha, offset, size, &chunk).await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (want, Some(code)),
+                "{sha} {offset} {size}"
+            );
+        }
+        let (status, _) = {
+            let request = Request::put(format!("/api/v1/photos/uploads/{sha}?offset=0&size=10"))
+                .body(Body::from(vec![1u8; 10]))
+                .unwrap();
+            text(fx.send(request).await).await
+        };
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = text(
+            fx.send(signed(
+                Request::put(format!("/api/v1/photos/uploads/{sha}?offset=x&size=10"))
+                    .body(Body::from(vec![1u8; 10]))
+                    .unwrap(),
+                "wang",
+            ))
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn another_branch_cannot_fetch_a_photo_and_is_answered_as_if_it_did_not_exist() {
+        let fx = Fixture::new().await;
+        let create = fx.creation("wang", 1, "SH01");
+        let record = create.record.clone();
+        fx.accept("wang", create).await;
+        let (bytes, sha) = file(300_000, 4);
+        let original = photo("wang", "p1", &sha, bytes.len());
+        fx.accept("wang", fx.edit("wang", &record, "ph.p1", original.clone()))
+            .await;
+        let uri = format!("/api/v1/records/{record}/photos/p1");
+
+        let (status, body, _) = get(&fx, "wang", &uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(String::from_utf8_lossy(&body).contains("not_uploaded"));
+
+        upload(&fx, "wang", &sha, &bytes, 0).await;
+        for user in ["wang", "zhao", "admin"] {
+            let (status, body, kind) = get(&fx, user, &uri).await;
+            assert_eq!(status, StatusCode::OK, "{user}");
+            assert_eq!(kind, "image/jpeg");
+            assert_eq!(body, bytes, "{user}");
+        }
+        let nowhere = get(
+            &fx,
+            "li",
+            "/api/v1/records/00000000-0000-4000-8000-00000000dead/photos/p1",
+        )
+        .await;
+        let no_photo = get(&fx, "wang", &format!("/api/v1/records/{record}/photos/p2")).await;
+        for user in ["li", "bj"] {
+            let (status, body, _) = get(&fx, user, &uri).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{user}");
+            let strip = |b: &[u8]| {
+                let mut v: Value = serde_json::from_slice(b).unwrap();
+                v["server_time"] = Value::Null;
+                v
+            };
+            assert_eq!(
+                strip(&body),
+                strip(&nowhere.1),
+                "{user}: same as a record that does not exist"
+            );
+            assert_eq!(
+                strip(&body),
+                strip(&no_photo.1),
+                "{user}: same as a photo that does not exist"
+            );
+        }
+
+        // Deleted: gone for everyone.
+        let mut deleted = original;
+        deleted["deleted"] = json!({"by": "wang", "at": chrono::Utc::now().to_rfc3339()});
+        fx.accept("wang", fx.edit("wang", &record, "ph.p1", deleted))
+            .await;
+        let (status, _, _) = get(&fx, "wang", &uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_photo_a_signature_or_a_position_in_another_users_name_is_refused() {
+        let fx = Fixture::new().await;
+        let create = fx.creation("wang", 2, "SH01");
+        let record = create.record.clone();
+        fx.accept("wang", create).await;
+        let (_, sha) = file(10, 5);
+        fx.refuse(
+            "wang",
+            fx.edit("wang", &record, "ph.p1", photo("zhao", "p1", &sha, 10)),
+            RejectCode::InvalidValue,
+        )
+        .await;
+        let mut elsewhere = photo("wang", "p1", &sha, 10);
+        elsewhere["dev"] = json!("another-tablet");
+        fx.refuse(
+            "wang",
+            fx.edit("wang", &record, "ph.p1", elsewhere),
+            RejectCode::InvalidValue,
+        )
+        .await;
+        let original = photo("wang", "p1", &sha, 10);
+        fx.accept("wang", fx.edit("wang", &record, "ph.p1", original.clone()))
+            .await;
+        // The regional manager may caption a photo wang took…
+        let mut captioned = original.clone();
+        captioned["caption"] = json!("侧面鼓包");
+        fx.accept("zhao", fx.edit("zhao", &record, "ph.p1", captioned))
+            .await;
+        // …but deletes it only in his own name.
+        let mut deleted = original;
+        deleted["caption"] = json!("侧面鼓包");
+        deleted["deleted"] = json!({"by": "wang", "at": chrono::Utc::now().to_rfc3339()});
+        fx.refuse(
+            "zhao",
+            fx.edit("zhao", &record, "ph.p1", deleted.clone()),
+            RejectCode::InvalidValue,
+        )
+        .await;
+        deleted["deleted"]["by"] = json!("zhao");
+        fx.accept("zhao", fx.edit("zhao", &record, "ph.p1", deleted))
+            .await;
+
+        let signature = |by: &str| {
+            json!({
+                "id": "s1", "strokes": ["1,1,50 2,2,50"], "aspect": [3, 1], "text": "同意更换",
+                "signer": "张伟", "by": by, "dev": device("wang"),
+                "at": chrono::Utc::now().to_rfc3339(),
+            })
+        };
+        fx.refuse(
+            "wang",
+            fx.edit("wang", &record, "sig.s1", signature("li")),
+            RejectCode::InvalidValue,
+        )
+        .await;
+        fx.accept(
+            "wang",
+            fx.edit("wang", &record, "sig.s1", signature("wang")),
+        )
+        .await;
+        let position = |by: &str| {
+            json!({
+                "id": "l1", "lat": 31.2, "lon": 121.4, "accuracy_m": 8.0,
+                "at": chrono::Utc::now().to_rfc3339(), "by": by, "dev": device("wang"),
+            })
+        };
+        fx.refuse(
+            "wang",
+            fx.edit("wang", &record, "loc.l1", position("bj")),
+            RejectCode::InvalidValue,
+        )
+        .await;
+        fx.accept("wang", fx.edit("wang", &record, "loc.l1", position("wang")))
+            .await;
+    }
 }

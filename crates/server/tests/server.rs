@@ -74,6 +74,7 @@ impl Fixture {
             _tmp: tmp,
             data_dir,
             state: AppState {
+                photos: Default::default(),
                 db,
                 dist_dir: dist,
                 risk: Default::default(),
@@ -472,6 +473,7 @@ mod not_built {
     async fn missing_dist_dir_is_503_not_a_panic() {
         let fx = Fixture::new().await;
         let state = AppState {
+            photos: Default::default(),
             db: fx.state.db.clone(),
             dist_dir: fx.data_dir.join("does-not-exist"),
             risk: Default::default(),
@@ -1397,10 +1399,24 @@ mod openapi {
         let doc = body_json(response).await;
         assert_eq!(doc["openapi"], "3.1.0");
         let paths = doc["paths"].as_object().expect("paths");
-        for path in ["/api/health", "/api/v1/sync/push", "/api/v1/sync/pull"] {
+        for path in [
+            "/api/health",
+            "/api/v1/sync/push",
+            "/api/v1/sync/pull",
+            "/api/v1/photos/uploads/{sha256}",
+            "/api/v1/records/{record}/photos/{photo}",
+        ] {
             assert!(paths.contains_key(path), "{path} missing");
         }
         assert!(doc["paths"]["/api/v1/sync/push"]["post"]["responses"]["413"].is_object());
+        let upload = &doc["paths"]["/api/v1/photos/uploads/{sha256}"]["put"];
+        for status in ["409", "413", "422", "429"] {
+            assert!(upload["responses"][status].is_object(), "upload {status}");
+        }
+        assert_eq!(
+            doc["components"]["schemas"]["Photo"]["properties"]["bytes"]["maximum"],
+            complaints_domain::model::MAX_PHOTO_BYTES
+        );
         assert_eq!(
             doc["components"]["schemas"]["PushRequest"]["properties"]["ops"]["maxItems"],
             MAX_PUSH_OPS
@@ -1864,6 +1880,7 @@ mod hostile {
 
         // Every device is told, after the cursor it holds — the maker too.
         let router = app(AppState {
+            photos: Default::default(),
             db: reopened,
             ..fx.state.clone()
         });

@@ -179,7 +179,8 @@ impl Photo {
         if !PHOTO_TYPES.contains(&self.mime.as_str()) {
             return Err("a photo is image/jpeg or image/webp".into());
         }
-        if !(1..=MAX_PHOTO_EDGE).contains(&self.width) || !(1..=MAX_PHOTO_EDGE).contains(&self.height)
+        if !(1..=MAX_PHOTO_EDGE).contains(&self.width)
+            || !(1..=MAX_PHOTO_EDGE).contains(&self.height)
         {
             return Err(format!("a photo's edges are 1 to {MAX_PHOTO_EDGE} pixels"));
         }
@@ -189,7 +190,9 @@ impl Photo {
             ));
         }
         if self.caption.chars().count() > MAX_CAPTION_CHARS {
-            return Err(format!("a caption is at most {MAX_CAPTION_CHARS} characters"));
+            return Err(format!(
+                "a caption is at most {MAX_CAPTION_CHARS} characters"
+            ));
         }
         names_ok(&self.by, &self.dev)?;
         if let Some(d) = &self.deleted {
@@ -229,7 +232,8 @@ impl Signature {
         }
         let mut points = 0;
         for stroke in &self.strokes {
-            let n = stroke_points(stroke).ok_or("a stroke is `x,y,p` points, 0 to 1000, pressure 0 to 100")?;
+            let n = stroke_points(stroke)
+                .ok_or("a stroke is `x,y,p` points, 0 to 1000, pressure 0 to 100")?;
             points += n.len();
         }
         if points > MAX_POINTS {
@@ -303,7 +307,10 @@ impl Position {
 
     /// A `geo:` address that opens the tablet's maps app at this place.
     pub fn geo_uri(&self) -> String {
-        format!("geo:{:.6},{:.6}?q={:.6},{:.6}", self.lat, self.lon, self.lat, self.lon)
+        format!(
+            "geo:{:.6},{:.6}?q={:.6},{:.6}",
+            self.lat, self.lon, self.lat, self.lon
+        )
     }
 }
 
@@ -314,5 +321,7 @@ pub fn live_photos(photos: &[Photo]) -> impl Iterator<Item = &Photo> {
 
 /// The signature that stands: the newest (by time, then id).
 pub fn current_signature(signatures: &[Signature]) -> Option<&Signature> {
-    signatures.iter().max_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)))
+    signatures
+        .iter()
+        .max_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)))
 }

@@ -274,9 +274,9 @@ impl RecordState {
     /// one worth asking about (the newest tick or untick stands), nor a
     /// photo's caption (the newest stands; a deletion stands over both).
     pub fn conflicts(&self) -> impl Iterator<Item = (&String, &FieldState)> {
-        self.fields
-            .iter()
-            .filter(|(k, f)| f.in_conflict() && !k.starts_with(STEP_PREFIX) && !k.starts_with(PHOTO_PREFIX))
+        self.fields.iter().filter(|(k, f)| {
+            f.in_conflict() && !k.starts_with(STEP_PREFIX) && !k.starts_with(PHOTO_PREFIX)
+        })
     }
 
     /// The newest stamp of any operation applied.
@@ -317,7 +317,11 @@ impl RecordState {
         }
         object.insert("timeline".into(), timeline.into());
         object.insert("steps".into(), steps.into());
-        for (name, list) in [("photos", photos), ("signatures", signatures), ("positions", positions)] {
+        for (name, list) in [
+            ("photos", photos),
+            ("signatures", signatures),
+            ("positions", positions),
+        ] {
             if !list.is_empty() {
                 object.insert(name.into(), list.into());
             }

@@ -11,8 +11,8 @@ use crate::handling::{Entry, Tick, MAX_BY_CHARS};
 use crate::lang::{Labelled, Lang};
 use crate::model::{Photo, Position, Signature, MAX_PHOTOS, PHOTO_PREFIX, POSITION_PREFIX};
 use crate::replica::{
-    evidence_id, is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT, STEP_PREFIX,
-    TIMELINE_PREFIX,
+    evidence_id, is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT,
+    STEP_PREFIX, TIMELINE_PREFIX,
 };
 use crate::validate::IssueKind;
 
@@ -387,10 +387,20 @@ fn check_times(
             }
         } else if evidence_id(key).is_some() {
             let at = |v: &serde_json::Value| {
-                v.as_str().and_then(crate::timefmt::rfc3339::parse).map(|t| t.timestamp_millis())
+                v.as_str()
+                    .and_then(crate::timefmt::rfc3339::parse)
+                    .map(|t| t.timestamp_millis())
             };
-            let when = [value.get("at"), value.get("deleted").and_then(|d| d.get("at"))];
-            if when.into_iter().flatten().filter_map(at).any(|t| t > latest) {
+            let when = [
+                value.get("at"),
+                value.get("deleted").and_then(|d| d.get("at")),
+            ];
+            if when
+                .into_iter()
+                .flatten()
+                .filter_map(at)
+                .any(|t| t > latest)
+            {
                 return refuse("dated after the server's clock");
             }
         }
