@@ -7,35 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, fillForm, inContext, launchBrowser, listedNames, openApp, openSignedIn, signIn, withServer } from './lib.js';
-
-/**
- * One request on the app's IndexedDB database in the page: `action` is an
- * IDBObjectStore method (`get`, `put`, `getAll`, `getAllKeys`, `count`) and
- * `args` its arguments. (No code from strings: the page's CSP forbids it.)
- */
-function idb(page, store, action, ...args) {
-  return page.evaluate(
-    async ([store, action, args]) => {
-      const db = await new Promise((resolve, reject) => {
-        const req = indexedDB.open('complaint-desk');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      try {
-        return await new Promise((resolve, reject) => {
-          const tx = db.transaction(store, action === 'put' ? 'readwrite' : 'readonly');
-          const req = tx.objectStore(store)[action](...args);
-          tx.oncomplete = () => resolve(req.result);
-          tx.onabort = () => reject(tx.error);
-        });
-      } finally {
-        db.close();
-      }
-    },
-    [store, action, args],
-  );
-}
+import { ARTIFACTS, eventually, fillForm, idb, inContext, launchBrowser, listedNames, openApp, openSignedIn, signIn, withServer } from './lib.js';
 
 /** A setting as the app keeps it (JSON text), parsed; `undefined` when absent. */
 async function setting(page, key) {
@@ -65,16 +37,6 @@ async function call(server, token, path, init = {}) {
   return { status: res.status, code: body.error?.code };
 }
 
-/** Waits until `check()` resolves truthy (polling), or fails with `what`. */
-async function eventually(check, what, timeout = 20_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const FIRST_HALF = {
   维修站代码: 'BJ01',

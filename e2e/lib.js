@@ -262,3 +262,56 @@ export async function pushOps(server, ops, { username = 'admin', device = 'e2e-o
   }
   return body;
 }
+
+/**
+ * One request on the app's IndexedDB database in the page: `action` is an
+ * IDBObjectStore method (`get`, `put`, `getAll`, `getAllKeys`, `count`) and
+ * `args` its arguments. (No code from strings: the page's CSP forbids it.)
+ */
+export function idb(page, store, action, ...args) {
+  return page.evaluate(
+    async ([store, action, args]) => {
+      const db = await new Promise((resolve, reject) => {
+        const req = indexedDB.open('complaint-desk');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      try {
+        return await new Promise((resolve, reject) => {
+          const tx = db.transaction(store, action === 'put' ? 'readwrite' : 'readonly');
+          const req = tx.objectStore(store)[action](...args);
+          tx.oncomplete = () => resolve(req.result);
+          tx.onabort = () => reject(tx.error);
+        });
+      } finally {
+        db.close();
+      }
+    },
+    [store, action, args],
+  );
+}
+
+/** Waits until `check()` resolves truthy (polling), or fails with `what`. */
+export async function eventually(check, what, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until the tablet has nothing left to send and has synced. */
+export async function synced(page) {
+  await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
+  await page.getByTestId('sync-last').getByText('上次同步').waitFor({ timeout: 20_000 });
+}
+
+/** Takes in a complaint on the intake form and saves it (back on the list). */
+export async function createComplaint(page, url, fields) {
+  await page.goto(`${url}/new`);
+  await fillForm(page, fields);
+  await page.getByRole('button', { name: '保存', exact: true }).click();
+  await page.waitForURL(`${url}/`);
+}

@@ -3,7 +3,7 @@
 //! sync engine's [`complaints_client::Api`] over it.
 
 use complaints_domain::session::Session;
-use complaints_domain::sync::{PullResponse, PushRequest, PushResponse};
+use complaints_domain::sync::{PullResponse, PushRequest, PushResponse, UploadState};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -153,6 +153,58 @@ pub async fn risk_config(token: &str) -> Result<complaints_domain::risk::RiskCon
     }
     let response = send(Request::get("/api/v1/config"), token).await?;
     read::<Config>(response).await.map(|c| c.risk)
+}
+
+/// How much of a photo file the server has: `GET /api/v1/photos/uploads/{sha}`.
+pub async fn upload_state(token: &str, sha256: &str) -> Result<UploadState, ApiError> {
+    let path = format!("/api/v1/photos/uploads/{sha256}");
+    read(send(Request::get(&path), token).await?).await
+}
+
+/// Sends bytes `offset…` of a photo file of `size` bytes:
+/// `PUT /api/v1/photos/uploads/{sha}?offset=&size=`.
+pub async fn upload_chunk(
+    token: &str,
+    sha256: &str,
+    offset: u64,
+    size: u32,
+    chunk: &web_sys::Blob,
+) -> Result<UploadState, ApiError> {
+    let path = format!("/api/v1/photos/uploads/{sha256}?offset={offset}&size={size}");
+    let response = authed(Request::put(&path), token)
+        .header("content-type", "application/octet-stream")
+        .body(wasm_bindgen::JsValue::from(chunk.clone()))
+        .map_err(|e| ApiError::Decode(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+    read(response).await
+}
+
+/// A photo's image: `GET /api/v1/records/{record}/photos/{photo}`.
+pub async fn download_photo(
+    token: &str,
+    record: &str,
+    photo: &str,
+) -> Result<web_sys::Blob, ApiError> {
+    let path = format!("/api/v1/records/{record}/photos/{photo}");
+    let response = send(Request::get(&path), token).await?;
+    if !response.ok() {
+        return Err(text_of(response)
+            .await
+            .err()
+            .unwrap_or(ApiError::Decode("no image".into())));
+    }
+    let kind = response.headers().get("content-type").unwrap_or_default();
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|_| ApiError::Unreachable("the image did not arrive whole".into()))?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&kind);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| ApiError::Decode("no image".into()))
 }
 
 /// The server as the sync engine sees it: push and pull over HTTP, and

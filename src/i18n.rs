@@ -232,6 +232,56 @@ texts! {
     CategoryColumn => "投诉类别", "Category";
     ChannelColumn => "投诉渠道", "Channel";
     DaysToClose => "处理天数", "Days to close";
+
+    // Evidence: photos, signature, location.
+    Evidence => "现场证据", "Evidence";
+    Photos => "照片", "Photos";
+    TakePhoto => "拍照或选择照片", "Take or choose a photo";
+    PhotoCaption => "照片说明（可选）", "Caption (optional)";
+    PhotoLimits => "最多 {} 张，每张压缩后不超过 {} MB；已有 {} 张", "Up to {} photos of at most {} MB each after compression; {} so far";
+    PhotoLimitReached => "照片已达上限，请先删除不需要的照片", "The photo limit is reached: delete one you do not need first";
+    PhotoAdding => "正在处理照片…", "Preparing the photo…";
+    PhotoAdded => "照片已保存在本机，联网后自动上传", "The photo is saved on this device and uploads when online";
+    PhotoNotAnImage => "这个文件不是可识别的图片", "This file is not an image the app can read";
+    PhotoTooLarge => "照片压缩后仍然过大，未保存", "Even compressed, the photo is too large; it was not saved";
+    PhotoNoEncoder => "此浏览器无法压缩照片（不支持 JPEG/WebP）", "This browser cannot compress photos (no JPEG or WebP)";
+    PhotoFailed => "照片处理失败，投诉未受影响", "The photo could not be processed; the complaint is unaffected";
+    PhotoStorageFull => "设备存储空间已满：照片未保存，投诉本身不受影响。请删除设备上的其他数据后再试。",
+        "The device's storage is full: the photo was not saved, and the complaint is unaffected. Delete other data on the device, then try again.";
+    PhotoOffline => "离线时无法打开其他设备拍的照片，联网后再试", "A photo taken on another device opens once online";
+    PhotoNotUploaded => "照片还在拍摄它的设备上，等那台设备联网上传后才能打开", "The photo is still on the device that took it; it opens once that device has uploaded it";
+    PhotoUploading => "上传中 {}", "Uploading {}";
+    PhotoWaiting => "等待上传", "Waiting to upload";
+    PhotoOpen => "查看大图", "Open";
+    PhotoClose => "关闭", "Close";
+    PhotoDelete => "删除照片", "Delete photo";
+    PhotoDeleteConfirm => "确定删除这张照片？删除记录会保留。", "Delete this photo? The deletion is recorded.";
+    PhotoBy => "{} 拍摄于 {}", "Taken by {} at {}";
+    SaveCaption => "保存说明", "Save caption";
+    StorageUse => "本机已用存储 {} / {}", "Storage used on this device: {} of {}";
+    UploadsWaiting => "{} 张照片待上传", "{} photo(s) waiting to upload";
+    Signature => "顾客签字确认", "Customer's signature";
+    SignatureText => "签字确认的内容（商定的解决方案）", "What the customer signs (the agreed solution)";
+    Signer => "签字人", "Signed by";
+    SignHere => "请顾客在此处签字", "Customer signs here";
+    ClearPad => "清除重签", "Clear";
+    SaveSignature => "保存签字", "Save signature";
+    SignatureEmpty => "请先在签字区签字", "Sign in the box first";
+    SignatureSaved => "签字已保存", "Signature saved";
+    SignedBy => "{} 签字，{} 见证，{}", "Signed by {}, witnessed by {}, {}";
+    Superseded => "已被新签字取代", "Superseded by a newer signature";
+    SignAgain => "重新签字", "Sign again";
+    Location => "走访位置", "Visit location";
+    RecordLocation => "记录当前位置", "Record my location";
+    Locating => "正在定位…", "Locating…";
+    LocationHint => "仅在点击时定位一次，不会在后台记录位置", "The location is taken once, only when you tap; never in the background";
+    Accuracy => "精度约 {} 米", "Accurate to about {} m";
+    OpenInMaps => "在地图中打开", "Open in maps";
+    LocationDenied => "未获得定位权限：请在浏览器设置中允许本应用使用位置信息，或在“救援/走访地点”中手动填写",
+        "Location permission was refused: allow this app to use your location in the browser's settings, or type the place into “Roadside location”";
+    LocationUnavailable => "暂时无法确定位置（GPS 信号弱），请到开阔处再试", "The position cannot be determined now (weak GPS signal); try again in the open";
+    LocationTimeout => "定位超时，请再试一次", "Locating took too long; try again";
+    LocationUnsupported => "此设备不支持定位", "This device cannot give its location";
 }
 
 impl Text {

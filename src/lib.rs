@@ -18,6 +18,7 @@ pub mod app;
 pub mod components;
 pub mod html;
 pub mod i18n;
+pub mod media;
 pub mod pages;
 pub mod panic;
 pub mod platform;

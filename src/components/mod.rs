@@ -4,6 +4,7 @@
 pub mod badges;
 mod complaint_form;
 mod draft;
+mod evidence;
 mod handling;
 mod record_sync;
 mod sync_bar;
@@ -12,6 +13,7 @@ mod topbar;
 pub use badges::StatusBadge;
 pub use complaint_form::{code_labels, options, ComplaintFormView, FormSection};
 pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
+pub use evidence::EvidencePanel;
 pub use handling::{HandlingPanel, IntakeAlerts, RiskAndVehicle};
 pub use record_sync::{
     show_value, use_record_state, RecordHistory, RecordSyncPanel, RefusedChanges,

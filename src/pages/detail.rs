@@ -10,8 +10,8 @@ use complaints_domain::risk::warnings;
 use complaints_domain::search::same_vehicle;
 
 use crate::components::{
-    use_record_state, ComplaintFormView, FormDraft, FormNotice, HandlingPanel, NoticeKind,
-    RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
+    use_record_state, ComplaintFormView, EvidencePanel, FormDraft, FormNotice, HandlingPanel,
+    NoticeKind, RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
 };
 use crate::i18n::{tr, Text};
 use crate::platform;
@@ -163,6 +163,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         <RecordSyncPanel id=id.clone() record_state on_change/>
         <RiskAndVehicle warnings=risks others=Signal::derive(move || others.get().unwrap_or_default())/>
         <HandlingPanel id=id.clone()/>
+        <EvidencePanel id=id.clone()/>
         <h2 class="form-title">{tr(lang, Text::ComplaintRecord)}</h2>
         <form novalidate on:submit=|ev| ev.prevent_default() data-testid="detail-form">
             <ComplaintFormView form=draft.form issues=draft.issues reveal_all=draft.submitted.into()

@@ -8,9 +8,11 @@
 //! in, what a refused change becomes. This module keeps the signals in step
 //! with it; [`writes`] holds the local writes, [`syncing`] when to sync.
 
+mod photos;
 mod syncing;
 mod writes;
 
+pub use photos::{PhotoError, PhotoQueue};
 pub use writes::SaveError;
 
 use std::rc::Rc;
@@ -136,6 +138,8 @@ pub struct AppState {
     /// How many settings were found damaged at start (skipped for their
     /// defaults): the app says so once; 0 for none.
     pub damaged_settings: RwSignal<usize>,
+    /// The photo upload queue ([`photos`]).
+    pub photos: PhotoQueue,
 }
 
 /// Creates the app state, provides it as context and starts opening storage.
@@ -158,6 +162,7 @@ pub fn provide_app_state() -> AppState {
         plans: StoredValue::new(Vec::new()),
         plans_seen: RwSignal::new(0),
         damaged_settings: RwSignal::new(0),
+        photos: PhotoQueue::default(),
     };
     provide_context(state);
     platform::remember_lang(state.lang.get_untracked());
@@ -170,6 +175,7 @@ pub fn provide_app_state() -> AppState {
         online.set(true);
         spawn_local(state.revoke_pending());
         state.request_sync(std::time::Duration::ZERO);
+        spawn_local(state.upload_photos());
     });
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
     let tick = set_interval_with_handle(
@@ -224,6 +230,8 @@ pub fn provide_app_state() -> AppState {
                 state.revoke_pending().await;
                 // Whatever is queued, also from a tab closed earlier, goes now.
                 state.request_sync(std::time::Duration::ZERO);
+                state.refresh_uploads().await;
+                spawn_local(state.upload_photos());
                 state.refresh_risk_config().await;
             }
             Err(e) => {

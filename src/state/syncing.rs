@@ -107,6 +107,8 @@ impl AppState {
                     platform::log_error("re-reading synced records failed", &e.to_string());
                 }
                 self.request_sync(PERIOD);
+                // Photos upload on their own, after the fields went.
+                spawn_local(self.upload_photos());
             }
             Some(Err(failure)) => match failure.ends_session() {
                 // The server no longer takes this session: sign in again

@@ -6,8 +6,10 @@
 //! JS boundary, the text is exactly what the server will see, and one
 //! damaged value only fails its own decode (the list reports and skips it).
 
+mod photos;
 mod schema;
 
+pub use photos::PhotoUpload;
 pub use schema::Version;
 
 use chrono::NaiveDate;
@@ -28,7 +30,7 @@ use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-use schema::{COMPLAINTS, DRAFTS, OUTBOX, RECORD_STATES, SETTINGS};
+use schema::{COMPLAINTS, DRAFTS, OUTBOX, PHOTO_FILES, PHOTO_UPLOADS, RECORD_STATES, SETTINGS};
 
 /// A [`ComplaintStore`] in one IndexedDB database.
 pub struct IdbStore {
@@ -223,12 +225,28 @@ impl IdbStore {
         commit(tx).await
     }
 
-    /// Removes one user's data: every complaint, sync state, queued change and
-    /// draft, and every setting but those named in `keep` and the case number
+    /// Removes one user's data: every complaint, sync state, queued change,
+    /// draft and photo, and every setting but those named in `keep` and the case number
     /// counters (`case_seq:…`), in one transaction.
     pub async fn clear_user_data(&self, keep: &[&str]) -> Result<(), StoreError> {
-        let tx = self.writing([COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS, SETTINGS])?;
-        for store in [COMPLAINTS, RECORD_STATES, OUTBOX, DRAFTS] {
+        let stores = [
+            COMPLAINTS,
+            RECORD_STATES,
+            OUTBOX,
+            DRAFTS,
+            PHOTO_FILES,
+            PHOTO_UPLOADS,
+        ];
+        let tx = self.writing([
+            COMPLAINTS,
+            RECORD_STATES,
+            OUTBOX,
+            DRAFTS,
+            PHOTO_FILES,
+            PHOTO_UPLOADS,
+            SETTINGS,
+        ])?;
+        for store in stores {
             let os = tx.object_store(store).map_err(backend)?;
             os.clear().map_err(backend)?.await.map_err(backend)?;
         }

@@ -18,6 +18,13 @@ pub const RECORD_STATES: &str = "record_states";
 /// Object store of local operations not yet accepted by the server:
 /// key = op id, value = the outbox entry as JSON text.
 pub const OUTBOX: &str = "outbox";
+/// Object store of photo images kept on the device (taken here, or
+/// downloaded once opened): key = photo id, value = the image `Blob`.
+pub const PHOTO_FILES: &str = "photo_files";
+/// Object store of photos still to upload, the photo upload queue (apart
+/// from the outbox: a slow photo never holds back field sync): key = photo
+/// id, value = [`crate::store::PhotoUpload`] as JSON text.
+pub const PHOTO_UPLOADS: &str = "photo_uploads";
 
 /// Every schema version, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,11 +33,13 @@ pub enum Version {
     V1 = 1,
     /// Sync: records' sync states and the outbox.
     V2 = 2,
+    /// Evidence: photo images and their upload queue.
+    V3 = 3,
 }
 
 impl Version {
-    pub const ALL: [Version; 2] = [Version::V1, Version::V2];
-    pub const CURRENT: Version = Version::V2;
+    pub const ALL: [Version; 3] = [Version::V1, Version::V2, Version::V3];
+    pub const CURRENT: Version = Version::V3;
 
     pub fn number(self) -> u32 {
         self as u32
@@ -47,6 +56,10 @@ impl Version {
             Version::V2 => {
                 db.create_object_store(RECORD_STATES).build()?;
                 db.create_object_store(OUTBOX).build()?;
+            }
+            Version::V3 => {
+                db.create_object_store(PHOTO_FILES).build()?;
+                db.create_object_store(PHOTO_UPLOADS).build()?;
             }
         }
         Ok(())

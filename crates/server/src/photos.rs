@@ -38,8 +38,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use complaints_domain::model::{is_sha256_hex, CHUNK_BYTES, MAX_PHOTO_BYTES, PHOTO_TYPES};
-use complaints_domain::sync::RecordState;
-use serde::{Deserialize, Serialize};
+use complaints_domain::sync::{RecordState, UploadState};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -107,13 +107,6 @@ pub(crate) fn photo_routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(CHUNK_BYTES as usize)),
         )
         .route("/records/{record}/photos/{photo}", get(download))
-}
-
-/// How much of a file the server has.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct UploadState {
-    pub have: u64,
-    pub done: bool,
 }
 
 #[derive(Deserialize)]

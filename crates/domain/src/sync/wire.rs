@@ -24,6 +24,15 @@ pub const PROTOCOL: &str = "v1";
 /// values that win over every later edit.
 pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
 
+/// How much of a photo file the server holds
+/// (`/api/v1/photos/uploads/{sha256}`): `have` bytes received from this
+/// user so far; `done` when the whole file is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadState {
+    pub have: u64,
+    pub done: bool,
+}
+
 /// The most operations one push may carry.
 pub const MAX_PUSH_OPS: usize = 1000;
 /// The most operations one pull page carries.
