@@ -40,9 +40,9 @@ const CASE = {
  * Puts a camera-like photo (`width`×`height`, noisy JPEG at 0.92 as phone
  * cameras write) into the photo input, as if taken; resolves to its size in bytes.
  */
-async function takePhoto(page, { width = 4000, height = 3000, seed = 1 } = {}) {
+async function takePhoto(page, { width = 4000, height = 3000, seed = 1, grain = false } = {}) {
   return page.evaluate(
-    async ([width, height, seed]) => {
+    async ([width, height, seed, grain]) => {
       const canvas = new OffscreenCanvas(width, height);
       const ctx = canvas.getContext('2d');
       const gradient = ctx.createLinearGradient(0, 0, width, height);
@@ -57,6 +57,17 @@ async function takePhoto(page, { width = 4000, height = 3000, seed = 1 } = {}) {
         ctx.fillStyle = `hsl(${rand() * 360}, 60%, ${30 + rand() * 40}%)`;
         ctx.fillRect(rand() * width, rand() * height, 4 + rand() * 60, 4 + rand() * 60);
       }
+      if (grain) {
+        // Sensor noise in every pixel: the hardest kind of photo to compress.
+        const image = ctx.getImageData(0, 0, width, height);
+        for (let i = 0; i < image.data.length; i += 4) {
+          const n = (rand() - 0.5) * 120;
+          image.data[i] += n;
+          image.data[i + 1] += n;
+          image.data[i + 2] -= n;
+        }
+        ctx.putImageData(image, 0, 0);
+      }
       const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
       const file = new File([blob], `IMG_${seed}.jpg`, { type: 'image/jpeg' });
       const input = document.querySelector('[data-testid=photo-input]');
@@ -66,7 +77,7 @@ async function takePhoto(page, { width = 4000, height = 3000, seed = 1 } = {}) {
       input.dispatchEvent(new Event('change', { bubbles: true }));
       return file.size;
     },
-    [width, height, seed],
+    [width, height, seed, grain],
   );
 }
 
@@ -110,10 +121,14 @@ describe('evidence: photos, signature, location', () => {
         const rec = await openFirst(page);
 
         // Every byte sent to the photo upload, chunk by chunk.
+        // (The chunk's size from the server's answer: a Blob body is not
+        // visible to the page's request events.)
         const puts = [];
-        page.on('request', (r) => {
-          if (r.method() === 'PUT' && r.url().includes('/photos/uploads/')) {
-            puts.push({ offset: Number(new URL(r.url()).searchParams.get('offset')), bytes: r.postDataBuffer()?.length ?? 0 });
+        page.on('response', async (r) => {
+          if (r.request().method() === 'PUT' && r.url().includes('/photos/uploads/') && r.ok()) {
+            const offset = Number(new URL(r.url()).searchParams.get('offset'));
+            const { have } = await r.json();
+            puts.push({ offset, bytes: have - offset });
           }
         });
 
@@ -219,7 +234,7 @@ describe('evidence: photos, signature, location', () => {
           downloadThroughput: 400 * 1024,
           uploadThroughput: 80 * 1024,
         });
-        await takePhoto(page, { seed: 2 });
+        await takePhoto(page, { width: 1600, height: 1200, seed: 2, grain: true });
         await page.getByText('照片已保存在本机，联网后自动上传').waitFor({ timeout: 30_000 });
 
         // While the photo uploads, a note on the timeline: it reaches the server first.

@@ -23,7 +23,7 @@ mod evidence;
 mod timeline;
 
 pub use evidence::{
-    current_signature, is_sha256_hex, is_thumbnail, live_photos, stroke_points, stroke_text,
+    current_signature, fixed, is_sha256_hex, is_thumbnail, live_photos, stroke_points, stroke_text,
     Deletion, Photo, Position, Signature, CHUNK_BYTES, MAX_CAPTION_CHARS, MAX_PHOTOS,
     MAX_PHOTO_BYTES, MAX_PHOTO_EDGE, MAX_POINTS, MAX_SIGNED_TEXT_CHARS, MAX_STROKES,
     MAX_THUMB_CHARS, PAD_UNITS, PHOTO_PREFIX, PHOTO_TYPES, POSITION_PREFIX, SIGNATURE_PREFIX,
@@ -238,13 +238,4 @@ pub struct Complaint {
     /// Places recorded at the user's request, oldest first (`loc.<id>`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub positions: Vec<Position>,
-}
-
-/// Sorts evidence the way every device shows it: by time, then id.
-pub fn sort_evidence(c: &mut Complaint) {
-    c.photos.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    c.signatures
-        .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    c.positions
-        .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
 }

@@ -375,3 +375,38 @@ fn a_complaint_without_evidence_serializes_as_before() {
         .keys()
         .any(|k| k.starts_with("ph.") || k.starts_with("sig.")));
 }
+
+#[test]
+fn coordinates_are_written_with_fixed_decimals_without_float_formatting() {
+    use complaints_domain::model::fixed;
+    assert_eq!(fixed(31.2304, 5), "31.23040");
+    assert_eq!(fixed(-0.000004, 5), "0.00000");
+    assert_eq!(fixed(-33.8688197, 6), "-33.868820");
+    assert_eq!(fixed(121.473701, 5), "121.47370");
+    assert_eq!(fixed(179.999999, 5), "180.00000");
+    assert_eq!(fixed(0.5, 0), "1");
+    assert_eq!(fixed(-2.4, 0), "-2");
+}
+
+#[test]
+fn evidence_is_listed_in_time_order_whatever_the_ids() {
+    let mut state = created();
+    for (id, ms) in [
+        ("zz", NOW_MS - 900),
+        ("aa", NOW_MS - 100),
+        ("mm", NOW_MS - 500),
+    ] {
+        let mut p = photo(id);
+        p["at"] = json!(at(ms));
+        let o = op(
+            &format!("op-{id}"),
+            NOW_MS,
+            &[(&format!("ph.{id}"), p)],
+            &[],
+        );
+        state = check_op(Some(&state), &o, NOW_MS).unwrap();
+    }
+    let c = state.materialize().unwrap();
+    let ids: Vec<&str> = c.photos.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["zz", "mm", "aa"]);
+}

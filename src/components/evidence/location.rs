@@ -46,18 +46,18 @@ pub(super) fn LocationSection(id: String, current: Memo<Option<Complaint>>) -> i
         <div class="panel location" data-testid="location">
             <h3>{tr(lang, Text::Location)}</h3>
             <ul class="location__list">
-                <For each=move || positions.get() key=|p: &Position| p.id.clone() let:p>
+                {move || positions.get().into_iter().map(|p: Position| view! {
                     <li data-testid="position">
                         <span class="location__coords" data-testid="position-coords">{p.coordinates()}</span>
                         " · "
                         <span class="hint">{
-                            let (accuracy, when, by) = (p.accuracy_m.round(), platform::local_time(p.at), p.by.clone());
+                            let (accuracy, when, by) = (p.accuracy_metres(), platform::local_time(p.at), p.by.clone());
                             move || format!("{} · {when} · {by}", Text::Accuracy.fill(lang.get(), &[&accuracy]))
                         }</span>
                         " "
                         <a href=p.geo_uri() data-testid="position-map">{tr(lang, Text::OpenInMaps)}</a>
                     </li>
-                </For>
+                }).collect_view()}
             </ul>
             <button type="button" class="btn" data-testid="record-location" prop:disabled=move || busy.get() on:click=locate>
                 {move || if busy.get() { Text::Locating.get(lang.get()) } else { Text::RecordLocation.get(lang.get()) }}

@@ -13,15 +13,18 @@ use crate::media;
 use crate::platform;
 use crate::state::use_app_state;
 
-/// Bytes as people read them: `1.4 MB`, `820 KB`.
+/// Bytes as people read them: `1.4 MB`, `820 KB` (no float formatting).
 fn size_text(bytes: f64) -> String {
-    if bytes >= 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} GB", bytes / (1024.0 * 1024.0 * 1024.0))
-    } else if bytes >= 1024.0 * 1024.0 {
-        format!("{:.1} MB", bytes / (1024.0 * 1024.0))
+    const MB: f64 = 1024.0 * 1024.0;
+    let (value, unit) = if bytes >= 1024.0 * MB {
+        (bytes / (1024.0 * MB), "GB")
+    } else if bytes >= MB {
+        (bytes / MB, "MB")
     } else {
-        format!("{:.0} KB", (bytes / 1024.0).ceil())
-    }
+        return format!("{} KB", (bytes / 1024.0).ceil() as u64);
+    };
+    let tenths = (value * 10.0).round() as u64;
+    format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
 #[component]
@@ -114,8 +117,8 @@ pub(super) fn PhotoSection(id: String, current: Memo<Option<Complaint>>) -> impl
         move || {
             let queue = state.photos;
             if let Some((have, size)) = queue.progress.with(|p| p.get(&photo).copied()) {
-                let percent = (have as f64 * 100.0 / f64::from(size.max(1))).floor();
-                return Some(Text::PhotoUploading.fill(lang.get(), &[&format!("{percent:.0}%")]));
+                let percent = have * 100 / u64::from(size.max(1));
+                return Some(Text::PhotoUploading.fill(lang.get(), &[&format!("{percent}%")]));
             }
             queue
                 .waiting
@@ -151,15 +154,14 @@ pub(super) fn PhotoSection(id: String, current: Memo<Option<Complaint>>) -> impl
                 view! { <p class=class role=role data-testid="photo-notice">{text}</p> }
             })}
             <ul class="photo-grid">
-                <For each=move || photos.get() key=|p| (p.id.clone(), p.caption.clone()) let:p>
-                    {
+                {move || photos.get().into_iter().map(|p| {
                         let when = platform::local_time(p.at);
                         let (open_id, delete_id, line_id) = (p.id.clone(), p.id.clone(), p.id.clone());
                         let by = p.by.clone();
                         view! {
                             <li class="photo" data-testid="photo" data-photo-id=p.id.clone()>
                                 <button type="button" class="photo__thumb" on:click=move |_| open(open_id.clone())
-                                    aria-label=move || Text::PhotoOpen.get(lang.get())>
+                                    aria-label=tr(lang, Text::PhotoOpen)>
                                     <img src=p.thumb.clone() alt=p.caption.clone() width=p.width.min(160) loading="lazy"/>
                                 </button>
                                 <div class="photo__text">
@@ -171,8 +173,7 @@ pub(super) fn PhotoSection(id: String, current: Memo<Option<Complaint>>) -> impl
                                 </div>
                             </li>
                         }
-                    }
-                </For>
+                    }).collect_view()}
             </ul>
             <p class="hint" data-testid="storage-use">{move || storage.get().map(|(used, quota)| {
                 Text::StorageUse.fill(lang.get(), &[&size_text(used), &size_text(quota)])

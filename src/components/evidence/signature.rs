@@ -227,7 +227,7 @@ pub(super) fn SignatureSection(id: String, current: Memo<Option<Complaint>>) -> 
             <Show when=move || !older.with(Vec::is_empty)>
                 <details class="signature__older" data-testid="signature-older">
                     <summary>{tr(lang, Text::Superseded)}" ("{move || older.with(Vec::len)}")"</summary>
-                    <For each=move || older.get() key=|s| s.id.clone() let:s>
+                    {move || older.get().into_iter().map(|s| view! {
                         <figure class="signature__old" data-signature-id=s.id.clone()>
                             <blockquote class="signature__text">{s.text.clone()}</blockquote>
                             {signature_svg(&s)}
@@ -236,7 +236,7 @@ pub(super) fn SignatureSection(id: String, current: Memo<Option<Complaint>>) -> 
                                 move || signature_facts(&s, lang.get())
                             }</figcaption>
                         </figure>
-                    </For>
+                    }).collect_view()}
                 </details>
             </Show>
             <Show when=move || !editing.get()>
@@ -256,10 +256,10 @@ pub(super) fn SignatureSection(id: String, current: Memo<Option<Complaint>>) -> 
                         prop:value=move || signer.get() on:input=move |ev| signer.set(event_target_value(&ev))/>
                 </label>
                 <canvas class="signature__pad" node_ref=pad width=PAD_W height=PAD_H data-testid="signature-pad"
-                    aria-label=move || Text::SignHere.get(lang.get())
+                    aria-label=tr(lang, Text::SignHere)
                     on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up></canvas>
                 <p class="hint">{tr(lang, Text::SignHere)}</p>
-                <div class="actionbar">
+                <div class="signature__actions">
                     <button type="button" class="btn" data-testid="signature-clear" on:click=clear>{tr(lang, Text::ClearPad)}</button>
                     <button type="button" class="btn btn--primary" data-testid="signature-save" on:click=save>{tr(lang, Text::SaveSignature)}</button>
                 </div>

@@ -302,16 +302,36 @@ impl Position {
 
     /// `31.23040, 121.47370` (five decimals: about a metre).
     pub fn coordinates(&self) -> String {
-        format!("{:.5}, {:.5}", self.lat, self.lon)
+        format!("{}, {}", fixed(self.lat, 5), fixed(self.lon, 5))
     }
 
     /// A `geo:` address that opens the tablet's maps app at this place.
     pub fn geo_uri(&self) -> String {
-        format!(
-            "geo:{:.6},{:.6}?q={:.6},{:.6}",
-            self.lat, self.lon, self.lat, self.lon
-        )
+        let (lat, lon) = (fixed(self.lat, 6), fixed(self.lon, 6));
+        format!("geo:{lat},{lon}?q={lat},{lon}")
     }
+
+    /// The accuracy in whole metres.
+    pub fn accuracy_metres(&self) -> u64 {
+        self.accuracy_m.round().max(0.0) as u64
+    }
+}
+
+/// `value` with `decimals` digits after the point, rounded — by integer
+/// arithmetic (Rust's float formatting would add ~14 KB to the app).
+pub fn fixed(value: f64, decimals: u32) -> String {
+    let scale = 10u64.pow(decimals);
+    let scaled = (value.abs() * scale as f64).round() as u64;
+    let sign = if value < 0.0 && scaled > 0 { "-" } else { "" };
+    if decimals == 0 {
+        return format!("{sign}{scaled}");
+    }
+    format!(
+        "{sign}{}.{:0width$}",
+        scaled / scale,
+        scaled % scale,
+        width = decimals as usize
+    )
 }
 
 /// The photos still shown (not deleted), oldest first.

@@ -24,9 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hlc::Hlc;
 use super::op::{Op, STEP_PREFIX, TIMELINE_PREFIX};
-use crate::model::{
-    sort_evidence, sort_timeline, Complaint, PHOTO_PREFIX, POSITION_PREFIX, SIGNATURE_PREFIX,
-};
+use crate::model::{sort_timeline, Complaint, PHOTO_PREFIX, POSITION_PREFIX, SIGNATURE_PREFIX};
 
 /// Who made an operation, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -317,12 +315,20 @@ impl RecordState {
         }
         object.insert("timeline".into(), timeline.into());
         object.insert("steps".into(), steps.into());
-        for (name, list) in [
+        for (name, mut list) in [
             ("photos", photos),
             ("signatures", signatures),
             ("positions", positions),
         ] {
             if !list.is_empty() {
+                // In time order, then by id: sorted here, as JSON, so the app
+                // carries one sort for all three kinds.
+                list.sort_by_cached_key(|v| {
+                    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
+                    let at =
+                        crate::timefmt::rfc3339::parse(text("at")).map(|t| t.timestamp_micros());
+                    (at, text("id").to_string())
+                });
                 object.insert(name.into(), list.into());
             }
         }
@@ -340,7 +346,6 @@ impl RecordState {
         let text = serde_json::Value::Object(object).to_string();
         let mut complaint: Complaint = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         sort_timeline(&mut complaint.timeline);
-        sort_evidence(&mut complaint);
         Ok(complaint)
     }
 }
