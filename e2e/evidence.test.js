@@ -180,8 +180,28 @@ describe('evidence: photos, signature, location', () => {
         await page.getByTestId('photo-upload').getByText('等待上传').waitFor({ state: 'detached' });
         console.log(
           `photo upload: a 12-megapixel camera photo of ${original} bytes was stored as ${meta.bytes} bytes ` +
-            `(1600×1200 JPEG), sent in ${puts.length} chunk(s) in ${took} ms after the network returned`,
+            `(1600×1200 JPEG), sent in ${puts.length} chunk(s) in ${took} ms after the network returned (local link)`,
         );
+
+        // Another photo over the benchmarks' slow link (1.6 Mbit/s down,
+        // 750 kbit/s up, 150 ms): how long from saved to stored on the server.
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: 150,
+          downloadThroughput: 1_600_000 / 8,
+          uploadThroughput: 750_000 / 8,
+        });
+        const second = await takePhoto(page, { seed: 4 });
+        await page.getByTestId('photo').nth(1).waitFor({ timeout: 30_000 });
+        const saved = Date.now();
+        const meta2 = await eventually(async () => (await serverPhotos(server, rec)).find((p) => p.id !== meta.id), 'the second photo field');
+        await eventually(async () => (await uploadState(server, token, meta2.sha256)).done, 'the second upload', 60_000);
+        console.log(
+          `photo upload, slow link: a 12-megapixel photo of ${second} bytes, stored as ${meta2.bytes} bytes, ` +
+            `uploaded in ${Date.now() - saved} ms over 750 kbit/s up with 150 ms latency`,
+        );
+        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
         // A second tablet lists it at once and opens it (downloaded, then kept).
         await inContext(browser, 'evidence-photo-b', async (b) => {
@@ -189,13 +209,13 @@ describe('evidence: photos, signature, location', () => {
           await synced(b);
           await openFirst(b);
           const other = b.getByTestId('photo');
-          await other.waitFor();
-          assert.equal(await other.locator('.photo__caption').innerText(), '左前轮胎侧面鼓包');
-          await other.locator('.photo__thumb').click();
+          await other.first().waitFor();
+          assert.equal(await other.first().locator('.photo__caption').innerText(), '左前轮胎侧面鼓包');
+          await other.first().locator('.photo__thumb').click();
           await b.getByTestId('photo-full').waitFor();
           await eventually(() => b.getByTestId('photo-full').evaluate((img) => img.naturalWidth === 1600), 'decoded on B');
           const kept = await idb(b, 'photo_files', 'getAllKeys');
-          assert.deepEqual(kept, [meta.id], 'kept for offline');
+          assert.ok(kept.includes(meta.id), 'kept for offline');
         });
 
         // Another branch gets what a photo that does not exist gets.
@@ -289,6 +309,7 @@ describe('evidence: photos, signature, location', () => {
           await page.getByTestId('signature-start').click();
           await page.getByTestId('signature-text').fill(text);
           assert.equal(await page.getByTestId('signature-signer').inputValue(), '周先生');
+          await page.getByTestId('signature-pad').scrollIntoViewIfNeeded();
           const box = await page.getByTestId('signature-pad').boundingBox();
           for (const stroke of strokes) {
             await page.mouse.move(box.x + stroke[0][0] * box.width, box.y + stroke[0][1] * box.height);
@@ -299,13 +320,24 @@ describe('evidence: photos, signature, location', () => {
           await page.getByTestId('signature-save').click();
           await page.getByText('签字已保存').waitFor();
         };
-        // Saving an empty pad is refused in plain words.
+        // Saving an empty pad, or without the text signed, is refused in plain words.
         await page.getByTestId('signature-start').click();
         await page.getByTestId('signature-save').click();
         await page.getByTestId('signature-error').getByText('请先在签字区签字').waitFor();
+        await page.getByTestId('signature-pad').scrollIntoViewIfNeeded();
+        const pad = await page.getByTestId('signature-pad').boundingBox();
+        await page.mouse.move(pad.x + 20, pad.y + 20);
+        await page.mouse.down();
+        await page.mouse.move(pad.x + 80, pad.y + 60, { steps: 3 });
+        await page.mouse.up();
+        assert.equal(await page.getByTestId('signature-text').inputValue(), '', 'nothing to start from yet');
+        await page.getByTestId('signature-save').click();
+        await page.getByTestId('signature-error').getByText('请填写顾客签字确认的内容').waitFor();
         await page.getByTestId('signature-clear').click();
         // The pad stays open after the refusal: sign on it.
+        await page.getByTestId('signature-clear').click();
         await page.getByTestId('signature-text').fill('更换左前轮胎，费用由厂方承担。');
+        await page.getByTestId('signature-pad').scrollIntoViewIfNeeded();
         const box = await page.getByTestId('signature-pad').boundingBox();
         await page.mouse.move(box.x + 0.1 * box.width, box.y + 0.5 * box.height);
         await page.mouse.down();

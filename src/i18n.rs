@@ -267,6 +267,8 @@ texts! {
     ClearPad => "清除重签", "Clear";
     SaveSignature => "保存签字", "Save signature";
     SignatureEmpty => "请先在签字区签字", "Sign in the box first";
+    SignatureNoText => "请填写顾客签字确认的内容", "Write what the customer signs for";
+    SignatureNoSigner => "请填写签字人姓名", "Write the signer's name";
     SignatureSaved => "签字已保存", "Signature saved";
     SignedBy => "{} 签字，{} 见证，{}", "Signed by {}, witnessed by {}, {}";
     Superseded => "已被新签字取代", "Superseded by a newer signature";

@@ -132,3 +132,81 @@ mod scope {
         );
     }
 }
+
+/// Photo images and their upload queue (schema v3).
+mod photos {
+    use super::*;
+    use complaints_app::store::PhotoUpload;
+
+    fn blob(bytes: &[u8]) -> web_sys::Blob {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        web_sys::Blob::new_with_u8_array_sequence(&parts).expect("blob")
+    }
+
+    fn upload(photo: &str) -> PhotoUpload {
+        PhotoUpload {
+            photo: photo.into(),
+            record: "rec-1".into(),
+            sha256: "ab".repeat(32),
+            bytes: 3,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_photo_is_kept_with_its_upload_queued_and_leaves_the_queue_once_uploaded() {
+        let store = fresh_store("photos-queue").await;
+        store
+            .save_photo_file(&blob(&[1, 2, 3]), &upload("p1"))
+            .await
+            .expect("save");
+        store
+            .save_photo_file(&blob(&[4, 5, 6]), &upload("p2"))
+            .await
+            .expect("save");
+        let queued: Vec<String> = store
+            .photo_uploads()
+            .await
+            .expect("queue")
+            .into_iter()
+            .map(|u| u.photo)
+            .collect();
+        assert_eq!(queued, ["p1", "p2"]);
+        let kept = store.photo_file("p1").await.expect("read").expect("kept");
+        assert_eq!(kept.size(), 3.0);
+
+        store.photo_uploaded("p1").await.expect("uploaded");
+        let queued: Vec<String> = store
+            .photo_uploads()
+            .await
+            .expect("queue")
+            .into_iter()
+            .map(|u| u.photo)
+            .collect();
+        assert_eq!(queued, ["p2"], "only the one still to upload");
+        assert!(
+            store.photo_file("p1").await.expect("read").is_some(),
+            "the image stays"
+        );
+
+        store.drop_photo_file("p2").await.expect("drop");
+        assert!(store.photo_file("p2").await.expect("read").is_none());
+        assert!(store.photo_uploads().await.expect("queue").is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    async fn signing_out_removes_the_photos_with_the_rest_of_the_users_data() {
+        let store = fresh_store("photos-clear").await;
+        store
+            .save_photo_file(&blob(&[1]), &upload("p1"))
+            .await
+            .expect("save");
+        store
+            .keep_photo_file("p9", &blob(&[9]))
+            .await
+            .expect("keep");
+        store.clear_user_data(&[]).await.expect("clear");
+        assert!(store.photo_file("p1").await.expect("read").is_none());
+        assert!(store.photo_file("p9").await.expect("read").is_none());
+        assert!(store.photo_uploads().await.expect("queue").is_empty());
+    }
+}

@@ -146,10 +146,10 @@ pub(super) fn PhotoSection(id: String, current: Memo<Option<Complaint>>) -> impl
                 </label>
             </div>
             <Show when=full>
-                <p class="notice" role="status">{tr(lang, Text::PhotoLimitReached)}</p>
+                <p class="notice notice--warn" role="status">{tr(lang, Text::PhotoLimitReached)}</p>
             </Show>
             {move || notice.get().map(|(error, text)| {
-                let class = if error { "notice notice--error" } else { "notice" };
+                let class = if error { "notice notice--error" } else { "notice notice--info" };
                 let role = if error { "alert" } else { "status" };
                 view! { <p class=class role=role data-testid="photo-notice">{text}</p> }
             })}
@@ -182,7 +182,7 @@ pub(super) fn PhotoSection(id: String, current: Memo<Option<Complaint>>) -> impl
                 <div class="photo-viewer" role="dialog" aria-modal="true" data-testid="photo-viewer">
                     {match shown {
                         Ok(url) => view! { <img src=url data-testid="photo-full" alt=""/> }.into_any(),
-                        Err(text) => view! { <p class="notice" role="status" data-testid="photo-viewer-note">{text}</p> }.into_any(),
+                        Err(text) => view! { <p class="notice notice--info" role="status" data-testid="photo-viewer-note">{text}</p> }.into_any(),
                     }}
                     <button type="button" class="btn" data-testid="photo-close" on:click=close>{tr(lang, Text::PhotoClose)}</button>
                 </div>

@@ -191,6 +191,17 @@ pub(super) fn SignatureSection(id: String, current: Memo<Option<Complaint>>) -> 
             return;
         }
         let (t, who) = (text.get_untracked(), signer.get_untracked());
+        let missing = if t.trim().is_empty() {
+            Some(Text::SignatureNoText)
+        } else if who.trim().is_empty() {
+            Some(Text::SignatureNoSigner)
+        } else {
+            None
+        };
+        if let Some(missing) = missing {
+            error.set(Some(missing.get(lang.get_untracked()).into()));
+            return;
+        }
         spawn_local(async move {
             let aspect = (PAD_W as u16, PAD_H as u16);
             match state.sign(&record.get_value(), lines, aspect, t, who).await {
@@ -222,7 +233,7 @@ pub(super) fn SignatureSection(id: String, current: Memo<Option<Complaint>>) -> 
                 }
             })}
             <Show when=move || saved.get()>
-                <p class="notice" role="status">{tr(lang, Text::SignatureSaved)}</p>
+                <p class="notice notice--ok" role="status">{tr(lang, Text::SignatureSaved)}</p>
             </Show>
             <Show when=move || !older.with(Vec::is_empty)>
                 <details class="signature__older" data-testid="signature-older">
