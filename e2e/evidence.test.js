@@ -40,9 +40,9 @@ const CASE = {
  * Puts a camera-like photo (`width`×`height`, noisy JPEG at 0.92 as phone
  * cameras write) into the photo input, as if taken; resolves to its size in bytes.
  */
-async function takePhoto(page, { width = 4000, height = 3000, seed = 1, grain = false } = {}) {
+async function takePhoto(page, { width = 4000, height = 3000, seed = 1, grain = false, exif = false } = {}) {
   return page.evaluate(
-    async ([width, height, seed, grain]) => {
+    async ([width, height, seed, grain, exif]) => {
       const canvas = new OffscreenCanvas(width, height);
       const ctx = canvas.getContext('2d');
       const gradient = ctx.createLinearGradient(0, 0, width, height);
@@ -68,7 +68,26 @@ async function takePhoto(page, { width = 4000, height = 3000, seed = 1, grain = 
         }
         ctx.putImageData(image, 0, 0);
       }
-      const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+      let blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+      if (exif) {
+        // As a camera writes it: an EXIF block after the JPEG's first marker,
+        // saying "turned 90° clockwise" (orientation 6) and where (a GPS IFD).
+        const tiff = [
+          0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8, // big-endian TIFF, IFD0 at 8
+          0, 2, // two entries
+          0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, // Orientation = 6
+          0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38, // GPS IFD at 38
+          0, 0, 0, 0, // no next IFD
+          0, 1, // GPS IFD: one entry
+          0x00, 0x01, 0, 2, 0, 0, 0, 2, 0x4e, 0, 0, 0, // GPSLatitudeRef = "N"
+          0, 0, 0, 0,
+        ];
+        const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff]; // "Exif\0\0"
+        const length = payload.length + 2;
+        const app1 = new Uint8Array([0xff, 0xe1, length >> 8, length & 0xff, ...payload]);
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        blob = new Blob([bytes.subarray(0, 2), app1, bytes.subarray(2)], { type: 'image/jpeg' });
+      }
       const file = new File([blob], `IMG_${seed}.jpg`, { type: 'image/jpeg' });
       const input = document.querySelector('[data-testid=photo-input]');
       const dt = new DataTransfer();
@@ -77,7 +96,7 @@ async function takePhoto(page, { width = 4000, height = 3000, seed = 1, grain = 
       input.dispatchEvent(new Event('change', { bubbles: true }));
       return file.size;
     },
-    [width, height, seed, grain],
+    [width, height, seed, grain, exif],
   );
 }
 
@@ -134,7 +153,7 @@ describe('evidence: photos, signature, location', () => {
 
         await context.setOffline(true);
         await page.getByTestId('photo-caption').fill('左前轮胎侧面鼓包');
-        const original = await takePhoto(page, { seed: 1 });
+        const original = await takePhoto(page, { seed: 1, exif: true });
         await page.getByText('照片已保存在本机，联网后自动上传').waitFor({ timeout: 30_000 });
         const photo = page.getByTestId('photo');
         await photo.waitFor();
@@ -153,7 +172,8 @@ describe('evidence: photos, signature, location', () => {
         const full = page.getByTestId('photo-full');
         await full.waitFor();
         await eventually(() => full.evaluate((img) => img.complete && img.naturalWidth > 0), 'the image decoded');
-        assert.deepEqual(await full.evaluate((img) => [img.naturalWidth, img.naturalHeight]), [1600, 1200]);
+        // Turned upright as the camera said (4000×3000 shot sideways: 1200×1600).
+        assert.deepEqual(await full.evaluate((img) => [img.naturalWidth, img.naturalHeight]), [1200, 1600]);
         await page.getByTestId('photo-close').click();
         assert.equal(puts.length, 0, 'nothing sent while offline');
 
@@ -172,15 +192,15 @@ describe('evidence: photos, signature, location', () => {
         assert.equal(createHash('sha256').update(stored).digest('hex'), meta.sha256);
         assert.equal(stored.length, meta.bytes);
         assert.equal(meta.mime, 'image/jpeg');
-        assert.deepEqual([meta.width, meta.height], [1600, 1200]);
+        assert.deepEqual([meta.width, meta.height], [1200, 1600]);
         const sent = puts.reduce((n, p) => n + p.bytes, 0);
         assert.equal(sent, meta.bytes, 'each byte sent once');
         assert.ok(stored.subarray(0, 2).equals(Buffer.from([0xff, 0xd8])), 'a JPEG');
-        assert.ok(!stored.includes(Buffer.from('Exif')), 'no metadata left in the file');
+        assert.ok(!stored.includes(Buffer.from('Exif')), 'no EXIF (and so no GPS position) left in the file');
         await page.getByTestId('photo-upload').getByText('等待上传').waitFor({ state: 'detached' });
         console.log(
           `photo upload: a 12-megapixel camera photo of ${original} bytes was stored as ${meta.bytes} bytes ` +
-            `(1600×1200 JPEG), sent in ${puts.length} chunk(s) in ${took} ms after the network returned (local link)`,
+            `(1200×1600 JPEG, turned upright, EXIF and GPS dropped), sent in ${puts.length} chunk(s) in ${took} ms after the network returned (local link)`,
         );
 
         // Another photo over the benchmarks' slow link (1.6 Mbit/s down,
@@ -213,7 +233,7 @@ describe('evidence: photos, signature, location', () => {
           assert.equal(await other.first().locator('.photo__caption').innerText(), '左前轮胎侧面鼓包');
           await other.first().locator('.photo__thumb').click();
           await b.getByTestId('photo-full').waitFor();
-          await eventually(() => b.getByTestId('photo-full').evaluate((img) => img.naturalWidth === 1600), 'decoded on B');
+          await eventually(() => b.getByTestId('photo-full').evaluate((img) => img.naturalHeight === 1600), 'decoded on B');
           const kept = await idb(b, 'photo_files', 'getAllKeys');
           assert.ok(kept.includes(meta.id), 'kept for offline');
         });
