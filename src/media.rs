@@ -289,14 +289,25 @@ pub async fn current_position() -> Result<Fix, FixError> {
     });
     match JsFuture::from(promise).await {
         Ok(p) => {
-            let p: web_sys::GeolocationPosition = p.unchecked_into();
-            let c = p.coords();
-            Ok(Fix {
-                lat: c.latitude(),
-                lon: c.longitude(),
-                accuracy_m: c.accuracy(),
-                at_ms: p.timestamp(),
-            })
+            // Read by name: the binding's type differs with `web_sys_unstable_apis`.
+            let get = |from: &JsValue, name: &str| {
+                js_sys::Reflect::get(from, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+            };
+            let coords = get(&p, "coords");
+            let number = |from: &JsValue, name: &str| get(from, name).as_f64();
+            match (
+                number(&coords, "latitude"),
+                number(&coords, "longitude"),
+                number(&coords, "accuracy"),
+            ) {
+                (Some(lat), Some(lon), Some(accuracy_m)) => Ok(Fix {
+                    lat,
+                    lon,
+                    accuracy_m,
+                    at_ms: number(&p, "timestamp").unwrap_or_else(js_sys::Date::now),
+                }),
+                _ => Err(FixError::Unavailable),
+            }
         }
         Err(e) => {
             let code = js_sys::Reflect::get(&e, &JsValue::from_str("code"))

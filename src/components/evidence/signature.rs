@@ -122,8 +122,12 @@ pub(super) fn SignatureSection(id: String, current: Memo<Option<Complaint>>) -> 
         if rect.width() <= 0.0 || rect.height() <= 0.0 {
             return None;
         }
-        let fx = ((ev.client_x() - rect.left()) / rect.width()).clamp(0.0, 1.0);
-        let fy = ((ev.client_y() - rect.top()) / rect.height()).clamp(0.0, 1.0);
+        // `clientX` is an i32 in web-sys's stable bindings and an f64 with
+        // `web_sys_unstable_apis` (the wasm build): `f64::from` takes both.
+        #[allow(clippy::useless_conversion)]
+        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let fx = ((x - rect.left()) / rect.width()).clamp(0.0, 1.0);
+        let fy = ((y - rect.top()) / rect.height()).clamp(0.0, 1.0);
         let pressure = match f64::from(ev.pressure()) {
             p if p > 0.0 && ev.pointer_type() == "pen" => {
                 (p * 100.0).round().clamp(1.0, 100.0) as u8
