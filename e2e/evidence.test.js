@@ -17,6 +17,7 @@ import {
   ARTIFACTS,
   createComplaint,
   eventually,
+  fillStorage,
   idb,
   inContext,
   launchBrowser,
@@ -307,7 +308,7 @@ describe('evidence: photos, signature, location', () => {
         assert.ok(!resumed.includes(0), `no chunk sent again from the start: ${JSON.stringify(puts)}`);
         const stored = readFileSync(join(server.dataDir, 'photos', meta.sha256.slice(0, 2), meta.sha256));
         assert.equal(createHash('sha256').update(stored).digest('hex'), meta.sha256);
-        const uniqueOffsets = new Set(puts.filter((o) => answered.length && o >= 0));
+        const uniqueOffsets = new Set(puts);
         console.log(
           `photo resume: ${meta.bytes} bytes in ${uniqueOffsets.size} chunk offset(s); ${before} PUT(s) before the crash, ` +
             `${resumed.length} after, resumed from byte ${Math.min(...resumed)}; the note reached the server before the photo`,
@@ -446,28 +447,7 @@ describe('evidence: photos, signature, location', () => {
         await openSignedIn(page, server, 'zhang.wei');
         await createComplaint(page, server.url, CASE);
         await openFirst(page);
-        const cdp = await context.newCDPSession(page);
-        const { usage } = await cdp.send('Storage.getUsageAndQuota', { origin: server.url });
-        await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: usage + 50_000 });
-        await eventually(
-          () =>
-            page.evaluate(
-              () =>
-                new Promise((resolve) => {
-                  const req = indexedDB.open('quota-probe', 1);
-                  req.onupgradeneeded = () => req.result.createObjectStore('s');
-                  req.onsuccess = () => {
-                    const db = req.result;
-                    const tx = db.transaction('s', 'readwrite');
-                    tx.objectStore('s').put(new Blob([crypto.getRandomValues(new Uint8Array(60_000))]), 'probe');
-                    tx.oncomplete = () => (db.close(), resolve(false));
-                    tx.onabort = () => (db.close(), resolve(tx.error?.name === 'QuotaExceededError'));
-                  };
-                }),
-            ),
-          'IndexedDB refusing a photo-sized write',
-          60_000,
-        );
+        const release = await fillStorage(page, context, server.url, 50_000);
         await page.getByTestId('photo-caption').fill('装不下的照片');
         await takePhoto(page, { seed: 3 });
         const notice = page.getByTestId('photo-notice').and(page.locator('.notice--error'));
@@ -482,7 +462,7 @@ describe('evidence: photos, signature, location', () => {
         await page.reload();
         await page.getByTestId('evidence').waitFor();
         assert.equal(await page.getByLabel('投诉顾客姓名').inputValue(), '周先生');
-        await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
+        await release();
       });
     });
   });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, eventually, fillForm, idb, inContext, launchBrowser, listedNames, openApp, openSignedIn, signIn, withServer } from './lib.js';
+import { ARTIFACTS, eventually, fillForm, fillStorage, idb, inContext, launchBrowser, listedNames, openApp, openSignedIn, signIn, withServer } from './lib.js';
 
 /** A setting as the app keeps it (JSON text), parsed; `undefined` when absent. */
 async function setting(page, key) {
@@ -83,28 +83,7 @@ describe('faults on the tablet', () => {
 
         // The device fills up: no room for one more byte. Chromium's IndexedDB
         // keeps the room it last measured for ~30 s, so wait until it refuses.
-        const cdp = await context.newCDPSession(page);
-        const { usage } = await cdp.send('Storage.getUsageAndQuota', { origin: server.url });
-        await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: usage });
-        await eventually(
-          () =>
-            page.evaluate(
-              () =>
-                new Promise((resolve) => {
-                  const req = indexedDB.open('quota-probe', 1);
-                  req.onupgradeneeded = () => req.result.createObjectStore('s');
-                  req.onsuccess = () => {
-                    const db = req.result;
-                    const tx = db.transaction('s', 'readwrite');
-                    tx.objectStore('s').put(crypto.getRandomValues(new Uint8Array(60_000)).buffer, 'probe');
-                    tx.oncomplete = () => (db.close(), resolve(false));
-                    tx.onabort = () => (db.close(), resolve(tx.error?.name === 'QuotaExceededError'));
-                  };
-                }),
-            ),
-          'IndexedDB refusing writes under the quota',
-          60_000,
-        );
+        const release = await fillStorage(page, context, server.url);
 
         await fillForm(page, SECOND_HALF);
         await page.getByRole('button', { name: '保存', exact: true }).click();
@@ -123,7 +102,7 @@ describe('faults on the tablet', () => {
         assert.equal(stored, 0, 'nothing half-saved');
 
         // Room again: the same form saves.
-        await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
+        await release();
         await page.getByRole('button', { name: '保存', exact: true }).click();
         await page.waitForURL(`${server.url}/`);
         assert.deepEqual(await listedNames(page), ['满存先生']);

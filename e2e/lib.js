@@ -315,3 +315,35 @@ export async function createComplaint(page, url, fields) {
   await page.getByRole('button', { name: '保存', exact: true }).click();
   await page.waitForURL(`${url}/`);
 }
+
+/**
+ * Fills the device: the origin's quota set to what it uses plus `headroom`
+ * bytes (Chromium's quota override), then waits until IndexedDB refuses a
+ * 60 KB write (Chromium keeps the room it last measured for ~30 s). Resolves
+ * to a function that gives the room back.
+ */
+export async function fillStorage(page, context, origin, headroom = 0) {
+  const cdp = await context.newCDPSession(page);
+  const { usage } = await cdp.send('Storage.getUsageAndQuota', { origin });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + headroom });
+  await eventually(
+    () =>
+      page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const req = indexedDB.open('quota-probe', 1);
+            req.onupgradeneeded = () => req.result.createObjectStore('s');
+            req.onsuccess = () => {
+              const db = req.result;
+              const tx = db.transaction('s', 'readwrite');
+              tx.objectStore('s').put(new Blob([crypto.getRandomValues(new Uint8Array(60_000))]), 'probe');
+              tx.oncomplete = () => (db.close(), resolve(false));
+              tx.onabort = () => (db.close(), resolve(tx.error?.name === 'QuotaExceededError'));
+            };
+          }),
+      ),
+    'IndexedDB refusing writes under the quota',
+    60_000,
+  );
+  return () => cdp.send('Storage.overrideQuotaForOrigin', { origin });
+}

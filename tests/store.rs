@@ -152,6 +152,12 @@ mod photos {
         }
     }
 
+    /// The photos waiting to upload, by id.
+    async fn queued(store: &IdbStore) -> Vec<String> {
+        let uploads = store.photo_uploads().await.expect("queue");
+        uploads.into_iter().map(|u| u.photo).collect()
+    }
+
     #[wasm_bindgen_test]
     async fn a_photo_is_kept_with_its_upload_queued_and_leaves_the_queue_once_uploaded() {
         let store = fresh_store("photos-queue").await;
@@ -163,26 +169,12 @@ mod photos {
             .save_photo_file(&blob(&[4, 5, 6]), &upload("p2"))
             .await
             .expect("save");
-        let queued: Vec<String> = store
-            .photo_uploads()
-            .await
-            .expect("queue")
-            .into_iter()
-            .map(|u| u.photo)
-            .collect();
-        assert_eq!(queued, ["p1", "p2"]);
+        assert_eq!(queued(&store).await, ["p1", "p2"]);
         let kept = store.photo_file("p1").await.expect("read").expect("kept");
         assert_eq!(kept.size(), 3.0);
 
         store.photo_uploaded("p1").await.expect("uploaded");
-        let queued: Vec<String> = store
-            .photo_uploads()
-            .await
-            .expect("queue")
-            .into_iter()
-            .map(|u| u.photo)
-            .collect();
-        assert_eq!(queued, ["p2"], "only the one still to upload");
+        assert_eq!(queued(&store).await, ["p2"], "only the one still to upload");
         assert!(
             store.photo_file("p1").await.expect("read").is_some(),
             "the image stays"

@@ -237,15 +237,7 @@ impl IdbStore {
             PHOTO_FILES,
             PHOTO_UPLOADS,
         ];
-        let tx = self.writing([
-            COMPLAINTS,
-            RECORD_STATES,
-            OUTBOX,
-            DRAFTS,
-            PHOTO_FILES,
-            PHOTO_UPLOADS,
-            SETTINGS,
-        ])?;
+        let tx = self.writing([&stores[..], &[SETTINGS]].concat())?;
         for store in stores {
             let os = tx.object_store(store).map_err(backend)?;
             os.clear().map_err(backend)?.await.map_err(backend)?;
