@@ -357,6 +357,10 @@ pub fn sync_problem(problem: &SyncProblem, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // In the browser with the other wasm tests (scripts/test), so the test
+    // command never compiles Leptos natively just for these.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn every_text_exists_in_both_languages() {

@@ -35,3 +35,7 @@ pub fn start() {
     platform::register_service_worker();
     leptos::mount::mount_to_body(app::App);
 }
+
+// The unit tests above run in headless Chromium with tests/*.rs.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

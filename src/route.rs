@@ -273,6 +273,10 @@ pub fn Link(
 #[cfg(test)]
 mod tests {
     use super::*;
+    // In the browser with the other wasm tests (scripts/test), so the test
+    // command never compiles Leptos natively just for these.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn every_shape() -> Vec<Route> {
         let nov = Month {

@@ -22,7 +22,8 @@
 //! - [`store`]: the storage contract, an in-memory store and its conformance suite;
 //! - [`kpi`]: the four KPIs and the monthly report's figures; [`pdca`]: the
 //!   PDCA table's rows, synced as records of their own; [`report`]: the
-//!   monthly report as CSV;
+//!   monthly report as CSV; [`answers`]: the standard answers, synced as
+//!   records of their own, and their offline search;
 //! - [`access`]: users' roles and the branches each may see ([`access::Scope`]).
 //!
 //! # Layers
@@ -39,6 +40,8 @@
 //! 6. `form` and `sla`, on `handling`;
 //! 7. `kpi` (then `report`);
 //! 8. `pdca`: KPI targets and plans as synced records, on `kpi` and `replica`;
+//!    `answers`: standard answers as synced records and their search, on
+//!    `access` and `replica`;
 //! 9. `sync`: the check every pushed operation passes needs every record
 //!    kind's rules (`form`, `handling`, `pdca`); re-exports `replica`;
 //! 10. `store`, on `sync`.
@@ -49,6 +52,7 @@
 //! in `handling`, `Rejection::message` in `sync`.
 
 pub mod access;
+pub mod answers;
 pub mod case_number;
 pub mod field;
 pub mod fixtures;

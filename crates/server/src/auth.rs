@@ -125,6 +125,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use complaints_domain::access::{scope_of, Role, Scope};
+use complaints_domain::answers;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -734,6 +735,23 @@ pub async fn user_scope(db: &SqlitePool, user: &UserInfo) -> Result<Scope, AppEr
     ))
 }
 
+/// The region whose standard answers `user` reads: a regional manager's
+/// own, the region of a staff member's or branch manager's branch, none for
+/// administrators (they read every answer).
+pub async fn home_region(db: &SqlitePool, user: &UserInfo) -> Result<Option<String>, AppError> {
+    match (user.role, &user.branch_code) {
+        (Role::RegionalManager, _) => Ok(user.region_code.clone()),
+        (Role::Staff | Role::BranchManager, Some(branch)) => {
+            sqlx::query_scalar::<_, String>("SELECT region_code FROM branches WHERE code = ?")
+                .bind(branch)
+                .fetch_optional(db)
+                .await
+                .map_err(AppError::from_db)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The signed-in user of a request, from `Authorization: Bearer <token>`.
 /// Its rejections are the `401`s in the module docs.
 #[derive(Debug, Clone)]
@@ -742,11 +760,24 @@ pub struct AuthUser {
     pub id: i64,
     pub user: UserInfo,
     pub scope: Scope,
+    /// The region whose standard answers the user reads ([`home_region`]).
+    pub region: Option<String>,
     /// The device the token was issued to.
     pub device: String,
     /// When the token expires.
     pub expires_at: DateTime<Utc>,
     token_hash: String,
+}
+
+impl AuthUser {
+    /// The user as the standard answers' rules see them.
+    pub fn answer_reader(&self) -> answers::Reader<'_> {
+        answers::Reader {
+            role: self.user.role,
+            region: self.region.as_deref(),
+            scope: &self.scope,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -806,10 +837,12 @@ async fn authenticate(db: &SqlitePool, token: &str) -> Result<AuthUser, AppError
     }
     let user = row.user.info()?;
     let scope = user_scope(db, &user).await?;
+    let region = home_region(db, &user).await?;
     Ok(AuthUser {
         id: row.user.id,
         user,
         scope,
+        region,
         device: row.device,
         expires_at,
         token_hash: hash,

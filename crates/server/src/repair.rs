@@ -19,8 +19,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{SecondsFormat, Utc};
-use complaints_domain::pdca::is_pdca;
-use complaints_domain::sync::{check_bounds, Op, RecordState, Withdrawn, WithdrawnEntry};
+
+use complaints_domain::sync::{
+    check_bounds, is_complaint, Op, RecordState, Withdrawn, WithdrawnEntry,
+};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use crate::AppError;
@@ -119,7 +121,7 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
     for (id, state) in stored {
         let readable = serde_json::from_str::<RecordState>(&state)
             .ok()
-            .is_some_and(|state| is_pdca(&id) || state.materialize().is_ok());
+            .is_some_and(|state| !is_complaint(&id) || state.materialize().is_ok());
         if !readable {
             suspect.insert(id);
         }
@@ -143,7 +145,7 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
             let mut next = state.clone();
             next.apply(&op);
             match next.materialize() {
-                Err(error) if !is_pdca(&id) => {
+                Err(error) if is_complaint(&id) => {
                     let reason = format!("the record no longer reads with it: {error}");
                     set_aside(conn, row, &reason, &now).await?;
                     repair.set_aside += 1;

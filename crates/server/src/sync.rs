@@ -102,7 +102,10 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use std::borrow::Cow;
+
 use complaints_domain::access::{check_branch_change, Scope};
+use complaints_domain::answers::{self, may_read, may_write};
 use complaints_domain::model::PHOTO_PREFIX;
 use complaints_domain::sync::{
     check_op, evidence_id, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState,
@@ -212,7 +215,7 @@ fn judge(
     before: Option<&RecordState>,
     now_ms: u64,
 ) -> Result<RecordState, Rejection> {
-    if before.is_some_and(|state| !user.scope.allows(record_branch(state))) {
+    if before.is_some_and(|state| !sees(user, state)) {
         authorize_op(user, branches, op, None).and_then(|()| check_op(None, op, now_ms))?;
         return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
     }
@@ -220,9 +223,15 @@ fn judge(
     check_authors(user, op, before)?;
     let after = check_op(before, op, now_ms)?;
     let (from, to) = (before.map(record_branch), record_branch(&after));
-    if from.is_some_and(|from| from != to) {
-        check_branch_change(user.user.role, &user.scope, from, to, branches.contains(to))
-            .map_err(|why| Rejection::new(RejectCode::Forbidden, Some(BRANCH_CODE), why))?;
+    if let Some(from) = from.filter(|from| *from != to) {
+        check_branch_change(
+            user.user.role,
+            &user.scope,
+            Some(&from),
+            &to,
+            branches.contains(&*to),
+        )
+        .map_err(|why| Rejection::new(RejectCode::Forbidden, Some(BRANCH_CODE), why))?;
     }
     Ok(after)
 }
@@ -300,6 +309,17 @@ fn authorize_op(
     op: &Op,
     before: Option<&RecordState>,
 ) -> Result<(), Rejection> {
+    if let Some((audience, _)) = answers::parse_id(&op.record) {
+        return if may_write(&user.answer_reader(), &audience) {
+            Ok(())
+        } else {
+            Err(Rejection::new(
+                RejectCode::Forbidden,
+                Some(answers::WRITE_FIELD),
+                "staff read the standard answers; managers write them for their branch or region",
+            ))
+        };
+    }
     let current = before.map(record_branch);
     if complaints_domain::pdca::is_pdca(&op.record) && !user.user.role.plans() {
         return Err(Rejection::new(
@@ -320,7 +340,7 @@ fn authorize_op(
     check_branch_change(
         user.user.role,
         &user.scope,
-        current,
+        current.as_deref(),
         to,
         branches.contains(to),
     )
@@ -330,14 +350,30 @@ fn authorize_op(
 /// The field that says which branch a complaint belongs to.
 const BRANCH_CODE: &str = "branch_code";
 
-/// A record's current branch (its merged `branch_code`; empty if it has none).
-fn record_branch(state: &RecordState) -> &str {
-    state
-        .fields
-        .get(BRANCH_CODE)
-        .and_then(|field| field.value())
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
+/// The key a record is filed under for scoped pulls (the `branch` column):
+/// a complaint's or PDCA row's current branch (its merged `branch_code`;
+/// empty if it has none), a standard answer's [`answers::scope_key`].
+fn record_branch(state: &RecordState) -> Cow<'_, str> {
+    if let Some((audience, _)) = answers::parse_id(&state.id) {
+        return Cow::Owned(answers::scope_key(&audience));
+    }
+    Cow::Borrowed(
+        state
+            .fields
+            .get(BRANCH_CODE)
+            .and_then(|field| field.value())
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default(),
+    )
+}
+
+/// Whether `user` may see a record: a standard answer by its audience
+/// ([`may_read`]), anything else by its branch.
+fn sees(user: &AuthUser, state: &RecordState) -> bool {
+    match answers::parse_id(&state.id) {
+        Some((audience, _)) => may_read(&user.answer_reader(), &audience),
+        None => user.scope.allows(&record_branch(state)),
+    }
 }
 
 /// One push batch in progress: the records it has read or changed (so that
@@ -416,7 +452,7 @@ impl Batch<'_> {
             Ok(after) => after,
             Err(reason) => return Ok(rejected(op.id, reason)),
         };
-        let from = before_state.map(|state| record_branch(state).to_owned());
+        let from = before_state.map(|state| record_branch(state).into_owned());
         let old_scope_seq = before.map(|(_, scope_seq)| *scope_seq);
 
         let body = serde_json::to_string(&op)
@@ -439,7 +475,7 @@ impl Batch<'_> {
         // A new record, or one that changed branch, enters its branch now.
         let to = record_branch(&after);
         let scope_seq = match (from.as_deref(), old_scope_seq) {
-            (Some(from), Some(old)) if from == to => old,
+            (Some(from), Some(old)) if from == &*to => old,
             (Some(from), _) => {
                 sqlx::query(
                     "INSERT INTO record_moves (seq, record_id, from_branch, to_branch) \
@@ -448,7 +484,7 @@ impl Batch<'_> {
                 .bind(seq)
                 .bind(&op.record)
                 .bind(from)
-                .bind(to)
+                .bind(&*to)
                 .execute(&mut *conn)
                 .await
                 .map_err(AppError::from_db)?;
@@ -523,7 +559,7 @@ impl Batch<'_> {
             .bind(state_json)
             .bind(complaint)
             .bind(seq)
-            .bind(record_branch(state))
+            .bind(record_branch(state).into_owned())
             .bind(scope_seq)
             .execute(&mut *conn)
             .await
@@ -583,7 +619,11 @@ async fn pull(
     let page = match &auth.scope {
         Scope::All => pull_page(&state.db, after, limit, device).await?,
         Scope::Branches { branches } => {
-            scoped_pull_page(&state.db, branches, after, limit, device).await?
+            // Their branches' records, and the standard answers written for
+            // everyone and for their region.
+            let mut keys = branches.clone();
+            keys.extend(answers::reader_keys(auth.region.as_deref()));
+            scoped_pull_page(&state.db, &keys, after, limit, device).await?
         }
     };
     Ok(no_store(Json(PullResponse {

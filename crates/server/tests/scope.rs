@@ -754,6 +754,137 @@ async fn pdca_rows_sync_within_scope_and_only_managers_write_them() {
     }
 }
 
+/// A standard answer `key` for `audience` (`all`, `region:X`, `branch:X`)
+/// written by `user` (see `complaints_domain::answers`).
+fn answer_op(fx: &Fixture, user: &str, audience: &str, key: &str) -> Op {
+    use complaints_domain::answers::{self, Answer};
+    let answer = Answer {
+        id: format!("ans:{audience}:{key}"),
+        title: format!("{key} 标准答复"),
+        keywords: vec![key.to_owned()],
+        answer: "请按步骤检查。".into(),
+        author: user.into(),
+        editor: user.into(),
+        updated_at: "2026-11-30T09:00:00Z".into(),
+        version: 1,
+        ..Answer::default()
+    };
+    let stamp = complaints_domain::sync::Stamp {
+        op_id: fx.op_id(),
+        hlc: Hlc::new(now_ms(), 0),
+        device: device(user),
+        user: None,
+    };
+    answers::change(None, &answer, "2026-11-30T09:00:00Z", stamp).unwrap()
+}
+
+#[tokio::test]
+async fn standard_answers_reach_their_audience_and_only_managers_write_them() {
+    let fx = Fixture::new().await;
+    let mut refused = 0;
+    // Staff read answers but write none; a branch manager writes their
+    // branch's only; a regional manager their region's and its branches';
+    // an administrator any.
+    for (user, audience) in [
+        ("wang", "branch:SH01"),
+        ("li", "branch:SH01"),
+        ("li", "region:EAST"),
+        ("li", "all"),
+        ("zhao", "region:NORTH"),
+        ("zhao", "branch:BJ01"),
+        ("zhao", "all"),
+    ] {
+        let refusal = fx
+            .refuse(
+                user,
+                answer_op(&fx, user, audience, "x"),
+                RejectCode::Forbidden,
+            )
+            .await;
+        assert_eq!(refusal["field"], "answers", "{user} for {audience}");
+        refused += 1;
+    }
+    let mine: [(&str, &str, &str); 5] = [
+        ("li", "branch:SH02", "tips"),
+        ("zhao", "region:EAST", "brake"),
+        ("zhao", "branch:SH01", "ac"),
+        ("admin", "all", "tpms"),
+        ("admin", "region:NORTH", "cold"),
+    ];
+    for (user, audience, key) in mine {
+        fx.accept(user, answer_op(&fx, user, audience, key)).await;
+    }
+    // An edit merges into the answer; a bad value is refused with its field.
+    let edit = fx.edit(
+        "zhao",
+        "ans:region:EAST:brake",
+        "answer",
+        json!("先检查制动盘。"),
+    );
+    fx.accept("zhao", edit).await;
+    let bad = fx.edit("zhao", "ans:region:EAST:brake", "title", json!(""));
+    let refusal = fx.refuse("zhao", bad, RejectCode::InvalidValue).await;
+    assert_eq!(refusal["field"], "title");
+    // Another region's answer answers like one that does not exist.
+    let edit = fx.edit("bj", "ans:region:EAST:brake", "answer", json!("x"));
+    let existing = fx.refuse("bj", edit, RejectCode::Forbidden).await;
+    let edit = fx.edit("bj", "ans:region:EAST:nothing", "answer", json!("x"));
+    assert_eq!(fx.refuse("bj", edit, RejectCode::Forbidden).await, existing);
+    refused += 3;
+
+    // Each user pulls exactly the answers written for them.
+    for (user, expected) in [
+        (
+            "wang",
+            vec![
+                "ans:all:tpms",
+                "ans:branch:SH01:ac",
+                "ans:region:EAST:brake",
+            ],
+        ),
+        (
+            "li",
+            vec![
+                "ans:all:tpms",
+                "ans:branch:SH02:tips",
+                "ans:region:EAST:brake",
+            ],
+        ),
+        (
+            "zhao",
+            vec![
+                "ans:all:tpms",
+                "ans:branch:SH01:ac",
+                "ans:branch:SH02:tips",
+                "ans:region:EAST:brake",
+            ],
+        ),
+        ("bj", vec!["ans:all:tpms", "ans:region:NORTH:cold"]),
+        (
+            "admin",
+            vec![
+                "ans:all:tpms",
+                "ans:branch:SH01:ac",
+                "ans:branch:SH02:tips",
+                "ans:region:EAST:brake",
+                "ans:region:NORTH:cold",
+            ],
+        ),
+    ] {
+        let mut replica = Replica::default();
+        replica.sync(&fx, user, 2).await;
+        // Own pushes are skipped by pull; count them as the device holds them.
+        let mut ids: BTreeSet<String> = replica.records.into_keys().collect();
+        ids.extend(
+            mine.iter()
+                .filter(|(by, _, _)| *by == user)
+                .map(|(_, audience, key)| format!("ans:{audience}:{key}")),
+        );
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), expected, "{user}");
+    }
+    println!("answers refusal cases: {refused}");
+}
+
 /// Pushing to a complaint of another branch answers exactly what pushing to
 /// one that does not exist answers: the code, the field and the words.
 #[tokio::test]

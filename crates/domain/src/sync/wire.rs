@@ -184,6 +184,13 @@ pub struct WithdrawnEntry {
     pub withdrawn: Withdrawn,
 }
 
+/// Whether a record id names a complaint (and not a record of another
+/// kind: a PDCA row, a standard answer), that is, a record that must
+/// materialize into a [`crate::Complaint`].
+pub fn is_complaint(record: &str) -> bool {
+    !crate::pdca::is_pdca(record) && !crate::answers::is_answer(record)
+}
+
 /// The check every pushed operation passes before the server applies it:
 /// returns the record as it would be after the operation, or why it is refused.
 /// `before` is the record's current state (`None` if the server has never seen it).
@@ -203,6 +210,9 @@ pub fn check_op(
     }
     if crate::pdca::is_pdca(&op.record) {
         return crate::pdca::check_op(before, op);
+    }
+    if crate::answers::is_answer(&op.record) {
+        return crate::answers::check_op(before, op);
     }
     if let Some(key) = op.set.keys().find(|k| !is_syncable_field(k)) {
         return Err(Rejection::new(RejectCode::UnknownField, Some(key), ""));
