@@ -20,6 +20,16 @@ async fn fresh_store(name: &str) -> IdbStore {
 mod conformance {
     use super::*;
     store_conformance_tests!(wasm, fresh_store);
+
+    /// PDCA rows and standard answers ([`complaints_domain::store::RecordStore`]):
+    /// listed by their id prefix, never as complaints.
+    #[wasm_bindgen_test]
+    async fn plans_and_answers_are_listed_by_kind_and_are_no_complaints() {
+        complaints_domain::store::conformance::a_saved_plan_or_answer_is_queued_and_listed_by_kind_but_is_no_complaint(
+            fresh_store("record-kinds").await,
+        )
+        .await;
+    }
 }
 
 mod schema {

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use complaints_domain::store::{
     case_sequence_key, cursor_of, edit_draft_key, merge_ops, records_of, sort_outbox,
-    ComplaintStore, Listing, OutboxEntry, PlanStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING,
+    ComplaintStore, Listing, OutboxEntry, RecordStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING,
     SYNC_CURSOR_SETTING,
 };
 use complaints_domain::sync::{Op, RecordState, Rejection};
@@ -311,36 +311,39 @@ impl IdbStore {
     }
 }
 
-impl PlanStore for IdbStore {
-    /// Saves a change to a PDCA row: queued and merged in one transaction.
-    async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
+impl RecordStore for IdbStore {
+    /// Saves a change to a PDCA row or an answer: queued and merged in one
+    /// transaction.
+    async fn save_record(&self, op: &Op) -> Result<RecordState, StoreError> {
         let tx = self.writing([RECORD_STATES, OUTBOX, SETTINGS])?;
         let state = queue_op(&tx, op).await?;
         commit(tx).await?;
         Ok(state)
     }
 
-    /// The PDCA rows on the device (their records' ids begin `pdca:`); an
-    /// unreadable one is reported and skipped.
-    async fn plans(&self) -> Result<Vec<RecordState>, StoreError> {
+    /// The records on the device whose ids begin with `prefix` (`pdca:`,
+    /// `ans:`); an unreadable one is reported and skipped.
+    async fn records_with_prefix(&self, prefix: &str) -> Result<Vec<RecordState>, StoreError> {
         let tx = self
             .db
             .transaction(RECORD_STATES)
             .build()
             .map_err(backend)?;
         let os = tx.object_store(RECORD_STATES).map_err(backend)?;
-        // Every key that starts with the prefix: from `pdca:` up to `pdca;`.
-        let range = indexed_db_futures::KeyRange::Bound("pdca:", false, "pdca;", true);
+        // Every key that starts with the prefix: from `pdca:` up to `pdca;`
+        // (prefixes end with ':', and ';' is the next character).
+        let end = format!("{};", prefix.trim_end_matches(':'));
+        let range = indexed_db_futures::KeyRange::Bound(prefix, false, end.as_str(), true);
         let values: Vec<JsValue> = run(os.get_all::<JsValue>().with_query::<&str, _>(range))
             .await?
             .collect::<Result<_, _>>()
             .map_err(backend)?;
         let mut out = Vec::with_capacity(values.len());
         for value in &values {
-            match decode::<RecordState>("pdca", value) {
+            match decode::<RecordState>(prefix, value) {
                 Ok(state) => out.push(state),
                 Err(e) => {
-                    crate::platform::log_error("skipped an unreadable PDCA row", &e.to_string())
+                    crate::platform::log_error("skipped an unreadable record", &e.to_string())
                 }
             }
         }

@@ -11,13 +11,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use complaints_domain::answers::{self, Answer};
 use complaints_domain::handling::{record_status_change, Actor, HandlingError};
 use complaints_domain::pdca::{self, PdcaItem};
 use complaints_domain::session::{Session, Validity};
-use complaints_domain::store::{edit_draft_key, ComplaintStore, PlanStore};
+use complaints_domain::store::{edit_draft_key, ComplaintStore, RecordStore};
 use complaints_domain::sync::{
-    choose_value, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op, RecordState, Stamp,
-    CREATED_AT, MAX_CLOCK_AHEAD_MS,
+    choose_value, is_complaint, local_change, op_id_from_bytes, reapply, Hlc, HlcClock, Op,
+    RecordState, Stamp, CREATED_AT, MAX_CLOCK_AHEAD_MS,
 };
 use complaints_domain::validate::has_errors;
 use complaints_domain::{
@@ -98,7 +99,7 @@ pub struct Engine<S, A, E> {
 
 impl<S, A, E> Engine<S, A, E>
 where
-    S: ComplaintStore + PlanStore,
+    S: ComplaintStore + RecordStore,
     A: Api,
     E: Env,
 {
@@ -542,14 +543,54 @@ where
             return Ok(false);
         };
         self.persist_clock().await?;
-        self.store.save_plan(&op).await?;
+        self.store.save_record(&op).await?;
         Ok(true)
     }
 
     /// The PDCA rows on the device.
     pub async fn plans(&self) -> Result<Vec<PdcaItem>, StoreError> {
-        let states = self.store.plans().await?;
+        let states = self.store.records_with_prefix(pdca::PREFIX).await?;
         Ok(states.iter().filter_map(PdcaItem::from_state).collect())
+    }
+
+    /// Saves a standard answer: only what changed (a new one: all of it),
+    /// stamped with who changed it and when, one version up; `false` when
+    /// nothing changed and nothing was queued. `editor`: the signed-in
+    /// user's name (also the author of a new answer).
+    pub async fn save_answer(&self, answer: &Answer, editor: &str) -> Result<bool, StoreError> {
+        let state = self.store.get_record_state(&answer.id).await?;
+        let now = complaints_domain::timefmt::rfc3339::format(&self.clock_now());
+        let before = state.as_ref().and_then(Answer::from_state);
+        if before.as_ref() == Some(answer) {
+            return Ok(false);
+        }
+        let mut next = answer.clone();
+        next.editor = editor.to_owned();
+        next.updated_at = now.clone();
+        match &before {
+            Some(before) => {
+                next.author = before.author.clone();
+                next.version = before.version.saturating_add(1);
+            }
+            None => {
+                next.author = editor.to_owned();
+                next.version = 1;
+            }
+        }
+        let Some(op) = answers::change(state.as_ref(), &next, &now, self.stamp()) else {
+            return Ok(false);
+        };
+        self.persist_clock().await?;
+        self.store.save_record(&op).await?;
+        Ok(true)
+    }
+
+    /// The standard answers on the device, by title.
+    pub async fn answers(&self) -> Result<Vec<Answer>, StoreError> {
+        let states = self.store.records_with_prefix(answers::PREFIX).await?;
+        let mut out: Vec<Answer> = states.iter().filter_map(Answer::from_state).collect();
+        out.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
     }
 
     /// What waits in the outbox, and what the server refused.
@@ -611,8 +652,8 @@ where
         for op in chain.iter().rev() {
             self.store.discard_op(&op.id).await?;
         }
-        if pdca::is_pdca(&record) {
-            self.reapply_plan(&record, &chain).await?;
+        if !is_complaint(&record) {
+            self.reapply_record(&record, &chain).await?;
             return Ok(None);
         }
         let mut latest = None;
@@ -629,9 +670,9 @@ where
         Ok(latest)
     }
 
-    /// A PDCA row's refused changes made again as one change with a fresh
-    /// stamp: the row as they meant it, over what the record holds now.
-    async fn reapply_plan(&self, record: &str, chain: &[Op]) -> Result<(), StoreError> {
+    /// A PDCA row's or an answer's refused changes made again as one change
+    /// with a fresh stamp: the record as they meant it, over what it holds now.
+    async fn reapply_record(&self, record: &str, chain: &[Op]) -> Result<(), StoreError> {
         // After the discards, a row never accepted is an empty state: the
         // new change must create it again.
         let state = self
@@ -643,13 +684,17 @@ where
         for op in chain {
             meant.apply(op);
         }
-        let Some(row) = PdcaItem::from_state(&meant) else {
-            return Ok(());
-        };
         let created = complaints_domain::timefmt::rfc3339::format(&self.clock_now());
-        if let Some(op) = pdca::change(state.as_ref(), &row, &created, self.stamp()) {
+        let op = if pdca::is_pdca(record) {
+            PdcaItem::from_state(&meant)
+                .and_then(|row| pdca::change(state.as_ref(), &row, &created, self.stamp()))
+        } else {
+            Answer::from_state(&meant)
+                .and_then(|a| answers::change(state.as_ref(), &a, &created, self.stamp()))
+        };
+        if let Some(op) = op {
             self.persist_clock().await?;
-            self.store.save_plan(&op).await?;
+            self.store.save_record(&op).await?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@
 //! change becomes — that logic used to live in the app's state, mixed with
 //! signals, IndexedDB and HTTP, so it could only be tested in a browser.
 //! Here it is over three traits and runs in `cargo test`:
-//! - the store: [`ComplaintStore`] and [`PlanStore`] of the domain crate
+//! - the store: [`ComplaintStore`] and [`RecordStore`] of the domain crate
 //!   (IndexedDB in the app, [`complaints_domain::MemoryStore`] in tests);
 //! - the server: [`Api`] (HTTP in the app, a scripted fake in tests);
 //! - the environment: [`Env`], the device's clock and random bytes, which
@@ -27,7 +27,7 @@
 //!   contact ([`Engine::revoke_pending`]);
 //! - every local write as one stamped operation ([`Engine::create`],
 //!   [`Engine::save_edit`], [`Engine::handle`], [`Engine::choose_value`],
-//!   [`Engine::save_plan`]);
+//!   [`Engine::save_plan`], [`Engine::save_answer`]);
 //! - what the user may do with a refused change ([`Engine::discard_refused`],
 //!   [`Engine::reapply_refused`]);
 //! - one sync ([`Engine::sync_once`]): push in batches, pull pages, what a
@@ -56,7 +56,7 @@ mod sync;
 
 pub use api::{Api, ApiError};
 pub use backoff::Backoff;
-pub use complaints_domain::store::{ComplaintStore, PlanStore};
+pub use complaints_domain::store::{ComplaintStore, RecordStore};
 pub use engine::{ChangeError, Device, Engine, OutboxStatus};
 pub use env::Env;
 pub use sync::{Progress, SyncFailure, SyncProblem, SyncReport, PULL_PAGE, PUSH_BATCH};

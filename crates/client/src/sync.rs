@@ -12,9 +12,10 @@
 
 use std::collections::BTreeSet;
 
+use complaints_domain::answers::is_answer;
 use complaints_domain::pdca::is_pdca;
 use complaints_domain::session::SignInNotice;
-use complaints_domain::store::{ComplaintStore, PlanStore};
+use complaints_domain::store::{ComplaintStore, RecordStore};
 use complaints_domain::sync::{
     Outcome, PushRequest, RejectCode, Rejection, Withdrawn, CREATED_AT, MAX_PULL_LIMIT,
     MAX_PUSH_OPS,
@@ -53,13 +54,15 @@ pub struct SyncReport {
     /// Operations it refused this time (their ids; the reasons are on their
     /// outbox entries, see [`Engine::outbox_status`]).
     pub refused: Vec<String>,
-    /// Records a pull changed (complaints and PDCA rows), each once, in the
+    /// Records a pull changed (complaints, PDCA rows, answers), each once, in the
     /// order first changed; none of them is in `removed`.
     pub changed: Vec<String>,
     /// Complaints removed from the device: they left the user's scope.
     pub removed: Vec<String>,
     /// Whether a PDCA row changed (the app re-reads [`Engine::plans`]).
     pub plans_changed: bool,
+    /// Whether a standard answer changed (the app re-reads [`Engine::answers`]).
+    pub answers_changed: bool,
 }
 
 impl SyncReport {
@@ -119,7 +122,7 @@ impl SyncFailure {
 
 impl<S, A, E> Engine<S, A, E>
 where
-    S: ComplaintStore + PlanStore,
+    S: ComplaintStore + RecordStore,
     A: Api,
     E: Env,
 {
@@ -135,11 +138,9 @@ where
         let mut report = SyncReport::default();
         self.push(token, &mut report, &mut progress).await?;
         self.pull(token, &mut report, &mut progress).await?;
-        report.plans_changed = report
-            .changed
-            .iter()
-            .chain(&report.removed)
-            .any(|id| is_pdca(id));
+        let touched = || report.changed.iter().chain(&report.removed);
+        report.plans_changed = touched().any(|id| is_pdca(id));
+        report.answers_changed = touched().any(|id| is_answer(id));
         Ok(report)
     }
 

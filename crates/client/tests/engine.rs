@@ -15,6 +15,7 @@ use complaints_client::{
     SyncReport,
 };
 use complaints_domain::access::Role;
+use complaints_domain::answers::{self, record_id, Audience};
 use complaints_domain::handling::{tick_step, Actor, HandlingError};
 use complaints_domain::kpi::Kpi;
 use complaints_domain::pdca::PdcaItem;
@@ -655,6 +656,49 @@ mod writing {
         assert_eq!(ops.len(), 2);
         assert_eq!(ops[1].set.keys().collect::<Vec<_>>(), ["owner"]);
     }
+
+    #[test]
+    fn an_answer_keeps_its_author_and_goes_one_version_up_at_each_saved_change() {
+        let engine = device();
+        let mut answer = answers::Answer {
+            id: record_id(&Audience::Region("EAST".into()), "brake"),
+            title: "高速制动时方向盘抖动".into(),
+            keywords: vec!["刹车抖动".into()],
+            answer: "检查并成对更换制动盘。".into(),
+            ..answers::Answer::default()
+        };
+        assert!(block_on(engine.save_answer(&answer, "赵经理")).expect("save"));
+        let saved = block_on(engine.answers()).expect("answers").remove(0);
+        assert_eq!(
+            (saved.author.as_str(), saved.editor.as_str(), saved.version),
+            ("赵经理", "赵经理", 1)
+        );
+        assert!(!saved.updated_at.is_empty());
+        // Saving what is there queues nothing.
+        assert!(!block_on(engine.save_answer(&saved, "赵经理")).expect("save again"));
+        answer = saved.clone();
+        answer.steps = vec!["请客户低速轻踩刹车".into()];
+        assert!(block_on(engine.save_answer(&answer, "王经理")).expect("save a change"));
+        let edited = block_on(engine.answers()).expect("answers").remove(0);
+        assert_eq!(
+            (
+                edited.author.as_str(),
+                edited.editor.as_str(),
+                edited.version
+            ),
+            ("赵经理", "王经理", 2)
+        );
+        assert_eq!(edited.steps, answer.steps);
+        let ops = ops_of(&engine, &answer.id);
+        assert_eq!(ops.len(), 2);
+        let mut keys: Vec<&str> = ops[1].set.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        // (`updated_at` too when the clock moved; this test's clock stands still.)
+        keys.retain(|k| *k != "updated_at");
+        assert_eq!(keys, ["editor", "steps", "version"]);
+        // Answers are not PDCA rows.
+        assert!(block_on(engine.plans()).expect("plans").is_empty());
+    }
 }
 
 /// Push: every operation gets its own answer.
@@ -1138,7 +1182,31 @@ mod pulling {
         engine.api().on_pull(Ok(page(vec![op], "1", false, 0)));
         let report = sync(&engine).expect("sync");
         assert!(report.plans_changed);
+        assert!(!report.answers_changed);
         assert_eq!(block_on(engine.plans()).expect("plans"), vec![row]);
+    }
+
+    #[test]
+    fn a_pulled_answer_is_reported_and_listed() {
+        let engine = device();
+        let other = device();
+        let answer = answers::Answer {
+            id: record_id(&Audience::All, "tpms"),
+            title: "胎压灯亮".into(),
+            answer: "冷胎时检查胎压后复位。".into(),
+            ..answers::Answer::default()
+        };
+        block_on(other.save_answer(&answer, "管理员")).expect("save");
+        let op = ops_of(&other, &answer.id).remove(0);
+        engine.api().on_pull(Ok(page(vec![op], "1", false, 0)));
+        let report = sync(&engine).expect("sync");
+        assert!(report.answers_changed);
+        assert!(!report.plans_changed);
+        assert_eq!(
+            block_on(engine.answers()).expect("answers"),
+            block_on(other.answers()).expect("answers")
+        );
+        assert!(complaint(&engine, &answer.id).is_none(), "no complaint");
     }
 }
 

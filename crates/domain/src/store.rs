@@ -4,8 +4,8 @@
 //!
 //! The trait is what the app's views and services talk to; the IndexedDB
 //! store in the app implements it, and so does [`MemoryStore`] for native
-//! tests. PDCA rows, synced like complaints but never read as one, have
-//! their own small trait, [`PlanStore`]. Futures are not `Send`: IndexedDB
+//! tests. PDCA rows and standard answers, synced like complaints but never
+//! read as one, have their own small trait, [`RecordStore`]. Futures are not `Send`: IndexedDB
 //! lives on the browser's one thread.
 //!
 //! Records are kept as JSON values rather than typed structs so that a record
@@ -157,17 +157,19 @@ pub trait ComplaintStore {
     async fn put_raw_setting(&self, key: &str, raw: &str) -> Result<(), StoreError>;
 }
 
-/// PDCA rows: records that are synced like complaints (queued, merged,
+/// Records of the other kinds — PDCA rows ([`crate::pdca`]), standard
+/// answers ([`crate::answers`]) — synced like complaints (queued, merged,
 /// pulled) but never read as one, so [`ComplaintStore::save_change`], which
-/// writes the complaint a change makes, cannot take them.
+/// writes the complaint a change makes, cannot take them. Each kind is told
+/// apart by its id prefix.
 #[allow(async_fn_in_trait)] // single-threaded (wasm); no Send bound wanted
-pub trait PlanStore {
-    /// Queues a local operation on a PDCA row and merges it into the row's
-    /// sync state, in one atomic step; returns the state.
-    async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError>;
-    /// The sync states of every PDCA row on the device (ids beginning
-    /// [`crate::pdca::PREFIX`]); an unreadable one is skipped.
-    async fn plans(&self) -> Result<Vec<RecordState>, StoreError>;
+pub trait RecordStore {
+    /// Queues a local operation on such a record and merges it into the
+    /// record's sync state, in one atomic step; returns the state.
+    async fn save_record(&self, op: &Op) -> Result<RecordState, StoreError>;
+    /// The sync states of every record on the device whose id begins with
+    /// `prefix` (e.g. [`crate::pdca::PREFIX`]); an unreadable one is skipped.
+    async fn records_with_prefix(&self, prefix: &str) -> Result<Vec<RecordState>, StoreError>;
 }
 
 /// The draft key of the edit form of one complaint (removed with the
@@ -541,19 +543,19 @@ impl ComplaintStore for MemoryStore {
     }
 }
 
-impl PlanStore for MemoryStore {
-    async fn save_plan(&self, op: &Op) -> Result<RecordState, StoreError> {
+impl RecordStore for MemoryStore {
+    async fn save_record(&self, op: &Op) -> Result<RecordState, StoreError> {
         let state = self.merged_with(op).await?;
         self.queue(op, &state)?;
         Ok(state)
     }
 
-    async fn plans(&self) -> Result<Vec<RecordState>, StoreError> {
+    async fn records_with_prefix(&self, prefix: &str) -> Result<Vec<RecordState>, StoreError> {
         Ok(self
             .record_states
             .borrow()
             .iter()
-            .filter(|(id, _)| crate::pdca::is_pdca(id))
+            .filter(|(id, _)| id.starts_with(prefix))
             .filter_map(|(_, v)| serde_json::from_value(v.clone()).ok())
             .collect())
     }
@@ -563,12 +565,12 @@ pub mod conformance;
 
 #[cfg(test)]
 mod tests {
-    /// The in-memory store keeps PDCA rows as the [`super::PlanStore`]
+    /// The in-memory store keeps PDCA rows as the [`super::RecordStore`]
     /// contract says (the other cases run in `tests/domain.rs`).
     #[test]
     fn memory_store_keeps_plans() {
         futures::executor::block_on(
-            super::conformance::a_saved_plan_is_queued_and_listed_but_is_no_complaint(
+            super::conformance::a_saved_plan_or_answer_is_queued_and_listed_by_kind_but_is_no_complaint(
                 super::MemoryStore::new(),
             ),
         );

@@ -59,7 +59,9 @@ fn reject_code_doc(code: RejectCode) -> &'static str {
         }
         RejectCode::Forbidden => {
             "files a complaint under, or moves one to, a branch the user's role does not allow \
-            (field `branch_code`); or changes a PDCA row as staff (field `pdca`)"
+            (field `branch_code`); or changes a PDCA row as staff (field `pdca`); or writes a \
+            standard answer outside the user's audience: staff write none, a branch manager their \
+            branch's, a regional manager their region's and its branches' (field `answers`)"
         }
     }
 }
@@ -459,7 +461,13 @@ fn base_document() -> Value {
                                 "description": "The record's id: a complaint's UUID, or \
                             `pdca:<branch>:<kpi>:<YYYY-MM>` for a row of the PDCA table (fields `branch_code`, \
                             `kpi`, `month` fixed by the id; `target` 0–100 or null; `analysis`, `measures`, \
-                            `owner` text; `due` YYYY-MM-DD or null; `created_at`)."},
+                            `owner` text; `due` YYYY-MM-DD or null; `created_at`); or \
+                            `ans:all:<key>`, `ans:region:<code>:<key>`, `ans:branch:<code>:<key>` for a \
+                            standard answer, read by everyone, a region's or a branch's users (fields \
+                            `title` 1–120 and `answer` 1–4000 characters; `keywords` ≤ 20 × 40, `steps` \
+                            ≤ 15 × 300, `models` ≤ 20 × 60 lists of text; `category` a category code or \
+                            null; `author`, `editor` names; `updated_at` date-time; `version` ≥ 1; \
+                            `created_at`; key: letters, digits, `-`, `_`, ≤ 40)."},
                         "hlc": {"$ref": "#/components/schemas/Hlc"},
                         "dev": {"type": "string", "minLength": 1, "maxLength": MAX_DEVICE_LEN,
                                 "description": "The device that made it; must equal the push's `device`. \

@@ -7,7 +7,7 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use super::{edit_draft_key, ComplaintStore, PlanStore, StoreError};
+use super::{edit_draft_key, ComplaintStore, RecordStore, StoreError};
 use crate::fixtures;
 use crate::form::ComplaintForm;
 use crate::model::Status;
@@ -597,10 +597,10 @@ pub async fn a_removed_record_that_moves_back_in_is_rebuilt_from_its_ops(
     assert!(store.outbox().await.expect("outbox").is_empty());
 }
 
-/// For stores that also keep PDCA rows ([`PlanStore`]); not in
+/// For stores that also keep PDCA rows and answers ([`RecordStore`]); not in
 /// [`crate::store_conformance_tests!`], which every [`ComplaintStore`] runs.
-pub async fn a_saved_plan_is_queued_and_listed_but_is_no_complaint(
-    store: impl ComplaintStore + PlanStore,
+pub async fn a_saved_plan_or_answer_is_queued_and_listed_by_kind_but_is_no_complaint(
+    store: impl ComplaintStore + RecordStore,
 ) {
     use crate::kpi::Kpi;
     use crate::pdca::{change, PdcaItem};
@@ -608,9 +608,12 @@ pub async fn a_saved_plan_is_queued_and_listed_but_is_no_complaint(
     row.target = Some(95.0);
     row.owner = "王经理".into();
     let op = change(None, &row, "2026-11-23T09:30:00Z", stamp("op-plan", 1_000)).expect("an op");
-    let state = store.save_plan(&op).await.expect("save plan");
+    let state = store.save_record(&op).await.expect("save plan");
     assert_eq!(PdcaItem::from_state(&state), Some(row.clone()));
-    let plans = store.plans().await.expect("plans");
+    let plans = store
+        .records_with_prefix(crate::pdca::PREFIX)
+        .await
+        .expect("plans");
     assert_eq!(plans, vec![state]);
     let outbox = store.outbox().await.expect("outbox");
     assert_eq!(outbox.len(), 1);
@@ -621,12 +624,55 @@ pub async fn a_saved_plan_is_queued_and_listed_but_is_no_complaint(
         .expect("list")
         .complaints
         .is_empty());
-    // Complaints are not plans.
+    // Complaints are not plans, nor are answers.
     store
         .save_change(&created("a", "op-a", 2_000).op, None)
         .await
         .expect("create");
-    assert_eq!(store.plans().await.expect("plans").len(), 1);
+    let answer = crate::answers::Answer {
+        id: crate::answers::record_id(&crate::answers::Audience::All, "tpms"),
+        title: "胎压灯亮".into(),
+        answer: "冷胎时检查四轮胎压，再复位胎压监测。".into(),
+        author: "王经理".into(),
+        editor: "王经理".into(),
+        updated_at: "2026-11-23T09:30:00Z".into(),
+        version: 1,
+        ..Default::default()
+    };
+    let op = crate::answers::change(
+        None,
+        &answer,
+        "2026-11-23T09:30:00Z",
+        stamp("op-ans", 3_000),
+    )
+    .expect("an op");
+    store.save_record(&op).await.expect("save answer");
+    assert_eq!(
+        store
+            .records_with_prefix(crate::pdca::PREFIX)
+            .await
+            .expect("plans")
+            .len(),
+        1
+    );
+    let answers = store
+        .records_with_prefix(crate::answers::PREFIX)
+        .await
+        .expect("answers");
+    assert_eq!(
+        answers
+            .iter()
+            .filter_map(crate::answers::Answer::from_state)
+            .collect::<Vec<_>>(),
+        vec![answer]
+    );
+    assert!(store
+        .list_complaints()
+        .await
+        .expect("list")
+        .complaints
+        .iter()
+        .all(|c| c.id == "a"));
 }
 
 /// Generates one test per conformance case.
