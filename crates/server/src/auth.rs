@@ -770,6 +770,37 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// `username` acting from the server itself, on `device`, without a
+    /// token: the author of data the server adds (the demo). `None` if there
+    /// is no such user.
+    pub(crate) async fn acting(
+        db: &SqlitePool,
+        username: &str,
+        device: &str,
+    ) -> Result<Option<AuthUser>, AppError> {
+        let Some(row) = sqlx::query_as::<_, UserRow>(
+            "SELECT id, username, display_name, role, branch_code, region_code, password_hash, \
+                    disabled FROM users WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(db)
+        .await
+        .map_err(AppError::from_db)?
+        else {
+            return Ok(None);
+        };
+        let user = row.info()?;
+        Ok(Some(AuthUser {
+            id: row.id,
+            scope: user_scope(db, &user).await?,
+            region: home_region(db, &user).await?,
+            user,
+            device: device.to_owned(),
+            expires_at: Utc::now(),
+            token_hash: String::new(),
+        }))
+    }
+
     /// The user as the standard answers' rules see them.
     pub fn answer_reader(&self) -> answers::Reader<'_> {
         answers::Reader {

@@ -1,13 +1,20 @@
 //! Demo data for a first start: `complaints-server --demo` on a database
 //! without users creates two regions, three branches and a user of every
 //! role, all with one new random password that the server prints once
-//! (nothing is baked into the code). On a database that is not empty
-//! (users, regions, branches or complaints) it does nothing.
+//! (nothing is baked into the code), and a starter set of standard answers
+//! for common after-sales problems (`demo/answers.json`, written for this
+//! project) so that the answers' search has something to find. On a
+//! database that is not empty (users, regions, branches or complaints) it
+//! does nothing.
 
 use argon2::Params;
+use complaints_domain::answers::{self, Answer};
+use complaints_domain::sync::{Hlc, Outcome, Stamp};
+use complaints_domain::Category;
+use serde::Deserialize;
 use sqlx::SqlitePool;
 
-use crate::auth::{self, AdminError, NewUser};
+use crate::auth::{self, AdminError, AuthUser, NewUser};
 
 /// The demo regions: code, name.
 pub const REGIONS: [(&str, &str); 2] = [("HB", "华北区"), ("HD", "华东区")];
@@ -77,7 +84,71 @@ pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError
         let user = NewUser::new(username, name, role, branch, region);
         auth::add_user_with_password(db, &user, &password, params).await?;
     }
+    seed_answers(db).await?;
     Ok(Seeded::Added { password })
+}
+
+/// One starter answer as `demo/answers.json` writes it.
+#[derive(Deserialize)]
+struct StarterAnswer {
+    key: String,
+    /// `all`, `region:<code>` or `branch:<code>`.
+    audience: String,
+    /// The demo user who writes it (their role must allow the audience).
+    by: String,
+    category: Option<String>,
+    title: String,
+    keywords: Vec<String>,
+    answer: String,
+    steps: Vec<String>,
+}
+
+/// The starter answers, each written by its demo author through the same
+/// checks a pushed change passes (scope, role, `check_op`).
+async fn seed_answers(db: &SqlitePool) -> Result<(), AdminError> {
+    const DEVICE: &str = "demo-seed";
+    let starters: Vec<StarterAnswer> =
+        serde_json::from_str(include_str!("../demo/answers.json"))
+            .map_err(|e| AdminError::Invalid(format!("demo/answers.json: {e}")))?;
+    let now = chrono::Utc::now();
+    let stamp_time = complaints_domain::timefmt::rfc3339::format(&now);
+    let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    for (n, starter) in starters.iter().enumerate() {
+        let author = AuthUser::acting(db, &starter.by, DEVICE)
+            .await?
+            .ok_or_else(|| AdminError::UnknownUser(starter.by.clone()))?;
+        let answer = Answer {
+            id: format!("{}{}:{}", answers::PREFIX, starter.audience, starter.key),
+            title: starter.title.clone(),
+            keywords: starter.keywords.clone(),
+            answer: starter.answer.clone(),
+            steps: starter.steps.clone(),
+            category: starter.category.as_deref().and_then(Category::from_code),
+            models: Vec::new(),
+            author: author.user.display_name.clone(),
+            editor: author.user.display_name.clone(),
+            updated_at: stamp_time.clone(),
+            version: 1,
+        };
+        let stamp = Stamp {
+            op_id: format!("demo-answer-{n:03}"),
+            hlc: Hlc::new(now_ms, 0),
+            device: DEVICE.into(),
+            user: None,
+        };
+        let op = answers::change(None, &answer, &stamp_time, stamp)
+            .ok_or_else(|| AdminError::Invalid(format!("answer {} is empty", starter.key)))?;
+        let op = serde_json::to_value(&op)
+            .map_err(|e| AdminError::Invalid(format!("answer {}: {e}", starter.key)))?;
+        let (results, _) = crate::sync::ingest(db, &author, DEVICE, vec![op]).await?;
+        if let Some(Outcome::Rejected { reason }) = results.first().map(|r| &r.outcome) {
+            return Err(AdminError::Invalid(format!(
+                "demo answer {} refused: {reason:?}",
+                starter.key
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The text printed after seeding: how to sign in, and as whom.

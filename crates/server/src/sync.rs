@@ -168,9 +168,25 @@ async fn push(
             max: MAX_PUSH_OPS,
         });
     }
+    let (results, now) = ingest(&state.db, &auth, &body.device, body.ops).await?;
+    Ok(no_store(Json(PushResponse {
+        results,
+        server_time: now,
+    })))
+}
+
+/// Takes in `ops` from `user`'s `device` as one push does: each one judged
+/// and, if accepted, logged and merged, all in one transaction. Returns each
+/// operation's outcome and the server time it was taken in at. (The demo data
+/// goes in this way too: through the same checks as anything a device sends.)
+pub(crate) async fn ingest(
+    db: &SqlitePool,
+    auth: &AuthUser,
+    device: &str,
+    ops: Vec<serde_json::Value>,
+) -> Result<(Vec<OpResult>, DateTime<Utc>), AppError> {
     // The write lock first: no seq is allocated before we hold it.
-    let mut tx = state
-        .db
+    let mut tx = db
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(AppError::from_db)?;
@@ -183,23 +199,20 @@ async fn push(
         .into_iter()
         .collect();
     let mut batch = Batch {
-        user: &auth,
+        user: auth,
         branches,
         now_ms: u64::try_from(now.timestamp_millis()).unwrap_or(0),
         received_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
         records: HashMap::new(),
         dirty: BTreeMap::new(),
     };
-    let mut results = Vec::with_capacity(body.ops.len());
-    for raw in body.ops {
-        results.push(batch.push_one(&mut tx, &body.device, raw).await?);
+    let mut results = Vec::with_capacity(ops.len());
+    for raw in ops {
+        results.push(batch.push_one(&mut tx, device, raw).await?);
     }
     batch.write_records(&mut tx).await?;
     tx.commit().await.map_err(AppError::from_db)?;
-    Ok(no_store(Json(PushResponse {
-        results,
-        server_time: now,
-    })))
+    Ok((results, now))
 }
 
 /// Decides an operation: [`authorize_op`], then [`check_op`], then the

@@ -11,6 +11,7 @@
 //! (`Auth::advance_clock`), so no test sleeps or depends on the machine's
 //! speed.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -1188,4 +1189,49 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
         zhao["scope"],
         json!({"kind": "branches", "branches": ["BJ01", "BJ02"]})
     );
+
+    // The starter answers: those for everyone reach every user; the
+    // northern region's and BJ01's only theirs.
+    let mut everyone = None;
+    for (username, own) in [
+        (
+            "zhang.wei",
+            vec![
+                "ans:branch:BJ01:weekend-hours",
+                "ans:region:HB:roadside-puncture",
+            ],
+        ),
+        ("wang.fang", vec!["ans:region:HB:roadside-puncture"]),
+        ("chen.jie", vec![]),
+        (
+            "zhao.lei",
+            vec![
+                "ans:branch:BJ01:weekend-hours",
+                "ans:region:HB:roadside-puncture",
+            ],
+        ),
+    ] {
+        let login = body_json(fx.login_raw(username, &password).await).await;
+        let token = login["token"].as_str().expect("token");
+        let pull = fx
+            .with_token(Method::GET, "/api/v1/sync/pull?limit=1000", token)
+            .await;
+        assert_eq!(pull.status(), StatusCode::OK);
+        let pull = body_json(pull).await;
+        let ids: BTreeSet<String> = pull["ops"]
+            .as_array()
+            .expect("ops")
+            .iter()
+            .map(|op| op["rec"].as_str().expect("rec").to_owned())
+            .collect();
+        let (theirs, all): (BTreeSet<String>, BTreeSet<String>) =
+            ids.into_iter().partition(|id| !id.starts_with("ans:all:"));
+        assert_eq!(theirs.iter().collect::<Vec<_>>(), own, "{username}");
+        assert!(
+            all.len() >= 20,
+            "{username}: {} answers for everyone",
+            all.len()
+        );
+        assert_eq!(everyone.get_or_insert_with(|| all.clone()), &all);
+    }
 }
