@@ -13,7 +13,7 @@ use complaints_domain::handling::EntryKind;
 use complaints_domain::sync::{
     Hlc, OpMeta, RecordState, RejectCode, Version, CREATED_AT, STEP_PREFIX, TIMELINE_PREFIX,
 };
-use complaints_domain::timefmt;
+use complaints_domain::{sort, timefmt};
 use complaints_domain::{
     Category, Channel, Cny, Complaint, Field, Labelled, Lang, Nature, OutboxEntry, Status,
 };
@@ -133,7 +133,7 @@ fn history_html(rs: &RecordState, me: &str, lang: Lang) -> Html {
         .iter()
         .map(|(id, meta)| (meta.hlc, id.as_str(), meta))
         .collect();
-    ops.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    sort::sort_by(&mut ops, |a, b| (b.0, b.1).cmp(&(a.0, a.1)));
     let rows = ops.into_iter().take(50).map(|(_, id, meta)| {
         el("li")
             .attr("data-testid", "history-entry")

@@ -10,6 +10,7 @@
 use complaints_domain::handling::{escalation_level, major_mark, Level};
 use complaints_domain::search::filter_and_sort;
 use complaints_domain::sla::most_urgent;
+use complaints_domain::sort;
 use complaints_domain::{Category, Channel, Complaint, Labelled, Lang, ListQuery, Status};
 use leptos::prelude::*;
 
@@ -123,7 +124,7 @@ pub fn ListPage(attention: bool) -> impl IntoView {
                 s.needs_attention().then_some((clock.due, c))
             })
             .collect();
-        due.sort_by_key(|(at, _)| *at);
+        sort::sort_by_key(&mut due, |(at, _)| *at);
         due.into_iter().map(|(_, c)| c).collect()
     });
     // A cheap tablet cannot lay out thousands of cards: show a page, then more on request.

@@ -313,7 +313,7 @@ pub fn figures_by_branch<'a>(
         };
         out[i].1.add(c, period, offset, as_of);
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut out, |a, b| a.0.cmp(&b.0));
     out
 }
 

@@ -70,6 +70,7 @@ pub mod risk;
 pub mod search;
 pub mod session;
 pub mod sla;
+pub mod sort;
 pub mod store;
 pub mod sync;
 pub mod timefmt;

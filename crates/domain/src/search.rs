@@ -61,7 +61,7 @@ impl ListQuery {
 /// Sorts newest first: by when the complaint was received, then by when it
 /// was recorded, then by case number, so the order is the same on every device.
 pub fn sort_newest_first(list: &mut [Complaint]) {
-    list.sort_by(|a, b| {
+    crate::sort::sort_by(list, |a, b| {
         b.received_at
             .cmp(&a.received_at)
             .then(b.created_at.cmp(&a.created_at))
@@ -111,7 +111,7 @@ pub fn same_vehicle<'a>(
                 || plate.as_deref().is_some_and(|p| plate_key(&c.plate) == p)
         })
         .collect();
-    found.sort_by(|a, b| {
+    crate::sort::sort_by(&mut found, |a, b| {
         (a.status == Status::Closed, b.received_at)
             .cmp(&(b.status == Status::Closed, a.received_at))
     });

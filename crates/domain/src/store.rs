@@ -240,7 +240,9 @@ pub fn cursor_of(
 
 /// Sorts outbox entries in the order they were made.
 pub fn sort_outbox(entries: &mut [OutboxEntry]) {
-    entries.sort_by(|a, b| (a.seq, a.op.hlc, &a.op.id).cmp(&(b.seq, b.op.hlc, &b.op.id)));
+    crate::sort::sort_by(entries, |a, b| {
+        (a.seq, a.op.hlc, &a.op.id).cmp(&(b.seq, b.op.hlc, &b.op.id))
+    });
 }
 
 /// The storage key of a day's case sequence counter.

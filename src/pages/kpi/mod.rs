@@ -23,7 +23,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use complaints_domain::kpi::{figures, figures_by_branch, Figures, Kpi, Period};
 use complaints_domain::pdca::{self as plans, PdcaItem};
 use complaints_domain::report::{monthly_csv, ReportBlock};
-use complaints_domain::Lang;
+use complaints_domain::{sort, Lang};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -127,7 +127,7 @@ fn branches(state: AppState) -> Vec<(String, String)> {
             }
         }
     });
-    out.sort();
+    sort::sort(&mut out);
     out
 }
 

@@ -4,7 +4,7 @@
 
 use complaints_domain::kpi::{closed_as_of, one_decimal, status_as_of, Kpi};
 use complaints_domain::report::percent;
-use complaints_domain::{timefmt, Complaint, Labelled, Lang};
+use complaints_domain::{sort, timefmt, Complaint, Labelled, Lang};
 use leptos::prelude::*;
 
 use super::figures::{
@@ -77,7 +77,7 @@ fn cases_html(state: AppState, c: &Computed, lang: Lang) -> Html {
             .cloned()
             .collect()
     });
-    month.sort_by_key(|x| x.received_at);
+    sort::sort_by_key(&mut month, |x| x.received_at);
     let rows = month.iter().enumerate().map(|(i, x)| {
         let closed = closed_as_of(x, c.as_of)
             .map(|t| one_decimal((t - x.received_at).num_minutes() as f64 / 1440.0))

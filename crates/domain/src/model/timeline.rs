@@ -179,5 +179,5 @@ pub fn is_entry_id(id: &str) -> bool {
 
 /// Time order: when it happened, then the id (a total order every device agrees on).
 pub fn sort_timeline(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    crate::sort::sort_by(entries, |a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
 }

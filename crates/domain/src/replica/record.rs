@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::hlc::Hlc;
 use super::op::{Op, STEP_PREFIX, TIMELINE_PREFIX};
 use crate::model::{sort_timeline, Complaint, PHOTO_PREFIX, POSITION_PREFIX, SIGNATURE_PREFIX};
+use crate::sort::sort_by_cached_key;
 
 /// Who made an operation, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,15 +177,15 @@ impl RecordState {
             Some(meta) => (meta.hlc, meta.device.clone(), v.op.clone()),
             None => (Hlc::default(), String::new(), v.op.clone()),
         };
-        heads.sort_by_cached_key(|v| std::cmp::Reverse(rank(v)));
-        history.sort_by_cached_key(rank);
+        sort_by_cached_key(&mut heads, |v| std::cmp::Reverse(rank(v)));
+        sort_by_cached_key(&mut history, rank);
         let field = self.fields.get_mut(key).expect("field exists");
         if history.len() > HISTORY_KEPT {
             let old = history.len() - HISTORY_KEPT;
             field
                 .seen
                 .extend(history.drain(..old).flat_map(|v| v.base.into_iter()));
-            field.seen.sort_unstable();
+            crate::sort::sort(&mut field.seen);
             field.seen.dedup();
         }
         if !field.seen.is_empty() {
@@ -321,9 +322,8 @@ impl RecordState {
             ("positions", positions),
         ] {
             if !list.is_empty() {
-                // In time order, then by id: sorted here, as JSON, so the app
-                // carries one sort for all three kinds.
-                list.sort_by_cached_key(|v| {
+                // In time order, then by id.
+                sort_by_cached_key(&mut list, |v: &serde_json::Value| {
                     let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
                     let at =
                         crate::timefmt::rfc3339::parse(text("at")).map(|t| t.timestamp_micros());
