@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use complaints_domain::answers::is_answer;
 use complaints_domain::pdca::is_pdca;
 use complaints_domain::session::SignInNotice;
+use complaints_domain::sort::set_of;
 use complaints_domain::store::{ComplaintStore, RecordStore};
 use complaints_domain::sync::{
     Outcome, PushRequest, RejectCode, Rejection, Withdrawn, CREATED_AT, MAX_PULL_LIMIT,
@@ -156,11 +157,12 @@ where
         // still in the outbox (waiting, or refused and awaiting the user) is
         // not refused for good: it waits for its creation, and goes again
         // with the next sync.
-        let uncreated: BTreeSet<String> = outbox
-            .iter()
-            .filter(|e| e.op.set.contains_key(CREATED_AT))
-            .map(|e| e.op.record.clone())
-            .collect();
+        let uncreated: BTreeSet<String> = set_of(
+            outbox
+                .iter()
+                .filter(|e| e.op.set.contains_key(CREATED_AT))
+                .map(|e| e.op.record.clone()),
+        );
         let waiting: Vec<_> = outbox
             .into_iter()
             .filter(|e| e.rejection.is_none())

@@ -203,11 +203,12 @@ pub fn change(
     stamp: Stamp,
 ) -> Option<Op> {
     let old = state.and_then(PdcaItem::from_state).map(|b| b.fields());
-    let mut set: BTreeMap<String, Value> = after
-        .fields()
-        .into_iter()
-        .filter(|(key, value)| old.as_ref().and_then(|o| o.get(key)) != Some(value))
-        .collect();
+    let mut set: BTreeMap<String, Value> = crate::sort::map_of(
+        after
+            .fields()
+            .into_iter()
+            .filter(|(key, value)| old.as_ref().and_then(|o| o.get(key)) != Some(value)),
+    );
     if old.is_none() {
         set.insert(CREATED_AT.into(), created_at.into());
     }

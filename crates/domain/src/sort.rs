@@ -12,6 +12,7 @@
 //! thousand complaints), so the indirection costs nothing anyone would see.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `items` by `compare`, stably (`slice::sort_by`).
 pub fn sort_by<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
@@ -35,6 +36,22 @@ pub fn sort_by_cached_key<T, K: Ord>(items: &mut [T], key: impl FnMut(&T) -> K) 
 /// Sorts `items` in their natural order, stably (`slice::sort`).
 pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp);
+}
+
+/// The map of `pairs`, like `pairs.collect()` (a later value for a key
+/// wins). `BTreeMap`'s `collect` sorts the pairs first, with its own copy of
+/// the sort for every iterator type; inserting them one by one needs none.
+pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(pairs);
+    map
+}
+
+/// The set of `items`, like `items.collect()`, without a sort (see [`map_of`]).
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.extend(items);
+    set
 }
 
 /// The positions `0..len` in the order `compare` (which compares the
@@ -113,6 +130,13 @@ mod tests {
             expected.reverse();
             assert_eq!(b, expected, "sort_by of {items:?}");
         }
+    }
+
+    #[test]
+    fn maps_and_sets_collect_alike() {
+        let pairs = [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)];
+        assert_eq!(map_of(pairs), pairs.into_iter().collect::<BTreeMap<_, _>>());
+        assert_eq!(set_of(pairs), pairs.into_iter().collect::<BTreeSet<_>>());
     }
 
     #[test]

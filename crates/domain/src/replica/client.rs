@@ -10,6 +10,7 @@ use super::hlc::Hlc;
 use super::op::{changed_fields, complaint_fields, Op};
 use super::record::RecordState;
 use crate::model::Complaint;
+use crate::sort::map_of;
 
 /// A local change ready to be stored: the operation for the outbox, the
 /// record's new sync state and the complaint as it now reads.
@@ -48,12 +49,10 @@ pub fn base_of<'a>(
     state: Option<&RecordState>,
     keys: impl IntoIterator<Item = &'a String>,
 ) -> BTreeMap<String, Vec<String>> {
-    keys.into_iter()
-        .filter_map(|key| {
-            let heads = state?.fields.get(key)?.head_ids();
-            (!heads.is_empty()).then(|| (key.clone(), heads))
-        })
-        .collect()
+    map_of(keys.into_iter().filter_map(|key| {
+        let heads = state?.fields.get(key)?.head_ids();
+        (!heads.is_empty()).then(|| (key.clone(), heads))
+    }))
 }
 
 /// The operation for saving `after`: a creation when `before` is `None`,

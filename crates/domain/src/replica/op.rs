@@ -149,8 +149,9 @@ pub fn changed_fields(
         .filter(|k| !new.contains_key(*k))
         .map(|k| (k.clone(), serde_json::Value::Null))
         .collect::<Vec<_>>();
-    new.into_iter()
-        .filter(|(k, v)| old.get(k) != Some(v))
-        .chain(gone)
-        .collect()
+    crate::sort::map_of(
+        new.into_iter()
+            .filter(|(k, v)| old.get(k) != Some(v))
+            .chain(gone),
+    )
 }
