@@ -90,7 +90,10 @@ pub async fn read<T: DeserializeOwned>(
     let Some(value) = read_value(store, key, skipped).await? else {
         return Ok(None);
     };
-    match serde_json::from_value(value) {
+    // Through the JSON text rather than `from_value`: the app already has
+    // the text parser for these types, and `from_value` would add a second
+    // deserializer (~5 KB of wasm) for the few settings alone.
+    match serde_json::from_str(&value.to_string()) {
         Ok(v) => Ok(Some(v)),
         Err(_) => {
             skipped.push(key.to_string());
