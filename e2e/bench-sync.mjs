@@ -144,7 +144,8 @@ async function serverOps(server) {
     const text = await res.text();
     bytes += Buffer.byteLength(text);
     const page = JSON.parse(text);
-    ops.push(...page.ops);
+    // Without the demo's 22 starter answers (`ans:…`): the figures count complaints.
+    ops.push(...page.ops.filter((op) => !op.rec.startsWith('ans:')));
     after = page.cursor;
     if (!page.more) return { ops, bytes };
   }

@@ -589,7 +589,9 @@ where
     pub async fn answers(&self) -> Result<Vec<Answer>, StoreError> {
         let states = self.store.records_with_prefix(answers::PREFIX).await?;
         let mut out: Vec<Answer> = states.iter().filter_map(Answer::from_state).collect();
-        out.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+        complaints_domain::sort::sort_by(&mut out, |a, b| {
+            a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id))
+        });
         Ok(out)
     }
 

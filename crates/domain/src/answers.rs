@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::access::{Role, Scope};
 use crate::model::Category;
-use crate::replica::{base_of, Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
+use crate::replica::{record_change, Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
 
 /// The id prefix of answer records.
 pub const PREFIX: &str = "ans:";
@@ -288,28 +288,14 @@ pub fn change(
     stamp: Stamp,
 ) -> Option<Op> {
     let old = state.and_then(Answer::from_state).map(|a| a.fields());
-    let mut set: BTreeMap<String, Value> = after
-        .fields()
-        .into_iter()
-        .filter(|(key, value)| old.as_ref().and_then(|o| o.get(key)) != Some(value))
-        .collect();
-    if old.is_none() {
-        set.insert(CREATED_AT.into(), created_at.into());
-    }
-    if set.is_empty() {
-        return None;
-    }
-    let base = base_of(state, set.keys());
-    Some(Op {
-        id: stamp.op_id,
-        record: after.id.clone(),
-        hlc: stamp.hlc,
-        device: stamp.device,
-        user: stamp.user,
-        received: None,
-        set,
-        base,
-    })
+    record_change(
+        after.id.clone(),
+        state,
+        old,
+        after.fields(),
+        created_at,
+        stamp,
+    )
 }
 
 /// Whether `value` is a list of at most `most` texts, each non-empty after
@@ -558,7 +544,7 @@ pub struct AnswerIndex {
 
 /// Sorted, merged character ranges.
 fn merged(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-    ranges.sort_unstable();
+    crate::sort::sort(&mut ranges);
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
     for (start, end) in ranges {
         match out.last_mut() {
@@ -663,7 +649,7 @@ impl AnswerIndex {
                 })
             })
             .collect();
-        hits.sort_by(|a, b| {
+        crate::sort::sort_by(&mut hits, |a, b| {
             b.score
                 .partial_cmp(&a.score)
                 .unwrap_or(Ordering::Equal)

@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::kpi::Kpi;
-use crate::replica::{base_of, Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
+use crate::replica::{record_change, Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
 
 /// The id prefix of PDCA records.
 pub const PREFIX: &str = "pdca:";
@@ -203,29 +203,7 @@ pub fn change(
     stamp: Stamp,
 ) -> Option<Op> {
     let old = state.and_then(PdcaItem::from_state).map(|b| b.fields());
-    let mut set: BTreeMap<String, Value> = crate::sort::map_of(
-        after
-            .fields()
-            .into_iter()
-            .filter(|(key, value)| old.as_ref().and_then(|o| o.get(key)) != Some(value)),
-    );
-    if old.is_none() {
-        set.insert(CREATED_AT.into(), created_at.into());
-    }
-    if set.is_empty() {
-        return None;
-    }
-    let base = base_of(state, set.keys());
-    Some(Op {
-        id: stamp.op_id,
-        record: after.id(),
-        hlc: stamp.hlc,
-        device: stamp.device,
-        user: stamp.user,
-        received: None,
-        set,
-        base,
-    })
+    record_change(after.id(), state, old, after.fields(), created_at, stamp)
 }
 
 /// Checks an operation on a PDCA record (the caller has checked its ids and

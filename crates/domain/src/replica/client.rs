@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::hlc::Hlc;
-use super::op::{changed_fields, complaint_fields, Op};
+use super::op::{changed_fields, complaint_fields, Op, CREATED_AT};
 use super::record::RecordState;
 use crate::model::Complaint;
 use crate::sort::map_of;
@@ -30,6 +30,24 @@ pub struct Stamp {
     pub device: String,
     /// The signed-in user (see [`Op::user`]).
     pub user: Option<String>,
+}
+
+impl Stamp {
+    /// The operation setting `set` on `record`, made with this stamp, its
+    /// base the heads `state` holds for those keys (what the user saw).
+    fn op(self, record: String, set: BTreeMap<String, Value>, state: Option<&RecordState>) -> Op {
+        let base = base_of(state, set.keys());
+        Op {
+            id: self.op_id,
+            record,
+            hlc: self.hlc,
+            device: self.device,
+            user: self.user,
+            received: None,
+            set,
+            base,
+        }
+    }
 }
 
 fn finish(state: Option<&RecordState>, record: &str, op: Op) -> Result<LocalChange, String> {
@@ -55,6 +73,33 @@ pub fn base_of<'a>(
     }))
 }
 
+/// The operation that saves a record of another kind (a PDCA row, an
+/// answer) whose fields now read `fields`, over its sync `state` with the
+/// fields `old` (`None`: a new record: all fields and `created_at`; else only
+/// what changed, with the heads seen as its base). `None` when nothing
+/// changed.
+pub fn record_change(
+    record: String,
+    state: Option<&RecordState>,
+    old: Option<BTreeMap<String, Value>>,
+    fields: BTreeMap<String, Value>,
+    created_at: &str,
+    stamp: Stamp,
+) -> Option<Op> {
+    let mut set: BTreeMap<String, Value> = map_of(
+        fields
+            .into_iter()
+            .filter(|(key, value)| old.as_ref().and_then(|o| o.get(key)) != Some(value)),
+    );
+    if old.is_none() {
+        set.insert(CREATED_AT.into(), created_at.into());
+    }
+    if set.is_empty() {
+        return None;
+    }
+    Some(stamp.op(record, set, state))
+}
+
 /// The operation for saving `after`: a creation when `before` is `None`,
 /// otherwise only the fields that differ. `Ok(None)` when nothing changed.
 pub fn local_change(
@@ -70,17 +115,7 @@ pub fn local_change(
     if set.is_empty() {
         return Ok(None);
     }
-    let base = base_of(state, set.keys());
-    let op = Op {
-        id: stamp.op_id,
-        record: after.id.clone(),
-        hlc: stamp.hlc,
-        device: stamp.device,
-        user: stamp.user,
-        received: None,
-        set,
-        base,
-    };
+    let op = stamp.op(after.id.clone(), set, state);
     finish(state, &after.id, op).map(Some)
 }
 
@@ -98,16 +133,13 @@ pub fn choose_value(
         .get(field)
         .map(|f| f.head_ids())
         .unwrap_or_default();
-    let op = Op {
-        id: stamp.op_id,
-        record: state.id.clone(),
-        hlc: stamp.hlc,
-        device: stamp.device,
-        user: stamp.user,
-        received: None,
-        set: BTreeMap::from([(field.to_string(), value)]),
-        base: BTreeMap::from([(field.to_string(), heads)]),
-    };
+    let mut op = stamp.op(
+        state.id.clone(),
+        BTreeMap::from([(field.to_string(), value)]),
+        None,
+    );
+    // Seen: every head, even none (an empty base settles it too).
+    op.base = BTreeMap::from([(field.to_string(), heads)]);
     finish(Some(state), &state.id, op)
 }
 
@@ -119,16 +151,6 @@ pub fn reapply(
     refused: &Op,
     stamp: Stamp,
 ) -> Result<Option<LocalChange>, String> {
-    let base = base_of(Some(state), refused.set.keys());
-    let op = Op {
-        id: stamp.op_id,
-        record: refused.record.clone(),
-        hlc: stamp.hlc,
-        device: stamp.device,
-        user: stamp.user,
-        received: None,
-        set: refused.set.clone(),
-        base,
-    };
+    let op = stamp.op(refused.record.clone(), refused.set.clone(), Some(state));
     finish(Some(state), &refused.record, op).map(Some)
 }
