@@ -506,6 +506,28 @@ const MIN_BIGRAM_SHARE: f32 = 0.5;
 /// A bigram match counts this much of a whole-term match.
 const BIGRAM_DISCOUNT: f32 = 0.6;
 
+/// What a match of a share of a term counts in a part of weight `weight`:
+/// all of it when whole, less when only some character pairs matched,
+/// nothing below [`MIN_BIGRAM_SHARE`]; the ranges stay as found.
+fn weigh((share, ranges): (f32, Vec<(usize, usize)>), weight: f32) -> (f32, Vec<(usize, usize)>) {
+    let counted = if share >= 1.0 {
+        weight
+    } else if share >= MIN_BIGRAM_SHARE {
+        weight * share * BIGRAM_DISCOUNT
+    } else {
+        0.0
+    };
+    (counted, ranges)
+}
+
+/// The best count of `term` over several texts of one part (keywords, steps).
+fn best_of(texts: &[Prepared], term: &Term, weight: f32) -> f32 {
+    texts
+        .iter()
+        .map(|t| weigh(t.matches(term), weight).0)
+        .fold(0.0, f32::max)
+}
+
 /// What to look for among the answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AnswerQuery {
@@ -606,28 +628,10 @@ impl AnswerIndex {
                 let mut title_marks = Vec::new();
                 let mut answer_marks = Vec::new();
                 for term in &terms {
-                    let weigh = |(share, ranges): (f32, Vec<(usize, usize)>), weight: f32| {
-                        let counted = if share >= 1.0 {
-                            weight
-                        } else if share >= MIN_BIGRAM_SHARE {
-                            weight * share * BIGRAM_DISCOUNT
-                        } else {
-                            0.0
-                        };
-                        (counted, ranges)
-                    };
                     let (title, t_ranges) = weigh(e.title.matches(term), TITLE_WEIGHT);
-                    let keyword = e
-                        .keywords
-                        .iter()
-                        .map(|k| weigh(k.matches(term), KEYWORD_WEIGHT).0)
-                        .fold(0.0, f32::max);
+                    let keyword = best_of(&e.keywords, term, KEYWORD_WEIGHT);
                     let (answer, a_ranges) = weigh(e.answer.matches(term), TEXT_WEIGHT);
-                    let step = e
-                        .steps
-                        .iter()
-                        .map(|s| weigh(s.matches(term), TEXT_WEIGHT).0)
-                        .fold(0.0, f32::max);
+                    let step = best_of(&e.steps, term, TEXT_WEIGHT);
                     let best = title.max(keyword).max(answer).max(step);
                     if best <= 0.0 {
                         return None;

@@ -226,31 +226,24 @@ fn ids_name_the_audience_and_refuse_anything_else() {
     }
 }
 
+/// A user as the answers' rules see them.
+fn reader<'a>(role: Role, region: Option<&'a str>, scope: &'a Scope) -> Reader<'a> {
+    Reader {
+        role,
+        region,
+        scope,
+    }
+}
+
 #[test]
 fn a_regions_answer_reaches_its_branches_and_no_other() {
     let bj01 = Scope::branches(["BJ01"]);
     let sh01 = Scope::branches(["SH01"]);
     let east = Scope::branches(["BJ01", "BJ02"]);
-    let staff_bj01 = Reader {
-        role: Role::Staff,
-        region: Some("EAST"),
-        scope: &bj01,
-    };
-    let staff_sh01 = Reader {
-        role: Role::Staff,
-        region: Some("WEST"),
-        scope: &sh01,
-    };
-    let east_manager = Reader {
-        role: Role::RegionalManager,
-        region: Some("EAST"),
-        scope: &east,
-    };
-    let admin = Reader {
-        role: Role::Admin,
-        region: None,
-        scope: &Scope::All,
-    };
+    let staff_bj01 = reader(Role::Staff, Some("EAST"), &bj01);
+    let staff_sh01 = reader(Role::Staff, Some("WEST"), &sh01);
+    let east_manager = reader(Role::RegionalManager, Some("EAST"), &east);
+    let admin = reader(Role::Admin, None, &Scope::All);
     let region = Audience::Region("EAST".into());
     let branch = Audience::Branch("BJ02".into());
     assert!(may_read(&staff_bj01, &region));
@@ -296,25 +289,13 @@ fn a_regions_answer_reaches_its_branches_and_no_other() {
 fn managers_write_for_their_scope_and_staff_only_read() {
     let bj01 = Scope::branches(["BJ01"]);
     let east = Scope::branches(["BJ01", "BJ02"]);
-    let staff = Reader {
-        role: Role::Staff,
-        region: Some("EAST"),
-        scope: &bj01,
-    };
+    let staff = reader(Role::Staff, Some("EAST"), &bj01);
     let manager = Reader {
         role: Role::BranchManager,
         ..staff.clone()
     };
-    let regional = Reader {
-        role: Role::RegionalManager,
-        region: Some("EAST"),
-        scope: &east,
-    };
-    let admin = Reader {
-        role: Role::Admin,
-        region: None,
-        scope: &Scope::All,
-    };
+    let regional = reader(Role::RegionalManager, Some("EAST"), &east);
+    let admin = reader(Role::Admin, None, &Scope::All);
     let bj01 = Audience::Branch("BJ01".into());
     let sh01 = Audience::Branch("SH01".into());
     let east_region = Audience::Region("EAST".into());
