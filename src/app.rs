@@ -5,7 +5,9 @@ use leptos::prelude::*;
 
 use crate::components::{SyncBar, TopBar};
 use crate::i18n::{tr, Text};
-use crate::pages::{DetailPage, IntakePage, KpiPage, ListPage, ReportPage, SignInPage};
+use crate::pages::{
+    AnswerEditPage, AnswersPage, DetailPage, IntakePage, KpiPage, ListPage, ReportPage, SignInPage,
+};
 use crate::route::{provide_nav, Period, Route};
 use crate::state::{provide_app_state, use_app_state, Boot};
 
@@ -19,6 +21,8 @@ enum Screen {
     Complaint(String),
     Kpi,
     Report,
+    Answers,
+    AnswerEdit(Option<String>),
     NotFound,
 }
 
@@ -31,6 +35,8 @@ impl Screen {
             Route::Complaint(id) => Screen::Complaint(id.clone()),
             Route::Kpi(_) => Screen::Kpi,
             Route::Report(_) => Screen::Report,
+            Route::Answers => Screen::Answers,
+            Route::AnswerEdit(id) => Screen::AnswerEdit(id.clone()),
             Route::NotFound(_) => Screen::NotFound,
         }
     }
@@ -55,6 +61,8 @@ pub fn App() -> impl IntoView {
         Screen::Complaint(id) => view! { <DetailPage id/> }.into_any(),
         Screen::Kpi => view! { <KpiPage chosen=period/> }.into_any(),
         Screen::Report => view! { <ReportPage chosen=period/> }.into_any(),
+        Screen::Answers => view! { <AnswersPage/> }.into_any(),
+        Screen::AnswerEdit(id) => view! { <AnswerEditPage id/> }.into_any(),
         Screen::NotFound => view! {
             <p class="notice notice--error" role="alert">{tr(state.lang, Text::PageNotFound)}</p>
         }

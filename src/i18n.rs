@@ -40,6 +40,7 @@ texts! {
     NewComplaint => "新建投诉", "New complaint";
     NeedsAttention => "需要关注", "Needs attention";
     Kpis => "统计", "KPIs";
+    Answers => "标准答复", "Answers";
     Online => "在线", "Online";
     Offline => "离线", "Offline";
     LanguageSwitch => "English", "中文";
@@ -284,6 +285,44 @@ texts! {
     LocationUnavailable => "暂时无法确定位置（GPS 信号弱），请到开阔处再试", "The position cannot be determined now (weak GPS signal); try again in the open";
     LocationTimeout => "定位超时，请再试一次", "Locating took too long; try again";
     LocationUnsupported => "此设备不支持定位", "This device cannot give its location";
+
+    // Standard answers.
+    StandardAnswers => "标准答复", "Standard answers";
+    NewAnswer => "新建标准答复", "New answer";
+    EditAnswer => "修改标准答复", "Edit answer";
+    EditThisAnswer => "修改", "Edit";
+    AnswerSearchPlaceholder => "顾客怎么说：如 刹车抖、胎压灯亮、brake shudder", "What the customer says: e.g. brake shudder, 胎压灯亮";
+    AnyCategory => "所有类别", "Any category";
+    AllModels => "所有车型（留空）；多个车型用逗号分开", "Every model (leave empty); separate several with commas";
+    AnswersFound => "显示 {} 条，共找到 {} 条（本机共 {} 条）", "Showing {} of {} found ({} on this device)";
+    NoAnswerFound => "没有找到匹配的标准答复：换个说法，或减少筛选条件", "No standard answer matches: try other words, or fewer filters";
+    NoAnswersYet => "本机还没有标准答复：联网同步后即可离线查询", "No standard answers on this device yet: they arrive with the next sync, then work offline";
+    AnswerVersion => "第 {} 版 · {} · {}", "version {} · {} · {}";
+    TimesUsed => "已采用 {} 次", "used {} times";
+    VersionN => "第 {} 版", "version {}";
+    AnswerTitle => "标题", "Title";
+    AnswerKeywords => "顾客的说法（关键词）", "The problem in the customer's words (keywords)";
+    AnswerText => "标准答复", "The answer";
+    AnswerSteps => "电话中可让顾客尝试的步骤", "Steps to try on the phone";
+    AnswerModels => "适用车型", "Vehicle models";
+    OnePerLine => "每行一条", "One per line";
+    Audience => "适用范围", "Written for";
+    AudienceAll => "所有维修站", "Every branch";
+    AudienceRegion => "{} 区域的所有维修站", "Every branch of region {}";
+    AudienceBranch => "维修站 {}", "Branch {}";
+    AnswerTitleRule => "请填写标题（最多 120 字）", "Write a title (at most 120 characters)";
+    AnswerTextRule => "请填写答复内容（最多 4000 字）", "Write the answer (at most 4000 characters)";
+    AnswerKeywordsRule => "关键词最多 20 条，每条最多 40 字", "At most 20 keywords of up to 40 characters each";
+    AnswerStepsRule => "步骤最多 15 条，每条最多 300 字", "At most 15 steps of up to 300 characters each";
+    AnswerModelsRule => "车型最多 20 个，每个最多 60 字", "At most 20 models of up to 60 characters each";
+    AnswerInvalid => "这条答复有不被接受的内容", "Something in this answer is not accepted";
+    AnswerNotYours => "标准答复由站长及以上在其管辖范围内编写；您可以查询和采用，但不能修改这条答复。",
+        "Standard answers are written by managers for their own scope: you can search and use this one, not change it.";
+    AnswerNotFound => "本机没有这条标准答复", "This standard answer is not on this device";
+    SuggestedAnswers => "可用的标准答复", "Standard answers that may help";
+    UseThisAnswer => "已采用此答复", "Used this answer";
+    UsedAgain => "已采用（再次记录）", "Used (record again)";
+    SearchAllAnswers => "查询全部标准答复", "Search all standard answers";
 }
 
 impl Text {

@@ -5,7 +5,7 @@
 //! compiler finds every place that links to it. [`Route::parse`] and
 //! [`Route::path`] are each other's inverse (tested below).
 //!
-//! Our own few lines rather than `leptos_router`: the app has six pages and
+//! Our own few lines rather than `leptos_router`: the app has eight pages and
 //! no nested layouts; what the router would cost is measured in the
 //! README's "Size" section.
 //! Navigation is a signal holding the current route, history entries pushed
@@ -129,6 +129,11 @@ pub enum Route {
     Kpi(Period),
     /// `/report[/<YYYY-MM>[/<branch|all>]]`: the printable monthly report.
     Report(Period),
+    /// `/answers`: the standard answers, searched.
+    Answers,
+    /// `/answers/<id>`: a manager's editor of one answer; `/answers/new`
+    /// (`None`): of a new one.
+    AnswerEdit(Option<String>),
     /// Any other address (kept to show it).
     NotFound(String),
 }
@@ -145,6 +150,11 @@ impl Route {
             ["c", id] if !id.is_empty() => Some(Route::Complaint(id.to_string())),
             ["kpi", rest @ ..] => Period::parse(rest).map(Route::Kpi),
             ["report", rest @ ..] => Period::parse(rest).map(Route::Report),
+            ["answers"] => Some(Route::Answers),
+            ["answers", "new"] => Some(Route::AnswerEdit(None)),
+            ["answers", id] if complaints_domain::answers::parse_id(id).is_some() => {
+                Some(Route::AnswerEdit(Some(id.to_string())))
+            }
             _ => None,
         };
         found.unwrap_or_else(|| Route::NotFound(path.to_string()))
@@ -160,6 +170,7 @@ impl Route {
     pub fn is_section_of(&self, current: &Route) -> bool {
         match (self, current) {
             (Route::Kpi(_), Route::Kpi(_) | Route::Report(_)) => true,
+            (Route::Answers, Route::AnswerEdit(_)) => true,
             (a, b) => a == b,
         }
     }
@@ -180,6 +191,9 @@ impl fmt::Display for Route {
                 f.write_str("/report")?;
                 p.write(f)
             }
+            Route::Answers => f.write_str("/answers"),
+            Route::AnswerEdit(None) => f.write_str("/answers/new"),
+            Route::AnswerEdit(Some(id)) => write!(f, "/answers/{id}"),
             Route::NotFound(path) => f.write_str(path),
         }
     }
@@ -303,6 +317,9 @@ mod tests {
                 },
                 Branches::One("SH01".into()),
             )),
+            Route::Answers,
+            Route::AnswerEdit(None),
+            Route::AnswerEdit(Some("ans:region:HB:roadside-puncture".into())),
             Route::NotFound("/nope".into()),
         ]
     }
@@ -327,6 +344,9 @@ mod tests {
             "/kpi/2026-11/BJ01",
             "/report",
             "/report/2026-02/BJ02",
+            "/answers",
+            "/answers/new",
+            "/answers/ans:all:tpms-light",
         ] {
             assert_eq!(Route::parse(path).path(), path);
         }
@@ -350,6 +370,9 @@ mod tests {
             "/kpi/2026-11/BJ01/x",
             "/report/november",
             "/newx",
+            "/answers/x",
+            "/answers/ans:nobody:x",
+            "/answers/new/x",
         ] {
             assert_eq!(Route::parse(path), Route::NotFound(path.into()), "{path}");
         }

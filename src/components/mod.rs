@@ -7,6 +7,7 @@ mod draft;
 mod evidence;
 mod handling;
 mod record_sync;
+mod suggestions;
 mod sync_bar;
 mod topbar;
 
@@ -16,7 +17,8 @@ pub use draft::{DraftStatus, FormDraft, FormNotice, NoticeKind, SaveButton};
 pub use evidence::EvidencePanel;
 pub use handling::{HandlingPanel, IntakeAlerts, RiskAndVehicle};
 pub use record_sync::{
-    show_value, use_record_state, RecordHistory, RecordSyncPanel, RefusedChanges,
+    show_value, use_record_state, AnswerConflicts, RecordHistory, RecordSyncPanel, RefusedChanges,
 };
+pub use suggestions::SuggestedAnswers;
 pub use sync_bar::SyncBar;
 pub use topbar::{LangSwitch, NetBadge, TopBar};

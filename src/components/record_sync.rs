@@ -44,6 +44,12 @@ pub fn show_value(field: &str, value: &Value, lang: Lang) -> String {
         (_, Value::String(s)) if s.is_empty() => "—".into(),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Bool(b)) => yes_no(*b, lang).into(),
+        (_, Value::Array(items)) if items.is_empty() => "—".into(),
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(Text::ListComma.get(lang)),
         (Some(Field::CompensationRequested | Field::CompensationAgreed), Value::Number(n)) => n
             .as_i64()
             .map(|fen| Cny::from_fen(fen).to_string())
@@ -53,9 +59,18 @@ pub fn show_value(field: &str, value: &Value, lang: Lang) -> String {
 }
 
 fn field_label(key: &str, lang: Lang) -> String {
+    let answer_field = match key {
+        "title" => Some(Text::AnswerTitle),
+        "keywords" => Some(Text::AnswerKeywords),
+        "answer" => Some(Text::AnswerText),
+        "steps" => Some(Text::AnswerSteps),
+        "models" => Some(Text::AnswerModels),
+        _ => None,
+    };
     Field::from_key(key)
-        .map(|f| f.label(lang).to_string())
-        .unwrap_or_else(|| key.to_string())
+        .map(|f| f.label(lang))
+        .or_else(|| answer_field.map(|t| t.get(lang)))
+        .map_or_else(|| key.to_string(), str::to_string)
 }
 
 /// Who made an operation, on which device, and when: "zhang.wei · 本机 ·
@@ -203,19 +218,18 @@ fn settle(
     });
 }
 
-/// One conflicting field: each value with who and when, and a button to use it.
+/// One conflicting field: each value with who and when, and a button to
+/// use it (`choose` settles the field on the value).
 #[component]
 fn Conflict(
-    id: String,
     key: String,
     record_state: RwSignal<Option<RecordState>>,
-    busy: RwSignal<bool>,
-    on_change: Callback<Option<Complaint>>,
+    choose: Callback<Value>,
 ) -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let me = state.device_id();
-    let (id, key) = (StoredValue::new(id), StoredValue::new(key));
+    let key = StoredValue::new(key);
     let choose = move |index: usize| {
         let value = record_state.with_untracked(|rs| {
             rs.as_ref()
@@ -224,12 +238,7 @@ fn Conflict(
                 .map(|v| v.value.clone())
         });
         if let Some(v) = value {
-            settle(state, busy, on_change, async move {
-                state
-                    .choose_value(&id.get_value(), &key.get_value(), v)
-                    .await
-                    .map(Some)
-            });
+            choose.run(v);
         }
     };
     let values = move || {
@@ -370,8 +379,33 @@ pub fn RecordSyncPanel(
     on_change: Callback<Option<Complaint>>,
 ) -> impl IntoView {
     let state = use_app_state();
-    let lang = state.lang;
     let busy = RwSignal::new(false);
+    let record = StoredValue::new(id.clone());
+    let choose = move |key: String| {
+        Callback::new(move |value: Value| {
+            let key = key.clone();
+            settle(state, busy, on_change, async move {
+                state
+                    .choose_value(&record.get_value(), &key, value)
+                    .await
+                    .map(Some)
+            });
+        })
+    };
+    view! {
+        <RefusedChanges mine=|record, id| record == id of=id on_change/>
+        <Conflicts record_state choose/>
+    }
+}
+
+/// The conflicting fields of a record, each with its values;
+/// `choose(key)` settles the field `key` on a value.
+#[component]
+pub fn Conflicts(
+    record_state: RwSignal<Option<RecordState>>,
+    choose: impl Fn(String) -> Callback<Value> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = use_app_state().lang;
     let conflicts = Memo::new(move |_| {
         record_state.with(|rs| {
             rs.as_ref()
@@ -379,15 +413,44 @@ pub fn RecordSyncPanel(
                 .unwrap_or_default()
         })
     });
-    let record = StoredValue::new(id.clone());
     view! {
-        <RefusedChanges mine=|record, id| record == id of=id on_change/>
         <Show when=move || conflicts.with(|c| !c.is_empty())>
             <section class="notice notice--warn record-sync" aria-label=move || Text::ConflictingChanges.get(lang.get())>
                 <For each=move || conflicts.get() key=|k| k.clone() let(key)>
-                    <Conflict id=record.get_value() key record_state busy on_change/>
+                    <Conflict choose=choose(key.clone()) key record_state/>
                 </For>
             </section>
         </Show>
     }
+}
+
+/// The conflicts of standard answer `id`: a field two managers changed at
+/// the same time shows both values, like a complaint's, until one is chosen.
+#[component]
+pub fn AnswerConflicts(id: String) -> impl IntoView {
+    let state = use_app_state();
+    let busy = RwSignal::new(false);
+    let revision = Signal::derive(move || state.answers.with(|b| b.generation()));
+    let record = StoredValue::new(id.clone());
+    let record_state = use_record_state(id, revision);
+    let choose = move |key: String| {
+        Callback::new(move |value: Value| {
+            if busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            let key = key.clone();
+            spawn_local(async move {
+                if let Err(e) = state
+                    .choose_answer_value(&record.get_value(), &key, value)
+                    .await
+                {
+                    platform::log_error("settling an answer's field failed", &e.detail());
+                }
+                state.refresh_outbox().await;
+                busy.set(false);
+            });
+        })
+    };
+    view! { <Conflicts record_state choose/> }
 }

@@ -90,6 +90,7 @@ pub fn TopBar() -> impl IntoView {
                         <span class="count" data-testid="attention-count">{move || due.get()}</span>
                     </Show>
                 </Link>
+                <Link to=Route::Answers class="topbar__link" testid="answers-link">{tr(lang, Text::Answers)}</Link>
                 <Link to=Route::Kpi(Period::default()) class="topbar__link">{tr(lang, Text::Kpis)}</Link>
             </nav>
             <NetBadge/>

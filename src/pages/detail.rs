@@ -12,6 +12,7 @@ use complaints_domain::search::same_vehicle;
 use crate::components::{
     use_record_state, ComplaintFormView, EvidencePanel, FormDraft, FormNotice, HandlingPanel,
     NoticeKind, RecordHistory, RecordSyncPanel, RiskAndVehicle, SaveButton, StatusBadge,
+    SuggestedAnswers,
 };
 use crate::i18n::{tr, Text};
 use crate::platform;
@@ -162,6 +163,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         <FormNotice draft/>
         <RecordSyncPanel id=id.clone() record_state on_change/>
         <RiskAndVehicle warnings=risks others=Signal::derive(move || others.get().unwrap_or_default())/>
+        <SuggestedAnswers id=id.clone()/>
         <HandlingPanel id=id.clone()/>
         <EvidencePanel id=id.clone()/>
         <h2 class="form-title">{tr(lang, Text::ComplaintRecord)}</h2>

@@ -1,11 +1,15 @@
 //! One file (or folder) per page.
 
+mod answer_edit;
+mod answers;
 mod detail;
 mod intake;
 mod kpi;
 mod list;
 mod signin;
 
+pub use answer_edit::AnswerEditPage;
+pub use answers::AnswersPage;
 pub use detail::DetailPage;
 pub use intake::IntakePage;
 pub use kpi::{KpiPage, ReportPage};

@@ -8,10 +8,12 @@
 //! in, what a refused change becomes. This module keeps the signals in step
 //! with it; [`writes`] holds the local writes, [`syncing`] when to sync.
 
+mod answers;
 mod photos;
 mod syncing;
 mod writes;
 
+pub use answers::AnswerBook;
 pub use photos::{PhotoError, PhotoQueue};
 pub use writes::SaveError;
 
@@ -135,6 +137,8 @@ pub struct AppState {
     pub plans: StoredValue<Vec<PdcaItem>>,
     /// Counts changes of [`Self::plans`].
     pub plans_seen: RwSignal<usize>,
+    /// The standard answers on this device, with their search index.
+    pub answers: RwSignal<AnswerBook>,
     /// How many settings were found damaged at start (skipped for their
     /// defaults): the app says so once; 0 for none.
     pub damaged_settings: RwSignal<usize>,
@@ -161,6 +165,7 @@ pub fn provide_app_state() -> AppState {
         engine: StoredValue::new_local(None),
         plans: StoredValue::new(Vec::new()),
         plans_seen: RwSignal::new(0),
+        answers: RwSignal::new(AnswerBook::default()),
         damaged_settings: RwSignal::new(0),
         photos: PhotoQueue::default(),
     };
@@ -504,6 +509,7 @@ impl AppState {
         }
         self.complaints.set(listing.complaints);
         self.unreadable.set(listing.unreadable);
+        self.reload_answers().await?;
         self.reload_plans().await
     }
 

@@ -137,7 +137,7 @@ impl AppState {
 
     /// Shows what a sync brought: the changed records (a few are read one
     /// by one, a new device's first pull re-reads the whole list once), the
-    /// removed ones gone, the PDCA rows again when one changed.
+    /// removed ones gone, the PDCA rows and the answers again when one changed.
     async fn take_in(
         self,
         report: &complaints_client::SyncReport,
@@ -155,6 +155,9 @@ impl AppState {
             }
             if report.plans_changed {
                 self.reload_plans().await?;
+            }
+            if report.answers_changed {
+                self.reload_answers().await?;
             }
         }
         if !report.removed.is_empty() {

@@ -83,14 +83,14 @@ pub type HandlingAction =
     dyn FnOnce(&Complaint, Actor, String, DateTime<Utc>) -> Result<Complaint, HandlingError>;
 
 impl AppState {
-    fn ready(&self) -> Result<Rc<AppEngine>, SaveError> {
+    pub(super) fn ready(&self) -> Result<Rc<AppEngine>, SaveError> {
         self.engine().ok_or(SaveError::NotReady)
     }
 
     /// A change was just queued: it counts as waiting at once (a status bar
     /// read before the outbox is re-read must never say everything is sent),
     /// the list shows it, other tabs hear of it and a sync follows.
-    fn queued(&self, complaint: Option<Complaint>) {
+    pub(super) fn queued(&self, complaint: Option<Complaint>) {
         self.scheduler.update_value(|s| s.writes += 1);
         self.sync.pending.update(|n| *n += 1);
         if let Some(c) = complaint {

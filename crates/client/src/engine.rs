@@ -585,6 +585,25 @@ where
         Ok(true)
     }
 
+    /// Settles a field of a standard answer on one of its values (ends a
+    /// conflict between two managers' edits): a new operation like any edit.
+    pub async fn choose_answer_value(
+        &self,
+        id: &str,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let state = self
+            .store
+            .get_record_state(id)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("no answer {id}")))?;
+        let change = choose_value(&state, field, value, self.stamp()).map_err(StoreError::Invalid)?;
+        self.persist_clock().await?;
+        self.store.save_record(&change.op).await?;
+        Ok(())
+    }
+
     /// The standard answers on the device, by title.
     pub async fn answers(&self) -> Result<Vec<Answer>, StoreError> {
         let states = self.store.records_with_prefix(answers::PREFIX).await?;

@@ -332,7 +332,50 @@ pub fn check_op(before: Option<&RecordState>, op: &Op) -> Result<RecordState, Re
             return refuse(RejectCode::IncompleteRecord, missing, "required");
         }
     }
-    for (key, value) in &op.set {
+    check_fields(&op.set)?;
+    let mut after = before
+        .cloned()
+        .unwrap_or_else(|| RecordState::new(&op.record));
+    after.apply(op);
+    Ok(after)
+}
+
+impl Answer {
+    /// What the editor saves: each field as edited when it was edited
+    /// (`self` differs from `opened`, what the editor started from), else
+    /// as it reads `now`, so an edit never reverts a field someone else
+    /// changed meanwhile.
+    pub fn rebase(&self, opened: &Answer, now: &Answer) -> Answer {
+        fn pick<T: Clone + PartialEq>(mine: &T, opened: &T, now: &T) -> T {
+            if mine != opened { mine.clone() } else { now.clone() }
+        }
+        Answer {
+            title: pick(&self.title, &opened.title, &now.title),
+            keywords: pick(&self.keywords, &opened.keywords, &now.keywords),
+            answer: pick(&self.answer, &opened.answer, &now.answer),
+            steps: pick(&self.steps, &opened.steps, &now.steps),
+            category: pick(&self.category, &opened.category, &now.category),
+            models: pick(&self.models, &opened.models, &now.models),
+            ..now.clone()
+        }
+    }
+
+    /// What the server would refuse of what the editor fills in (the
+    /// title, keywords, answer, steps, category and models; the engine
+    /// stamps the rest), checked before saving.
+    pub fn check(&self) -> Result<(), Rejection> {
+        let mut fields = self.fields();
+        fields.retain(|k, _| !matches!(k.as_str(), "author" | "editor" | "updated_at" | "version"));
+        check_fields(&fields)
+    }
+}
+
+/// Every field an operation sets, against the answers' bounds.
+fn check_fields(set: &BTreeMap<String, Value>) -> Result<(), Rejection> {
+    let refuse = |code, field: &str, detail: &str| {
+        Err(Rejection::new(code, Some(field), detail.to_string()))
+    };
+    for (key, value) in set {
         let text = value.as_str();
         let chars = text.map_or(0, |t| t.chars().count());
         let filled = text.is_some_and(|t| !t.trim().is_empty());
@@ -373,11 +416,7 @@ pub fn check_op(before: Option<&RecordState>, op: &Op) -> Result<RecordState, Re
             return refuse(RejectCode::InvalidValue, key, detail);
         }
     }
-    let mut after = before
-        .cloned()
-        .unwrap_or_else(|| RecordState::new(&op.record));
-    after.apply(op);
-    Ok(after)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -551,6 +590,9 @@ pub struct Hit {
 
 struct Entry {
     title: Prepared,
+    /// The title's and each keyword's terms, for [`AnswerIndex::suggest`].
+    title_terms: Vec<Term>,
+    keyword_terms: Vec<Vec<Term>>,
     keywords: Vec<Prepared>,
     answer: Prepared,
     steps: Vec<Prepared>,
@@ -583,6 +625,8 @@ impl AnswerIndex {
             .iter()
             .map(|a| Entry {
                 title: Prepared::new(&a.title),
+                title_terms: terms(&a.title),
+                keyword_terms: a.keywords.iter().map(|k| terms(k)).collect(),
                 keywords: a.keywords.iter().map(|k| Prepared::new(k)).collect(),
                 answer: Prepared::new(&a.answer),
                 steps: a.steps.iter().map(|s| Prepared::new(s)).collect(),
@@ -653,14 +697,99 @@ impl AnswerIndex {
                 })
             })
             .collect();
-        crate::sort::sort_by(&mut hits, |a, b| {
-            b.score
-                .partial_cmp(&a.score)
-                .unwrap_or(Ordering::Equal)
-                .then(a.index.cmp(&b.index))
-        });
+        best_first(&mut hits);
         hits
     }
+}
+
+impl AnswerIndex {
+    /// The answers a complaint's own words call for, best first, at most
+    /// `most`: the other way round from [`Self::search`], each answer's
+    /// keywords and title are looked for in `text` (the customer's words,
+    /// what they want). A keyword counts when all its terms are found (a
+    /// Chinese term also by most of its character pairs), the title counts
+    /// less; an answer of the complaint's own category counts half again
+    /// as much, one of another category is left out. Nothing is suggested
+    /// below one keyword's worth of matching.
+    pub fn suggest(&self, text: &str, category: Option<Category>, most: usize) -> Vec<Hit> {
+        let words = Prepared::new(text);
+        // A phrase counts the weight of its worst term: every term must be there.
+        let phrase = |terms: &[Term], weight: f32| {
+            terms
+                .iter()
+                .map(|t| weigh(words.matches(t), weight).0)
+                .reduce(f32::min)
+                .unwrap_or(0.0)
+        };
+        let mut hits: Vec<Hit> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| category.is_none_or(|c| e.category.is_none_or(|k| k == c)))
+            .filter_map(|(index, e)| {
+                let keywords: f32 = e
+                    .keyword_terms
+                    .iter()
+                    .map(|t| phrase(t, KEYWORD_WEIGHT))
+                    .sum();
+                let mut score = keywords + phrase(&e.title_terms, TEXT_WEIGHT);
+                if category.is_some() && e.category == category {
+                    score *= 1.5;
+                }
+                (score >= SUGGEST_THRESHOLD).then(|| Hit {
+                    index,
+                    score,
+                    title_marks: Vec::new(),
+                    answer_marks: Vec::new(),
+                })
+            })
+            .collect();
+        best_first(&mut hits);
+        hits.truncate(most);
+        hits
+    }
+}
+
+/// Best score first; equal scores in the index's order.
+fn best_first(hits: &mut [Hit]) {
+    crate::sort::sort_by(hits, |a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(Ordering::Equal)
+            .then(a.index.cmp(&b.index))
+    });
+}
+
+/// The least score [`AnswerIndex::suggest`] offers: a keyword found whole
+/// (8), or most of one by its character pairs.
+const SUGGEST_THRESHOLD: f32 = 3.5;
+
+/// The timeline entry saying that `answer` (as it reads now) was given to
+/// the customer; the handling process adds it like any other entry.
+pub fn usage_entry(
+    answer: &Answer,
+    id: String,
+    actor: &crate::handling::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::handling::Entry {
+    let mut entry =
+        crate::handling::Entry::new(id, crate::handling::EntryKind::Answer, actor, now, now);
+    entry.text = answer.title.clone();
+    entry.answer = Some(answer.id.clone());
+    entry.version = Some(answer.version);
+    entry
+}
+
+/// How often each answer was used, by answer id, over `complaints` (one
+/// count per "used this answer" entry).
+pub fn usage_counts(complaints: &[crate::Complaint]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for entry in complaints.iter().flat_map(|c| &c.timeline) {
+        if let (crate::handling::EntryKind::Answer, Some(id)) = (entry.kind, &entry.answer) {
+            *counts.entry(id.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 /// `text` cut into pieces, each marked or not, for highlighting the

@@ -186,6 +186,18 @@ impl Entry {
                 "Choose the level to escalate to",
             )),
             EntryKind::Escalation => text_needed("请填写升级原因", "Say why it is escalated"),
+            EntryKind::Answer
+                if !self
+                    .answer
+                    .as_deref()
+                    .is_some_and(|id| crate::answers::parse_id(id).is_some())
+                    || !self.version.is_some_and(|v| v >= 1) =>
+            {
+                Err(invalid(
+                    "未指明所用的标准答复",
+                    "The standard answer used is not named",
+                ))
+            }
             EntryKind::Status if self.status.is_none() => {
                 Err(invalid("缺少新状态", "The new status is missing"))
             }

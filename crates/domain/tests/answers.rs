@@ -402,3 +402,117 @@ fn check_op_refuses_every_bad_field_with_its_name() {
     let r = check_op(None, &op, NOW_MS).expect_err("bad id");
     assert_eq!(r.code, RejectCode::Malformed);
 }
+
+/// The titles `suggest` offers for a complaint's words, best first.
+fn suggested(answers: &[Answer], words: &str, category: Option<Category>) -> Vec<String> {
+    AnswerIndex::new(answers)
+        .suggest(words, category, 3)
+        .into_iter()
+        .map(|h| answers[h.index].title.clone())
+        .collect()
+}
+
+#[test]
+fn a_complaint_suggests_the_answers_whose_keywords_its_words_contain() {
+    let mut lib = library();
+    lib[2].category = Some(Category::Quality);
+    lib[0].category = Some(Category::Quality);
+    // The customer's words hold the keyword 刹车抖动 (whole) and most of 刹车时方向盘抖.
+    let words = "客户反映高速上刹车抖动很厉害，刹车时方向盘抖得握不住，要求更换。";
+    assert_eq!(suggested(&lib, words, Some(Category::Quality)), ["高速制动时方向盘抖动"]);
+    // English words find the English keyword.
+    assert_eq!(
+        suggested(&lib, "Customer says the TPMS light stays on after inflating", None),
+        ["Tyre pressure warning light on"]
+    );
+    // An answer of another category is not offered.
+    assert!(suggested(&lib, words, Some(Category::Sales)).is_empty());
+    // Words that hold no keyword suggest nothing (a shared character is not enough).
+    assert!(suggested(&lib, "销售顾问承诺的赠品没有兑现", None).is_empty());
+}
+
+#[test]
+fn the_complaints_own_category_ranks_first_and_at_most_the_asked_number_come_back() {
+    let mut lib = vec![
+        answer("a", "空调异味", &["空调有异味"], "清洗蒸发箱。"),
+        answer("b", "空调不制冷", &["空调不凉"], "检查冷媒。"),
+        answer("c", "空调噪音", &["空调有异响"], "检查鼓风机。"),
+        answer("d", "空调滤芯", &["空调有异味"], "更换滤芯。"),
+    ];
+    lib[3].category = Some(Category::Parts);
+    let words = "空调有异味，空调不凉，空调有异响";
+    let all = AnswerIndex::new(&lib).suggest(words, None, 10);
+    assert_eq!(all.len(), 4);
+    // Of equal matches the one of the complaint's category comes first.
+    assert_eq!(suggested(&lib, words, Some(Category::Parts))[0], "空调滤芯");
+    assert_eq!(AnswerIndex::new(&lib).suggest(words, None, 2).len(), 2);
+}
+
+#[test]
+fn a_used_answer_is_a_timeline_entry_naming_it_and_its_version_and_is_counted() {
+    use complaints_domain::fixtures;
+    use complaints_domain::handling::{add_entry, Actor, EntryKind};
+    let mut brake = library()[2].clone();
+    brake.version = 3;
+    let actor = Actor {
+        name: "张伟".into(),
+        device: "tab-a".into(),
+    };
+    let received = chrono::DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    let c = fixtures::worked_example("c-1", received);
+    let at = c.received_at + chrono::Duration::hours(1);
+    let entry = answers::usage_entry(&brake, "e-1".into(), &actor, at);
+    assert_eq!(entry.kind, EntryKind::Answer);
+    assert_eq!(entry.answer.as_deref(), Some("ans:all:brake"));
+    assert_eq!(entry.version, Some(3));
+    assert_eq!(entry.text, "高速制动时方向盘抖动");
+    let once = add_entry(&c, entry.clone()).unwrap();
+    let mut again = entry.clone();
+    again.id = "e-2".into();
+    let twice = add_entry(&once, again).unwrap();
+    let other = add_entry(
+        &fixtures::worked_example("c-2", received),
+        answers::usage_entry(&library()[0], "e-3".into(), &actor, at),
+    )
+    .unwrap();
+    let counts = answers::usage_counts(&[twice, other, c]);
+    assert_eq!(counts.get("ans:all:brake"), Some(&2));
+    assert_eq!(counts.get("ans:all:ac"), Some(&1));
+    assert_eq!(counts.len(), 2);
+    // An entry that names no answer, or a malformed id, is refused.
+    let mut unnamed = entry.clone();
+    unnamed.answer = None;
+    assert!(add_entry(&once, unnamed).is_err());
+    let mut bad = entry;
+    bad.answer = Some("c-1".into());
+    assert!(add_entry(&once, bad).is_err());
+}
+
+#[test]
+fn an_edit_keeps_what_another_manager_changed_meanwhile_and_check_names_the_bad_field() {
+    let opened = library()[2].clone();
+    let mut mine = opened.clone();
+    mine.title = "高速刹车方向盘抖动".into();
+    let mut theirs = opened.clone();
+    theirs.answer = "先路试确认，再测量制动盘跳动量。".into();
+    theirs.version = 2;
+    let saved = mine.rebase(&opened, &theirs);
+    assert_eq!(saved.title, "高速刹车方向盘抖动");
+    assert_eq!(saved.answer, theirs.answer);
+    assert_eq!(saved.version, 2);
+    assert!(saved.check().is_ok());
+    let mut bad = saved.clone();
+    bad.keywords.push(" ".into());
+    assert_eq!(bad.check().unwrap_err().field.as_deref(), Some("keywords"));
+    let mut bad = saved;
+    bad.title = "题".repeat(answers::MAX_TITLE + 1);
+    assert_eq!(bad.check().unwrap_err().field.as_deref(), Some("title"));
+    // The editor's own fields only: an answer not yet stamped passes.
+    let mut fresh = library()[0].clone();
+    fresh.author.clear();
+    fresh.editor.clear();
+    fresh.version = 0;
+    assert!(fresh.check().is_ok());
+}

@@ -34,6 +34,9 @@ fn summary(e: &Entry, lang: Lang) -> String {
         };
         parts.push(text.fill(lang, &[&from.label(lang), &to.label(lang)]));
     }
+    if let Some(v) = e.version {
+        parts.push(Text::VersionN.fill(lang, &[&v]));
+    }
     if !e.criteria.is_empty() {
         parts.push(criteria_list(&e.criteria, lang));
     }

@@ -37,6 +37,9 @@ labelled_enum! {
         Unmajor = ("unmajor", "取消重大投诉标记", "Major mark removed"),
         /// The written report to the manufacturer (the 4-hour rule).
         Report = ("report", "书面报告厂方", "Written report to the manufacturer"),
+        /// A standard answer was given to the customer (names the answer
+        /// and its version; counted as the answer's use).
+        Answer = ("answer", "采用标准答复", "Standard answer used"),
     }
 }
 
@@ -125,6 +128,12 @@ pub struct Entry {
     /// Major mark: which of the five major-complaint criteria hold (1–5).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<u8>,
+    /// Standard answer used: the answer's id (`ans:…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    /// Standard answer used: the version that was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 impl Entry {
@@ -151,6 +160,8 @@ impl Entry {
             status: None,
             from: None,
             criteria: Vec::new(),
+            answer: None,
+            version: None,
         }
     }
 

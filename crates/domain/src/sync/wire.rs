@@ -132,6 +132,8 @@ impl Rejection {
             (RejectCode::Forbidden, Lang::En) if self.field.as_deref() == Some("branch_code") => "You may not file or hand over a complaint to that branch".into(),
             (RejectCode::Forbidden, Lang::Zh) if self.field.as_deref() == Some(crate::pdca::PLAN_FIELD) => "只有站长、区域经理和管理员可以修改 PDCA 表".into(),
             (RejectCode::Forbidden, Lang::En) if self.field.as_deref() == Some(crate::pdca::PLAN_FIELD) => "Only branch and regional managers and administrators may change the PDCA table".into(),
+            (RejectCode::Forbidden, Lang::Zh) if self.field.as_deref() == Some(crate::answers::WRITE_FIELD) => "标准答复由站长及以上在其管辖范围内编写，您无权修改这条答复".into(),
+            (RejectCode::Forbidden, Lang::En) if self.field.as_deref() == Some(crate::answers::WRITE_FIELD) => "Standard answers are written by managers for their own scope; you may not change this one".into(),
             (RejectCode::Forbidden, Lang::Zh) => "您无权修改这条投诉".into(),
             (RejectCode::Forbidden, Lang::En) => "You may not change this complaint".into(),
         }

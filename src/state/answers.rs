@@ -1,0 +1,146 @@
+//! The standard answers on this device: read from storage when they change
+//! (a sync brought some, a manager saved one), indexed once for the search
+//! that runs at every keystroke, and the two writes: a manager's edit, and
+//! "used this answer" on a complaint (a timeline entry).
+
+use std::sync::Arc;
+
+use complaints_domain::answers::{self, Answer, AnswerIndex, Audience, Reader};
+use complaints_domain::{Complaint, StoreError};
+use leptos::prelude::*;
+
+use super::{AppState, SaveError};
+
+/// The answers and their search index, kept together: the index's hit
+/// positions point into this list.
+#[derive(Clone)]
+pub struct AnswerBook {
+    pub list: Arc<Vec<Answer>>,
+    pub index: Arc<AnswerIndex>,
+}
+
+impl Default for AnswerBook {
+    fn default() -> AnswerBook {
+        AnswerBook::new(Vec::new())
+    }
+}
+
+impl AnswerBook {
+    fn new(list: Vec<Answer>) -> AnswerBook {
+        AnswerBook {
+            index: Arc::new(AnswerIndex::new(&list)),
+            list: Arc::new(list),
+        }
+    }
+
+    /// A number that changes at every reload (the list's address), for
+    /// views that re-read something of the answers when they change.
+    pub fn generation(&self) -> u64 {
+        Arc::as_ptr(&self.list) as usize as u64
+    }
+
+    /// The answer with `id`.
+    pub fn get(&self, id: &str) -> Option<&Answer> {
+        self.list.iter().find(|a| a.id == id)
+    }
+}
+
+// A new book is a new list: compared by identity, so a signal holding one
+// notifies on every reload and never compares thousands of answers.
+impl PartialEq for AnswerBook {
+    fn eq(&self, other: &AnswerBook) -> bool {
+        Arc::ptr_eq(&self.list, &other.list)
+    }
+}
+
+impl AppState {
+    /// Re-reads the answers from storage into [`Self::answers`].
+    pub async fn reload_answers(&self) -> Result<(), StoreError> {
+        let Some(engine) = self.engine() else {
+            return Ok(());
+        };
+        self.answers.set(AnswerBook::new(engine.answers().await?));
+        Ok(())
+    }
+
+    /// Who the signed-in user is, as the answers' rules ask it, given to `f`.
+    fn with_reader<R>(&self, f: impl FnOnce(&Reader) -> R) -> Option<R> {
+        self.auth.with(|a| {
+            let session = a.session()?;
+            let scope = session.scope.scope();
+            let reader = Reader {
+                role: session.user.role,
+                region: session.user.region_code.as_deref(),
+                scope: &scope,
+            };
+            Some(f(&reader))
+        })
+    }
+
+    /// The audiences the signed-in user may write answers for, widest
+    /// first: everyone (administrators), their region, each of their
+    /// branches. Empty for staff.
+    pub fn answer_audiences(&self) -> Vec<Audience> {
+        self.with_reader(|reader| {
+            let mut options = vec![Audience::All];
+            options.extend(reader.region.map(|r| Audience::Region(r.to_string())));
+            let branches = self.auth.with(|a| {
+                a.session()
+                    .map(|s| s.scope.branches.clone())
+                    .unwrap_or_default()
+            });
+            options.extend(branches.into_iter().map(Audience::Branch));
+            options.retain(|a| answers::may_write(reader, a));
+            options
+        })
+        .unwrap_or_default()
+    }
+
+    /// Whether the signed-in user may change the answer `id`.
+    pub fn may_edit_answer(&self, id: &str) -> bool {
+        answers::parse_id(id)
+            .and_then(|(audience, _)| self.with_reader(|r| answers::may_write(r, &audience)))
+            .unwrap_or(false)
+    }
+
+    /// Saves a manager's edit (or a new answer): only what changed is
+    /// queued; `false` when nothing did.
+    pub async fn save_answer(&self, answer: &Answer) -> Result<bool, SaveError> {
+        let engine = self.ready()?;
+        let editor = self.actor().name;
+        let saved = engine.save_answer(answer, &editor).await?;
+        if saved {
+            self.queued(None);
+            self.reload_answers().await?;
+        }
+        Ok(saved)
+    }
+
+    /// Settles a field of answer `id` on `value` (ends a conflict).
+    pub async fn choose_answer_value(
+        &self,
+        id: &str,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<(), SaveError> {
+        self.ready()?.choose_answer_value(id, field, value).await?;
+        self.queued(None);
+        self.reload_answers().await?;
+        Ok(())
+    }
+
+    /// Records on complaint `id` that `answer` was given to the customer.
+    pub async fn use_answer(&self, id: &str, answer: &Answer) -> Result<Complaint, SaveError> {
+        let answer = answer.clone();
+        self.handle(
+            id,
+            Box::new(move |c, actor, entry_id, now| {
+                complaints_domain::handling::add_entry(
+                    c,
+                    answers::usage_entry(&answer, entry_id, &actor, now),
+                )
+            }),
+        )
+        .await
+    }
+}
