@@ -92,7 +92,12 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
     let keywords = RwSignal::new(lines(&start.keywords));
     let answer = RwSignal::new(start.answer.clone());
     let steps = RwSignal::new(lines(&start.steps));
-    let category = RwSignal::new(start.category.map(|c| c.as_str().to_string()).unwrap_or_default());
+    let category = RwSignal::new(
+        start
+            .category
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+    );
     let models = RwSignal::new(start.models.join(", "));
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -125,10 +130,16 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
             return;
         }
         let next = if is_new {
-            let Some(audience) = audiences.with_value(|a| a.get(audience.get_untracked()).cloned()) else {
+            let Some(audience) = audiences.with_value(|a| a.get(audience.get_untracked()).cloned())
+            else {
                 return;
             };
-            let key: String = uuid::Uuid::new_v4().simple().to_string().chars().take(12).collect();
+            let key: String = uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .chars()
+                .take(12)
+                .collect();
             Answer {
                 id: answers::record_id(&audience, &key),
                 ..next
@@ -154,7 +165,11 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
             busy.set(false);
         });
     };
-    let area = |label: Text, hint: Option<Text>, name: &'static str, value: RwSignal<String>, max: u32| {
+    let area = |label: Text,
+                hint: Option<Text>,
+                name: &'static str,
+                value: RwSignal<String>,
+                max: u32| {
         view! {
             <label class="field field--wide">
                 <span class="field__label">{tr(lang, label)}</span>
@@ -174,7 +189,8 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
             .collect_view()
     });
     let categories: Vec<&'static str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-    let category_label = |code: &'static str, lang: Lang| Category::from_code(code).map_or("", |c| c.label(lang));
+    let category_label =
+        |code: &'static str, lang: Lang| Category::from_code(code).map_or("", |c| c.label(lang));
     view! {
         <p><Link to=Route::Answers>"← "{tr(lang, Text::StandardAnswers)}</Link></p>
         <h1 class="page-title">{move || if is_new { Text::NewAnswer.get(lang.get()) } else { Text::EditAnswer.get(lang.get()) }}</h1>

@@ -53,7 +53,14 @@ pub(crate) fn answer_html(
     if !a.models.is_empty() {
         meta.push(a.models.join(Text::ListComma.get(lang)));
     }
-    meta.push(Text::AnswerVersion.fill(lang, &[&a.version, &a.editor, &a.updated_at.get(..10).unwrap_or_default()]));
+    meta.push(Text::AnswerVersion.fill(
+        lang,
+        &[
+            &a.version,
+            &a.editor,
+            &a.updated_at.get(..10).unwrap_or_default(),
+        ],
+    ));
     meta.push(Text::TimesUsed.fill(lang, &[&used]));
     let mut card = el("li")
         .class("answer")
@@ -62,11 +69,14 @@ pub(crate) fn answer_html(
         .child(marked("h3", &a.title, title_marks).class("answer__title"))
         .child(el("p").class("answer__meta").text(&meta.join(" · ")));
     if !a.keywords.is_empty() {
-        card = card.child(
-            el("p")
-                .class("answer__keywords")
-                .children(a.keywords.iter().map(|k| el("span").class("chip").text(k))),
-        );
+        card = card.child(el("p").class("answer__keywords").children(
+            a.keywords.iter().enumerate().map(|(i, k)| {
+                let marks = hit
+                    .and_then(|h| h.keyword_marks.get(i))
+                    .map_or(no_marks, Vec::as_slice);
+                marked("span", k, marks).class("chip")
+            }),
+        ));
     }
     card = card.child(marked("p", &a.answer, answer_marks).class("answer__text"));
     if !a.steps.is_empty() {
@@ -110,7 +120,13 @@ fn results_html(
         .attr("data-testid", "answers")
         .children(hits.iter().take(SHOWN).map(|h| {
             let a = &book.list[h.index];
-            answer_html(a, Some(h), used.get(&a.id).copied().unwrap_or(0), may_edit(&a.id), lang)
+            answer_html(
+                a,
+                Some(h),
+                used.get(&a.id).copied().unwrap_or(0),
+                may_edit(&a.id),
+                lang,
+            )
         }))
         .into()
 }
@@ -140,7 +156,12 @@ pub fn AnswersPage() -> impl IntoView {
         let hits = book.index.search(&query);
         let may_edit = |id: &str| state.may_edit_answer(id);
         let html = used.with(|used| results_html(&book, &hits, used, &may_edit, lang.get()));
-        (html, hits.len(), book.list.len(), platform::now_ms() - started)
+        (
+            html,
+            hits.len(),
+            book.list.len(),
+            platform::now_ms() - started,
+        )
     });
     let categories: Vec<&'static str> = Category::ALL.iter().map(|c| c.as_str()).collect();
     let category_label =
@@ -150,7 +171,7 @@ pub fn AnswersPage() -> impl IntoView {
             let shown = (*matched).min(SHOWN);
             (
                 Text::AnswersFound.fill(lang.get(), &[&shown, &matched, &total]),
-                format!("{ms:.1}"),
+                complaints_domain::kpi::one_decimal(*ms),
             )
         })
     };

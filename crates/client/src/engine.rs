@@ -598,7 +598,8 @@ where
             .get_record_state(id)
             .await?
             .ok_or_else(|| StoreError::Invalid(format!("no answer {id}")))?;
-        let change = choose_value(&state, field, value, self.stamp()).map_err(StoreError::Invalid)?;
+        let change =
+            choose_value(&state, field, value, self.stamp()).map_err(StoreError::Invalid)?;
         self.persist_clock().await?;
         self.store.save_record(&change.op).await?;
         Ok(())

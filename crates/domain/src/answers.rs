@@ -259,7 +259,7 @@ impl Answer {
     /// The fields as an operation sets them.
     fn fields(&self) -> BTreeMap<String, Value> {
         let list = |items: &[String]| Value::from(items.to_vec());
-        BTreeMap::from([
+        crate::sort::map_of([
             ("title".to_string(), self.title.clone().into()),
             ("keywords".to_string(), list(&self.keywords)),
             ("answer".to_string(), self.answer.clone().into()),
@@ -347,7 +347,11 @@ impl Answer {
     /// changed meanwhile.
     pub fn rebase(&self, opened: &Answer, now: &Answer) -> Answer {
         fn pick<T: Clone + PartialEq>(mine: &T, opened: &T, now: &T) -> T {
-            if mine != opened { mine.clone() } else { now.clone() }
+            if mine != opened {
+                mine.clone()
+            } else {
+                now.clone()
+            }
         }
         Answer {
             title: pick(&self.title, &opened.title, &now.title),
@@ -586,6 +590,9 @@ pub struct Hit {
     pub score: f32,
     pub title_marks: Vec<(usize, usize)>,
     pub answer_marks: Vec<(usize, usize)>,
+    /// The ranges per keyword, in the answer's keyword order (empty when
+    /// none matched).
+    pub keyword_marks: Vec<Vec<(usize, usize)>>,
 }
 
 struct Entry {
@@ -671,9 +678,17 @@ impl AnswerIndex {
                 let mut score = 0.0;
                 let mut title_marks = Vec::new();
                 let mut answer_marks = Vec::new();
+                let mut keyword_marks = vec![Vec::new(); e.keywords.len()];
                 for term in &terms {
                     let (title, t_ranges) = weigh(e.title.matches(term), TITLE_WEIGHT);
-                    let keyword = best_of(&e.keywords, term, KEYWORD_WEIGHT);
+                    let mut keyword: f32 = 0.0;
+                    for (k, marks) in e.keywords.iter().zip(&mut keyword_marks) {
+                        let (counted, ranges) = weigh(k.matches(term), KEYWORD_WEIGHT);
+                        if counted > 0.0 {
+                            marks.extend(ranges);
+                        }
+                        keyword = keyword.max(counted);
+                    }
                     let (answer, a_ranges) = weigh(e.answer.matches(term), TEXT_WEIGHT);
                     let step = best_of(&e.steps, term, TEXT_WEIGHT);
                     let best = title.max(keyword).max(answer).max(step);
@@ -694,6 +709,7 @@ impl AnswerIndex {
                     score,
                     title_marks: merged(title_marks),
                     answer_marks: merged(answer_marks),
+                    keyword_marks: keyword_marks.into_iter().map(merged).collect(),
                 })
             })
             .collect();
@@ -741,6 +757,7 @@ impl AnswerIndex {
                     score,
                     title_marks: Vec::new(),
                     answer_marks: Vec::new(),
+                    keyword_marks: Vec::new(),
                 })
             })
             .collect();

@@ -145,7 +145,7 @@ impl PdcaItem {
         let due = self
             .due
             .map_or(Value::Null, |d| crate::timefmt::date(d).into());
-        BTreeMap::from([
+        crate::sort::map_of([
             ("branch_code".to_string(), self.branch_code.clone().into()),
             (
                 "kpi".to_string(),

@@ -419,10 +419,17 @@ fn a_complaint_suggests_the_answers_whose_keywords_its_words_contain() {
     lib[0].category = Some(Category::Quality);
     // The customer's words hold the keyword 刹车抖动 (whole) and most of 刹车时方向盘抖.
     let words = "客户反映高速上刹车抖动很厉害，刹车时方向盘抖得握不住，要求更换。";
-    assert_eq!(suggested(&lib, words, Some(Category::Quality)), ["高速制动时方向盘抖动"]);
+    assert_eq!(
+        suggested(&lib, words, Some(Category::Quality)),
+        ["高速制动时方向盘抖动"]
+    );
     // English words find the English keyword.
     assert_eq!(
-        suggested(&lib, "Customer says the TPMS light stays on after inflating", None),
+        suggested(
+            &lib,
+            "Customer says the TPMS light stays on after inflating",
+            None
+        ),
         ["Tyre pressure warning light on"]
     );
     // An answer of another category is not offered.
@@ -515,4 +522,28 @@ fn an_edit_keeps_what_another_manager_changed_meanwhile_and_check_names_the_bad_
     fresh.editor.clear();
     fresh.version = 0;
     assert!(fresh.check().is_ok());
+}
+
+#[test]
+fn a_keyword_that_matched_is_marked_too() {
+    let lib = library();
+    let hits = AnswerIndex::new(&lib).search(&text("刹车抖"));
+    let brake = &lib[hits[0].index];
+    assert_eq!(brake.title, "高速制动时方向盘抖动");
+    // 刹车抖动 and 刹车时方向盘抖 hold the term, "brake shudder" does not.
+    let marked: Vec<Vec<&str>> = brake
+        .keywords
+        .iter()
+        .zip(&hits[0].keyword_marks)
+        .map(|(k, m)| {
+            highlight(k, m)
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, t)| t)
+                .collect()
+        })
+        .collect();
+    assert_eq!(marked[0], ["刹车抖"]);
+    assert!(!marked[1].is_empty());
+    assert!(marked[2].is_empty());
 }

@@ -135,11 +135,11 @@ pub fn choose_value(
         .unwrap_or_default();
     let mut op = stamp.op(
         state.id.clone(),
-        BTreeMap::from([(field.to_string(), value)]),
+        crate::sort::map_of([(field.to_string(), value)]),
         None,
     );
     // Seen: every head, even none (an empty base settles it too).
-    op.base = BTreeMap::from([(field.to_string(), heads)]);
+    op.base = crate::sort::map_of([(field.to_string(), heads)]);
     finish(Some(state), &state.id, op)
 }
 
