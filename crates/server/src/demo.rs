@@ -64,8 +64,19 @@ pub enum Seeded {
     Added { password: String },
 }
 
-/// Adds the demo regions, branches and users if the database has no users.
+/// Adds the demo regions, branches, users, starter answers and sample
+/// complaints if the database is empty.
 pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError> {
+    seed_with(db, params, true).await
+}
+
+/// [`seed`], with the sample complaints only when `samples` (the
+/// end-to-end tests start without them: they look at what they make).
+pub async fn seed_with(
+    db: &SqlitePool,
+    params: &Params,
+    samples: bool,
+) -> Result<Seeded, AdminError> {
     // Demo users share one printed password: never on a database in use.
     let used: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM regions) \
@@ -94,7 +105,9 @@ pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError
         auth::add_user_with_password(db, &user, &password, params).await?;
     }
     seed_answers(db).await?;
-    seed_complaints(db).await?;
+    if samples {
+        seed_complaints(db).await?;
+    }
     Ok(Seeded::Added { password })
 }
 
