@@ -16,8 +16,11 @@
 //!
 //! Times are relative to the seeding: received `days_ago` at a local time
 //! (China, UTC+8) or some time `ago`, and every action some time `after`
-//! the complaint was received. A sample whose action would lie in the
-//! future is an error (the unit tests try every half hour of a day).
+//! the complaint was received. The samples stay within the current and the
+//! previous month: early in a month, those received more than
+//! [`RECENT_DAYS`] ago are moved closer ([`within_two_months`]). A sample
+//! whose action would lie in the future is an error (the unit tests try
+//! every half hour of a day, at a month's start too).
 
 use std::collections::BTreeMap;
 
@@ -44,6 +47,29 @@ pub(crate) fn offset() -> FixedOffset {
 
 /// How long after receipt a sample is typed in (the intake's `now`).
 const FILED_AFTER: Duration = Duration::minutes(5);
+
+/// Samples received at most this many days ago keep their day (the
+/// attention list's clocks depend on it); older ones may move closer.
+const RECENT_DAYS: i64 = 20;
+
+/// `days_ago` moved so that the oldest of the samples (`oldest` days ago)
+/// falls on or after the first day of the previous month, `limit` days
+/// before `today`: days beyond [`RECENT_DAYS`] are scaled into the room
+/// left, keeping the samples' order. Unchanged when the room suffices.
+fn within_two_months(days_ago: i64, oldest: i64, limit: i64) -> i64 {
+    if days_ago <= RECENT_DAYS || oldest <= limit || oldest <= RECENT_DAYS {
+        return days_ago;
+    }
+    RECENT_DAYS + (days_ago - RECENT_DAYS) * (limit - RECENT_DAYS).max(0) / (oldest - RECENT_DAYS)
+}
+
+/// How many days before `today` the previous month began.
+fn days_since_last_month_began(today: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let first = today.with_day(1).unwrap_or(today);
+    let last_month = (first - Duration::days(1)).with_day(1).unwrap_or(first);
+    (today - last_month).num_days()
+}
 
 /// One sample as `demo/complaints.json` writes it.
 #[derive(Deserialize)]
@@ -178,6 +204,13 @@ pub(crate) fn plan(
         op_id_from_bytes(bytes)
     };
     let offset = offset();
+    let today = now.with_timezone(&offset).date_naive();
+    let oldest = samples
+        .iter()
+        .filter_map(|s| s.received.days_ago)
+        .max()
+        .unwrap_or(0);
+    let limit = days_since_last_month_began(today);
     let mut per_day: BTreeMap<chrono::NaiveDate, u32> = BTreeMap::new();
     let mut out = Vec::new();
     for (sample, uuid) in samples.into_iter().zip(uuids) {
@@ -187,7 +220,7 @@ pub(crate) fn plan(
             (Some(days), Some(time)) => {
                 let time = NaiveTime::parse_from_str(time, "%H:%M")
                     .map_err(|e| fail(format!("time {time:?}: {e}")))?;
-                let day = now.with_timezone(&offset).date_naive() - Duration::days(*days);
+                let day = today - Duration::days(within_two_months(*days, oldest, limit));
                 offset
                     .from_local_datetime(&day.and_time(time))
                     .single()
@@ -484,6 +517,61 @@ mod tests {
             assert!(phone::is_valid(&c.phone), "{}", p.key);
             assert_eq!(vin::check_digit_mismatch(&c.vin), None, "{}", p.key);
             assert!(c.case_number.starts_with(&format!("{}-", c.branch_code)));
+        }
+    }
+
+    /// Seeded on the first of a month, in its middle or at its end, every
+    /// sample is received in that month or the one before, in the order
+    /// the file gives (the oldest first), the recent ones on their own day.
+    #[test]
+    fn the_samples_stay_within_this_month_and_the_last() {
+        use chrono::Datelike;
+        for now in [
+            "2026-03-01T00:10:00+08:00",
+            "2026-03-01T23:50:00+08:00",
+            "2027-01-01T08:00:00+08:00",
+            "2026-05-20T15:45:00+08:00",
+            "2026-05-31T23:59:00+08:00",
+        ] {
+            let now = at(now);
+            let today = now.with_timezone(&offset()).date_naive();
+            let month = |d: chrono::NaiveDate| d.year() * 12 + d.month0() as i32;
+            let all = planned(now);
+            let mut by_age: Vec<(i64, &str)> = Vec::new();
+            for (p, s) in all.iter().zip(samples().unwrap()) {
+                let day = p
+                    .complaint
+                    .received_at
+                    .with_timezone(&offset())
+                    .date_naive();
+                assert!(month(today) - month(day) <= 1, "{now}: {} on {day}", p.key);
+                if let Some(days) = s.received.days_ago {
+                    if days <= RECENT_DAYS {
+                        assert_eq!((today - day).num_days(), days, "{}", p.key);
+                    }
+                    by_age.push((days, &p.key));
+                    let moved = (today - day).num_days();
+                    assert!(moved <= days, "{}", p.key);
+                }
+            }
+            // Moved closer, never past one another.
+            assert_order_kept(&all, &by_age, now);
+        }
+        assert_eq!(within_two_months(45, 45, 28), 28);
+        assert_eq!(within_two_months(25, 45, 28), 21);
+        assert_eq!(within_two_months(12, 45, 28), 12);
+        assert_eq!(within_two_months(45, 45, 50), 45);
+    }
+
+    fn assert_order_kept(all: &[Planned], by_age: &[(i64, &str)], now: DateTime<Utc>) {
+        let mut ages = by_age.to_vec();
+        ages.sort_unstable();
+        let received: Vec<DateTime<Utc>> = ages
+            .iter()
+            .map(|(_, key)| by_key(all, key).received_at)
+            .collect();
+        for pair in received.windows(2) {
+            assert!(pair[0] >= pair[1], "{now}: {ages:?}");
         }
     }
 
