@@ -36,16 +36,20 @@ async function freePort() {
 /**
  * Starts the release server with its demo users (`--demo`); resolves once
  * /api/health answers and the demo password is printed. `tokenLifetime`
- * (e.g. "20s") shortens sign-ins. The demo users: admin, zhang.wei (staff,
+ * (e.g. "20s") shortens sign-ins; `samples` keeps the demo's sample
+ * complaints (left out by default). The demo users: admin, zhang.wei (staff,
  * BJ01), li.na (branch manager, BJ01), wang.fang (staff, BJ02), zhao.lei
  * (regional manager, HB: BJ01 and BJ02), chen.jie (staff, SH01).
  */
-export async function startServer({ dataDir, port, tokenLifetime } = {}) {
+export async function startServer({ dataDir, port, tokenLifetime, samples = false } = {}) {
   port ??= await freePort();
   dataDir ??= mkdtempSync(join(tmpdir(), 'complaints-e2e-'));
   const args = ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dist', DIST_DIR, '--demo'];
   if (tokenLifetime) args.push('--token-lifetime', tokenLifetime);
-  const child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Without the demo's sample complaints unless asked: the tests look at
+  // what they make themselves (lists, counts, the attention list).
+  const env = { ...process.env, COMPLAINTS_DEMO_SAMPLES: samples ? 'on' : 'off' };
+  const child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

@@ -3,9 +3,13 @@
 //! role, all with one new random password that the server prints once
 //! (nothing is baked into the code), and a starter set of standard answers
 //! for common after-sales problems (`demo/answers.json`, written for this
-//! project) so that the answers' search has something to find. On a
-//! database that is not empty (users, regions, branches or complaints) it
-//! does nothing.
+//! project) so that the answers' search has something to find, and a
+//! dozen sample complaints in the three branches (`demo/complaints.json`,
+//! see [`complaints`]) so that the list, the attention list and the KPIs
+//! have something to show. On a database that is not empty (users,
+//! regions, branches or complaints) it does nothing.
+
+use std::collections::HashMap;
 
 use argon2::Params;
 use complaints_domain::answers::{self, Answer};
@@ -15,6 +19,11 @@ use serde::Deserialize;
 use sqlx::SqlitePool;
 
 use crate::auth::{self, AdminError, AuthUser, NewUser};
+
+pub(crate) mod complaints;
+
+/// The device the demo data is made on (every operation's `dev`).
+const DEVICE: &str = "demo-seed";
 
 /// The demo regions: code, name.
 pub const REGIONS: [(&str, &str); 2] = [("HB", "华北区"), ("HD", "华东区")];
@@ -55,8 +64,19 @@ pub enum Seeded {
     Added { password: String },
 }
 
-/// Adds the demo regions, branches and users if the database has no users.
+/// Adds the demo regions, branches, users, starter answers and sample
+/// complaints if the database is empty.
 pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError> {
+    seed_with(db, params, true).await
+}
+
+/// [`seed`], with the sample complaints only when `samples` (the
+/// end-to-end tests start without them: they look at what they make).
+pub async fn seed_with(
+    db: &SqlitePool,
+    params: &Params,
+    samples: bool,
+) -> Result<Seeded, AdminError> {
     // Demo users share one printed password: never on a database in use.
     let used: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM regions) \
@@ -85,6 +105,9 @@ pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError
         auth::add_user_with_password(db, &user, &password, params).await?;
     }
     seed_answers(db).await?;
+    if samples {
+        seed_complaints(db).await?;
+    }
     Ok(Seeded::Added { password })
 }
 
@@ -106,7 +129,6 @@ struct StarterAnswer {
 /// The starter answers, each written by its demo author through the same
 /// checks a pushed change passes (scope, role, `check_op`).
 async fn seed_answers(db: &SqlitePool) -> Result<(), AdminError> {
-    const DEVICE: &str = "demo-seed";
     let starters: Vec<StarterAnswer> =
         serde_json::from_str(include_str!("../demo/answers.json"))
             .map_err(|e| AdminError::Invalid(format!("demo/answers.json: {e}")))?;
@@ -146,6 +168,56 @@ async fn seed_answers(db: &SqlitePool) -> Result<(), AdminError> {
                 "demo answer {} refused: {reason:?}",
                 starter.key
             )));
+        }
+    }
+    Ok(())
+}
+
+/// The sample complaints ([`complaints::plan`] at the seeding time), each
+/// operation pushed as its demo user through the same checks a pushed
+/// change passes (scope, role, authorship, `check_op`). Consecutive
+/// operations of one user go in one batch, as a device pushes them.
+async fn seed_complaints(db: &SqlitePool) -> Result<(), AdminError> {
+    let mut fill = |bytes: &mut [u8]| {
+        getrandom::getrandom(bytes).expect("the OS random number generator failed")
+    };
+    let mut device_id = [0u8; 16];
+    fill(&mut device_id);
+    let tag = complaints_domain::case_number::device_tag(
+        &uuid::Builder::from_random_bytes(device_id).into_uuid(),
+    );
+    let planned = complaints::plan(chrono::Utc::now(), DEVICE, &tag, &mut fill)
+        .map_err(AdminError::Invalid)?;
+    let mut authors: HashMap<String, AuthUser> = HashMap::new();
+    for sample in planned {
+        tracing::debug!(case = %sample.complaint.case_number, key = %sample.key, "demo complaint");
+        let mut batches: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+        for (username, op) in sample.ops {
+            let op = serde_json::to_value(&op)
+                .map_err(|e| AdminError::Invalid(format!("complaint {}: {e}", sample.key)))?;
+            match batches.last_mut() {
+                Some((user, ops)) if *user == username => ops.push(op),
+                _ => batches.push((username, vec![op])),
+            }
+        }
+        for (username, ops) in batches {
+            if !authors.contains_key(&username) {
+                let author = AuthUser::acting(db, &username, DEVICE)
+                    .await?
+                    .ok_or_else(|| AdminError::UnknownUser(username.clone()))?;
+                authors.insert(username.clone(), author);
+            }
+            let author = &authors[&username];
+            let (results, _) = crate::sync::ingest(db, author, DEVICE, ops).await?;
+            if let Some(reason) = results.iter().find_map(|r| match &r.outcome {
+                Outcome::Rejected { reason } => Some(reason),
+                _ => None,
+            }) {
+                return Err(AdminError::Invalid(format!(
+                    "demo complaint {} refused: {reason:?}",
+                    sample.key
+                )));
+            }
         }
     }
     Ok(())

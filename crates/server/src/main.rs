@@ -40,6 +40,8 @@ OPTIONS:
     --demo                On an empty database, create demo regions,
                           branches and users and print how to sign in
                           [env: COMPLAINTS_DEMO=1|true|yes|on, 0|false|no|off]
+                          and a dozen sample complaints in its branches,
+                          unless COMPLAINTS_DEMO_SAMPLES=0|false|no|off
                           The data directory may not be inside --dist.
     -h, --help            Print this help
     -V, --version         Print the version
@@ -54,6 +56,9 @@ struct Config {
     dist_dir: PathBuf,
     token_lifetime: chrono::TimeDelta,
     demo: bool,
+    /// With `demo`: the sample complaints too (`COMPLAINTS_DEMO_SAMPLES`,
+    /// on unless switched off: the end-to-end tests start without them).
+    demo_samples: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -271,6 +276,10 @@ fn parse_args(
                 .map(|v| parse_switch("COMPLAINTS_DEMO", &v))
                 .transpose()?
                 .unwrap_or(false),
+        demo_samples: env("COMPLAINTS_DEMO_SAMPLES")
+            .map(|v| parse_switch("COMPLAINTS_DEMO_SAMPLES", &v))
+            .transpose()?
+            .unwrap_or(true),
     }))
 }
 
@@ -413,7 +422,13 @@ async fn run(config: Config) -> ExitCode {
         ..Default::default()
     };
     if config.demo {
-        match complaints_server::demo::seed(&db, &auth_config.password_params).await {
+        let seeded = complaints_server::demo::seed_with(
+            &db,
+            &auth_config.password_params,
+            config.demo_samples,
+        )
+        .await;
+        match seeded {
             Ok(complaints_server::demo::Seeded::Added { password }) => {
                 let url = format!("http://{shown_addr}");
                 println!("{}", complaints_server::demo::sign_in_help(&password, &url));
@@ -596,6 +611,7 @@ mod tests {
             dist_dir: dist.into(),
             token_lifetime: chrono::TimeDelta::days(14),
             demo: false,
+            demo_samples: true,
         })
     }
 
@@ -642,6 +658,28 @@ mod tests {
         }
         let error = parse(&[], &[("COMPLAINTS_DEMO", "maybe")]).unwrap_err();
         assert!(error.contains("COMPLAINTS_DEMO"), "{error}");
+    }
+
+    #[test]
+    fn the_demo_samples_are_on_unless_switched_off() {
+        for (env, on) in [
+            (None, true),
+            (Some("off"), false),
+            (Some("0"), false),
+            (Some("yes"), true),
+        ] {
+            let vars: Vec<(&str, &str)> = env
+                .map(|v| ("COMPLAINTS_DEMO_SAMPLES", v))
+                .into_iter()
+                .chain([("COMPLAINTS_DEMO", "1")])
+                .collect();
+            let Ok(Command::Run(c)) = parse(&[], &vars) else {
+                panic!("a run command for {env:?}");
+            };
+            assert_eq!(c.demo_samples, on, "{env:?}");
+        }
+        let error = parse(&[], &[("COMPLAINTS_DEMO_SAMPLES", "few")]).unwrap_err();
+        assert!(error.contains("COMPLAINTS_DEMO_SAMPLES"), "{error}");
     }
 
     #[test]

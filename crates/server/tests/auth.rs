@@ -1158,10 +1158,22 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
         panic!("an empty database gets the demo data");
     };
     assert_eq!(password.len(), 16, "a generated password");
+    let count_ops = |db: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ops")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let ops = count_ops(db.clone()).await;
     // Once only: a second start (or a database with users) adds nothing.
     assert_eq!(
         demo::seed(&db, &cheap_params()).await.unwrap(),
         Seeded::NotEmpty
+    );
+    assert_eq!(
+        count_ops(db.clone()).await,
+        ops,
+        "a second seed adds nothing"
     );
     let help = demo::sign_in_help(&password, "http://127.0.0.1:8080");
     assert!(help.contains(&format!("demo password (every demo user): {password}")));
@@ -1223,6 +1235,7 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
             .expect("ops")
             .iter()
             .map(|op| op["rec"].as_str().expect("rec").to_owned())
+            .filter(|id| id.starts_with("ans:"))
             .collect();
         let (theirs, all): (BTreeSet<String>, BTreeSet<String>) =
             ids.into_iter().partition(|id| !id.starts_with("ans:all:"));
@@ -1234,4 +1247,110 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
         );
         assert_eq!(everyone.get_or_insert_with(|| all.clone()), &all);
     }
+
+    // The sample complaints: each demo user pulls exactly those of the
+    // branches their scope allows, whole (they materialize).
+    let samples: Value =
+        serde_json::from_str(include_str!("../demo/complaints.json")).expect("samples");
+    let sample_branches: Vec<&str> = samples
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["form"]["branch_code"].as_str().expect("branch"))
+        .collect();
+    let mut all_complaints = Vec::new();
+    for (username, branches) in [
+        ("zhang.wei", &["BJ01"][..]),
+        ("li.na", &["BJ01"]),
+        ("wang.fang", &["BJ02"]),
+        ("zhao.lei", &["BJ01", "BJ02"]),
+        ("chen.jie", &["SH01"]),
+        ("admin", &["BJ01", "BJ02", "SH01"]),
+    ] {
+        let complaints = demo_complaints(&fx, username, &password).await;
+        let mut got: Vec<&str> = complaints.iter().map(|c| c.branch_code.as_str()).collect();
+        let mut want: Vec<&str> = sample_branches
+            .iter()
+            .copied()
+            .filter(|b| branches.contains(b))
+            .collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{username}");
+        if username == "admin" {
+            all_complaints = complaints;
+        }
+    }
+    assert!((8..=12).contains(&all_complaints.len()));
+
+    // Varied states: closed ones, one on hold, one in handling with contact
+    // entries, a major one, an overdue first contact and callback; a month
+    // of KPI figures.
+    use complaints_domain::handling::{self, EntryKind};
+    use complaints_domain::sla::{self, ClockKind, ClockState};
+    use complaints_domain::Status;
+    let now = chrono::Utc::now();
+    let count = |f: &dyn Fn(&complaints_domain::Complaint) -> bool| {
+        all_complaints.iter().filter(|c| f(c)).count()
+    };
+    assert!(count(&|c| c.status == Status::Closed) >= 3);
+    assert!(count(&|c| c.status == Status::Hold) >= 1);
+    assert!(
+        count(&|c| matches!(c.status, Status::OnGoing | Status::InProcess)
+            && handling::entries(c, EntryKind::Contact).count() >= 2)
+            >= 1
+    );
+    assert!(count(&|c| handling::major_mark(c).is_some()) >= 1);
+    assert!(count(&|c| handling::escalation_level(c) == handling::Level::Manufacturer) >= 1);
+    let overdue = |c: &complaints_domain::Complaint, kind: ClockKind| {
+        sla::clocks(c)
+            .iter()
+            .any(|k| k.kind == kind && matches!(k.state(now), ClockState::Overdue { .. }))
+    };
+    assert!(count(&|c| overdue(c, ClockKind::FirstContact)) >= 1);
+    assert!(count(&|c| overdue(c, ClockKind::Callback)) >= 1);
+    assert!(count(&|c| c.status == Status::Closed && c.customer_satisfied == Some(true)) >= 2);
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = now.with_timezone(&offset).date_naive();
+    let last_month = complaints_domain::kpi::Period::month_of(
+        complaints_domain::kpi::Period::month_of(today).first - chrono::Duration::days(1),
+    );
+    let figures =
+        complaints_domain::kpi::figures(&all_complaints, |_| true, &last_month, offset, now);
+    assert!(figures.received >= 3, "last month: {figures:?}");
+    assert!(figures.handling.num >= 1, "last month: {figures:?}");
+}
+
+/// The complaints `username` pulls after the demo seed, made from the
+/// pulled operations.
+async fn demo_complaints(
+    fx: &Fixture,
+    username: &str,
+    password: &str,
+) -> Vec<complaints_domain::Complaint> {
+    use complaints_domain::sync::{Op, RecordState};
+    let login = body_json(fx.login_raw(username, password).await).await;
+    let token = login["token"].as_str().expect("token");
+    let pull = fx
+        .with_token(Method::GET, "/api/v1/sync/pull?limit=1000", token)
+        .await;
+    assert_eq!(pull.status(), StatusCode::OK);
+    let pull = body_json(pull).await;
+    assert_eq!(pull["remaining"], 0, "{username}: one page");
+    let mut records: std::collections::BTreeMap<String, RecordState> = Default::default();
+    for op in pull["ops"].as_array().expect("ops") {
+        let op: Op = serde_json::from_value(op.clone()).expect("an op");
+        if op.record.starts_with("ans:") {
+            continue;
+        }
+        assert_eq!(op.device, "demo-seed");
+        records
+            .entry(op.record.clone())
+            .or_insert_with(|| RecordState::new(&op.record))
+            .apply(&op);
+    }
+    records
+        .values()
+        .map(|state| state.materialize().expect("a complaint"))
+        .collect()
 }
