@@ -77,6 +77,35 @@ try {
     await page.getByTestId('sync-pending').and(page.locator('[data-count="0"]')).waitFor({ timeout: 20_000 });
     await context.close();
   }
+  // The standard answers: searched by a partial phrase, the suggestion on a
+  // complaint, and the branch manager's editor.
+  for (const [w, h, user] of [
+    [1024, 768, 'li.na'],
+    [800, 1280, 'zhang.wei'],
+  ]) {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: w, height: h }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    await openApp(page, server.url);
+    await signIn(page, server, user);
+    await page.getByTestId('answers-link').click();
+    await page.getByTestId('answers').waitFor({ timeout: 20_000 });
+    await page.getByTestId('answer-search').pressSequentially('刹车抖');
+    await page.locator('[data-testid=answers] mark').first().waitFor();
+    await page.screenshot({ path: join(out, `answers-${w}x${h}.png`) });
+    await page.getByRole('link', { name: '投诉列表' }).click();
+    await page.locator('.complaint-card', { hasText: '李先生' }).first().click();
+    await page.getByTestId('suggested-answers').waitFor();
+    await page.getByTestId('suggested-answers').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(out, `suggestions-${w}x${h}.png`) });
+    if (user === 'li.na') {
+      await page.getByTestId('answers-link').click();
+      await page.getByTestId('answer-search').pressSequentially('周末');
+      await page.getByTestId('edit-answer').first().click();
+      await page.getByTestId('answer-editor').waitFor();
+      await page.screenshot({ path: join(out, `answer-editor-${w}x${h}.png`) });
+    }
+    await context.close();
+  }
   // The KPI dashboard and the monthly report: October at BJ01 and BJ02, as
   // pushed by the branches' tablets; the branch manager (1024) sets targets
   // and a plan; the regional manager (800) compares the branches.
@@ -86,7 +115,11 @@ try {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
       device: 'seed-tablet',
-      ops: [...monthOfComplaints('BJ01', '北京一站', '2026-10', 46), ...monthOfComplaints('BJ02', '北京二站', '2026-10', 29, 100)],
+      // Entries in the name of who pushes them (the server refuses any other).
+      ops: [...monthOfComplaints('BJ01', '北京一站', '2026-10', 46), ...monthOfComplaints('BJ02', '北京二站', '2026-10', 29, 100)].map((op) => {
+        for (const [k, v] of Object.entries(op.set)) if (k.startsWith('tl.')) v.by = '系统管理员';
+        return op;
+      }),
     }),
   });
   const refused = (await res.json()).results.filter((r) => r.status !== 'accepted');
