@@ -216,13 +216,14 @@ describe('handling a complaint', () => {
         );
         assert.equal(await satisfied.locator('option:checked').innerText(), '满意');
 
-        // Closing is refused while the record lacks the final result and the root cause.
+        // Closing is refused while the record lacks the final result, the root cause and the service stage.
         await h.status('closed').click();
         const refusal = page.getByTestId('handling-error');
         await refusal.filter({ hasText: '关闭投诉前必须填写' }).waitFor();
         const refusalText = await refusal.innerText();
         assert.ok(refusalText.includes('最终结果'), refusalText);
         assert.ok(refusalText.includes('投诉原因分析及投诉整改措施'), refusalText);
+        assert.ok(refusalText.includes('问题发生环节（服务核心流程）'), refusalText);
         assert.ok(!refusalText.includes('顾客是否满意'), `the callback answered it: ${refusalText}`);
         assert.equal(await h.status('on_going').getAttribute('aria-pressed'), 'true');
         assert.equal(await h.status('closed').getAttribute('aria-pressed'), 'false');
@@ -239,6 +240,9 @@ describe('handling a complaint', () => {
         await detailForm
           .locator('[data-field=root_cause] .field__msg--error', { hasText: '关闭投诉前必须填写投诉原因分析及投诉整改措施' })
           .waitFor();
+        await detailForm
+          .locator('[data-field=service_stage] .field__msg--error', { hasText: '关闭投诉前必须填写问题发生环节（服务核心流程）' })
+          .waitFor();
         assert.equal(await detailForm.locator('[data-field=customer_satisfied] .field__msg--error').count(), 0);
         assert.equal(await h.status('on_going').getAttribute('aria-pressed'), 'true', 'nothing was saved');
         assert.equal(await h.entries('status').count(), 0);
@@ -247,6 +251,9 @@ describe('handling a complaint', () => {
         await statusSelect.selectOption('on_going');
         await page.getByLabel('最终结果').fill('免费更换前制动盘，故障排除');
         await page.getByLabel('投诉原因分析及投诉整改措施').fill('制动盘变形；光盘处理不能根治，今后同类故障直接更换');
+        const stageSelect = detailForm.locator('[data-field=service_stage] select');
+        assert.equal(await stageSelect.inputValue(), '', 'no stage chosen yet: the blank option');
+        await stageSelect.selectOption('repair');
         await saveButton.click();
         await page.getByText('已保存', { exact: true }).waitFor();
         assert.equal(await h.entries('status').count(), 0, 'saving without a status change records none');
@@ -275,6 +282,7 @@ describe('handling a complaint', () => {
           await h.section.getByTestId('major').waitFor();
           assert.equal(await page.getByLabel('最终结果').inputValue(), '免费更换前制动盘，故障排除');
           assert.equal(await page.locator('[data-testid=detail-form] [data-field=status] select').inputValue(), 'closed');
+          assert.equal(await page.locator('[data-testid=detail-form] [data-field=service_stage] select').inputValue(), 'repair');
           assert.equal(await page.locator('[data-testid=detail-form] [data-field=customer_satisfied] select').inputValue(), 'yes');
         };
         await page.reload();

@@ -50,7 +50,7 @@ function creation(i, branch, received, overrides, timeline = []) {
   return { id: `e2ekpiop${String(i).padStart(8, '0')}`, rec, hlc: `${Date.now()}-${i}`, dev: 'e2e-seed', set };
 }
 
-const closed = { status: 'closed', final_result: '已修复', root_cause: '部件故障' };
+const closed = { status: 'closed', final_result: '已修复', root_cause: '部件故障', service_stage: 'repair' };
 
 /**
  * October 2026 at BJ01, worked out by hand:
@@ -68,7 +68,8 @@ const closed = { status: 'closed', final_result: '已修复', root_cause: '部�
  * So: received 3; satisfaction 1/3 = 33.3 %; timeliness 1/3 = 33.3 %;
  * handling 2/3 = 66.7 %; effective callbacks 2/3 = 66.7 %; processing time:
  * within 3 days 1, 8–14 days 1, not closed 1; categories: quality 2,
- * service 1; channels: phone 1, in person 1, manufacturer 1.
+ * service 1; channels: phone 1, in person 1, manufacturer 1; where the
+ * closed ones went wrong: repair (C1), vehicle reception (C2).
  */
 function october() {
   return [
@@ -77,7 +78,7 @@ function october() {
       entry('status', cst(7, '09:00'), { from: 'on_going', status: 'closed' }),
       entry('callback', cst(9, '10:00'), { method: 'phone', reached: false }),
     ]),
-    creation(2, 'BJ01', cst(10, '09:00'), { category: 'SA', channel: 'in_person', customer_satisfied: false, ...closed }, [
+    creation(2, 'BJ01', cst(10, '09:00'), { category: 'SA', channel: 'in_person', customer_satisfied: false, ...closed, service_stage: 'reception' }, [
       entry('contact', cst(10, '12:00'), { method: 'visit', reached: true }),
       entry('status', cst(20, '09:00'), { from: 'in_process', status: 'closed' }),
       entry('callback', cst(21, '10:00'), { method: 'phone', reached: true }),
@@ -146,6 +147,16 @@ test('the dashboard shows a month worked out by hand, offline; the PDCA row sync
           '2个月以上': 0,
           尚未结案: 1,
         });
+        assert.deepEqual(await bars('chart-stage'), {
+          预约: 0,
+          准备工作: 0,
+          '接车/制作订单': 1,
+          '修理/进行工作': 1,
+          '质检/交车准备': 0,
+          '交车/结帐': 0,
+          服务跟踪: 0,
+          非服务流程问题: 0,
+        });
         // The other branch's complaint left no trace.
         assert.ok(!(await page.content()).includes('BJ02'));
 
@@ -192,6 +203,8 @@ test('the dashboard shows a month worked out by hand, offline; the PDCA row sync
         assert.ok(lines.includes('BJ01 北京一站,2026-10,KPI,客户投诉处理满意率,1,3,33.3,90.0,低于目标'), lines.join('\n'));
         assert.ok(lines.includes('BJ01 北京一站,2026-10,KPI,处理率,2,3,66.7,70.0,需要改进'), lines.join('\n'));
         assert.ok(lines.includes('BJ01 北京一站,2026-10,KPI,有效回访率,2,3,66.7,,'), lines.join('\n'));
+        assert.ok(lines.includes('BJ01 北京一站,2026-10,问题发生环节,修理/进行工作,1,2,50.0,,'), lines.join('\n'));
+        assert.ok(lines.includes('BJ01 北京一站,2026-10,问题发生环节,未记录,0,2,0.0,,'), lines.join('\n'));
 
         // The printable report: the same figures, the month's complaints.
         await page.getByTestId('kpi-report-link').click();

@@ -57,6 +57,7 @@ export function fixture(i, device) {
     tracking: '已联系顾客，安排技术经理复检车辆，等待厂家技术支持回复。',
     final_result: '',
     root_cause: '',
+    service_stage: null,
     customer_satisfied: null,
     status: 'on_going',
     created_at: at,
@@ -89,7 +90,15 @@ export function handled(set, i) {
     const days = [1, 2, 5, 10, 20, 45, 70][i % 7];
     timeline.push(entry(2, 'status', days * 24 * h, { from: 'on_going', status: 'closed' }));
     timeline.push(entry(3, 'callback', (days + 2) * 24 * h, { method: 'phone', reached: i % 3 !== 0 }));
-    Object.assign(set, { status: 'closed', final_result: '已修复，顾客确认', root_cause: '部件故障', customer_satisfied: i % 5 !== 0 });
+    // Where it went wrong, as closing needs: one of the seven stages or "not a gap".
+    const STAGES = ['appointment', 'preparation', 'reception', 'repair', 'quality_check', 'delivery', 'follow_up', 'not_a_gap'];
+    Object.assign(set, {
+      status: 'closed',
+      final_result: '已修复，顾客确认',
+      root_cause: '部件故障',
+      service_stage: STAGES[i % STAGES.length],
+      customer_satisfied: i % 5 !== 0,
+    });
   }
   return timeline;
 }

@@ -201,6 +201,8 @@ texts! {
     ProcessingTime => "处理时间分布", "Processing time";
     ClosedTimeUnknown => "已结案，时间不明", "Closed, time unknown";
     NotClosedYet => "尚未结案", "Not closed yet";
+    ByServiceStage => "已结案：问题发生环节", "Closed: where it went wrong";
+    StageNotRecorded => "未记录环节", "Stage not recorded";
     TargetIs => "目标: {}", "Target: {}";
     NotSet => "未设定", "not set";
     BranchesCompared => "各维修站对比", "Branches compared";

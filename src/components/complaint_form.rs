@@ -9,7 +9,8 @@
 //! switch changes labels and options' text, never values.
 
 use complaints_domain::{
-    Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature, Status,
+    Category, Channel, ComplaintForm, Field, FieldKind, Issue, Labelled, Lang, Nature,
+    ServiceStage, Status,
 };
 use leptos::prelude::*;
 
@@ -74,6 +75,7 @@ impl FormSection {
                 CompensationAgreed,
                 FinalResult,
                 RootCause,
+                ServiceStage,
                 CustomerSatisfied,
             ],
         }
@@ -96,6 +98,7 @@ fn choices(field: Field, lang: Lang) -> Vec<(&'static str, &'static str)> {
         Field::Category => code_labels(Category::ALL, Category::as_str, lang),
         Field::Nature => code_labels(Nature::ALL, Nature::as_str, lang),
         Field::Status => code_labels(Status::ALL, Status::as_str, lang),
+        Field::ServiceStage => code_labels(ServiceStage::ALL, ServiceStage::as_str, lang),
         Field::CustomerSatisfied => vec![
             ("", Text::Unknown.get(lang)),
             ("yes", Text::Yes.get(lang)),
@@ -197,7 +200,12 @@ fn FieldRow(
         }
         .into_any(),
         FieldKind::Choice | FieldKind::YesNo => {
-            let blank = (field.kind() == FieldKind::Choice && required).then_some(Text::ChooseOne);
+            // A blank first option where the value may be empty: the
+            // required choices before one is made, and the service stage
+            // (needed only to close).
+            let blank = (field.kind() == FieldKind::Choice
+                && (required || field == Field::ServiceStage))
+                .then_some(Text::ChooseOne);
             let label = move |code: &'static str, lang: Lang| {
                 choices(field, lang)
                     .into_iter()

@@ -15,7 +15,8 @@ use complaints_domain::sync::{
 };
 use complaints_domain::{sort, timefmt};
 use complaints_domain::{
-    Category, Channel, Cny, Complaint, Field, Labelled, Lang, Nature, OutboxEntry, Status,
+    Category, Channel, Cny, Complaint, Field, Labelled, Lang, Nature, OutboxEntry, ServiceStage,
+    Status,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,6 +35,7 @@ pub fn show_value(field: &str, value: &Value, lang: Lang) -> String {
         Some(Field::Category) => Category::from_code(text).map(|v| v.label(lang)),
         Some(Field::Status) => Status::from_code(text).map(|v| v.label(lang)),
         Some(Field::Nature) => Nature::from_code(text).map(|v| v.label(lang)),
+        Some(Field::ServiceStage) => ServiceStage::from_code(text).map(|v| v.label(lang)),
         _ => None,
     };
     if let Some(label) = label {

@@ -95,6 +95,7 @@ fields! {
     Tracking = ("tracking", "情况跟踪和目前维修状态", "Tracking and current repair status", LongText),
     FinalResult = ("final_result", "最终结果", "Final result", LongText),
     RootCause = ("root_cause", "投诉原因分析及投诉整改措施", "Root cause and corrective action", LongText),
+    ServiceStage = ("service_stage", "问题发生环节（服务核心流程）", "Where it went wrong (service process stage)", Choice),
     CustomerSatisfied = ("customer_satisfied", "顾客是否满意", "Customer satisfied", YesNo),
     Status = ("status", "状态", "Status", Choice),
 }

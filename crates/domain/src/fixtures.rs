@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
-use crate::model::{Category, Channel, Complaint, Nature, Status};
+use crate::model::{Category, Channel, Complaint, Nature, ServiceStage, Status};
 use crate::money::Cny;
 
 /// The worked example from the sources: brake shudder at motorway speed, a
@@ -38,6 +38,7 @@ pub fn worked_example(id: &str, received_at: DateTime<Utc>) -> Complaint {
         final_result: "车辆完全修复，顾客对处理过程和结果满意".into(),
         root_cause: "首次维修只做光盘处理，未查明根本原因；整改：制动抖动一律检测盘跳动并更换"
             .into(),
+        service_stage: Some(ServiceStage::Repair),
         customer_satisfied: Some(true),
         status: Status::Closed,
         created_at: received_at,
@@ -130,6 +131,8 @@ pub fn generated(n: u32, device_id: &str) -> Complaint {
         // A closed complaint has what closing needs.
         final_result: closed_text(status, "已修复，顾客确认问题解决"),
         root_cause: closed_text(status, "维修工艺不规范；已组织技师培训并更新检查单"),
+        service_stage: (status == Status::Closed)
+            .then(|| ServiceStage::ALL[(n / 4) as usize % ServiceStage::ALL.len()]),
         customer_satisfied: (status == Status::Closed).then_some(n % 3 != 0),
         status,
         created_at: received_at,

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
-use crate::model::{Category, Channel, Complaint, Nature, Status};
+use crate::model::{Category, Channel, Complaint, Nature, ServiceStage, Status};
 use crate::money::{Cny, MoneyError};
 use crate::risk::RiskInput;
 use crate::validate::{has_errors, Issue, IssueKind};
@@ -28,7 +28,8 @@ macro_rules! form_slots {
             Category category, Content content, Nature nature, Demand demand,
             RepeatRepairs repeat_repairs, CompensationRequested compensation_requested,
             CompensationAgreed compensation_agreed, Tracking tracking, FinalResult final_result,
-            RootCause root_cause, CustomerSatisfied customer_satisfied, Status status)
+            RootCause root_cause, ServiceStage service_stage,
+            CustomerSatisfied customer_satisfied, Status status)
     };
     (@map $form:expr, $field:expr, &; $($variant:ident $name:ident),+) => {
         match $field {
@@ -75,6 +76,7 @@ pub struct ComplaintForm {
     pub tracking: String,
     pub final_result: String,
     pub root_cause: String,
+    pub service_stage: String,
     pub customer_satisfied: String,
     pub status: String,
 }
@@ -156,6 +158,10 @@ impl ComplaintForm {
             tracking: c.tracking.clone(),
             final_result: c.final_result.clone(),
             root_cause: c.root_cause.clone(),
+            service_stage: c
+                .service_stage
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             customer_satisfied: yes_no(c.customer_satisfied),
             status: c.status.as_str().to_string(),
         }
@@ -201,6 +207,7 @@ struct Parsed {
     channel: Option<Channel>,
     category: Option<Category>,
     nature: Nature,
+    service_stage: Option<ServiceStage>,
     repeat_repairs: Option<u32>,
     compensation_requested: Option<Cny>,
     compensation_agreed: Option<Cny>,
@@ -450,6 +457,12 @@ impl ComplaintForm {
         );
         p.nature = parse_choice(Field::Nature, &self.nature, Nature::from_code, &mut issues)
             .unwrap_or_default();
+        p.service_stage = parse_choice(
+            Field::ServiceStage,
+            &self.service_stage,
+            ServiceStage::from_code,
+            &mut issues,
+        );
         p.status = parse_choice(Field::Status, &self.status, Status::from_code, &mut issues)
             .unwrap_or_default();
         p.customer_satisfied = match self.customer_satisfied.as_str() {
@@ -466,10 +479,12 @@ impl ComplaintForm {
         };
 
         if p.status == Status::Closed {
-            // Closing needs the result, the root cause and the customer's answer.
+            // Closing needs the result, the root cause, the service stage
+            // and the customer's answer.
             let missing = crate::handling::missing_to_close_of(
                 &self.final_result,
                 &self.root_cause,
+                p.service_stage,
                 p.customer_satisfied,
             );
             for field in missing {
@@ -527,6 +542,7 @@ impl ComplaintForm {
             tracking: self.tracking.trim().to_string(),
             final_result: self.final_result.trim().to_string(),
             root_cause: self.root_cause.trim().to_string(),
+            service_stage: p.service_stage,
             customer_satisfied: p.customer_satisfied,
             status: p.status,
             created_at: new.now,

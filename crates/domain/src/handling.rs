@@ -5,8 +5,8 @@
 //! of, so the types live in [`crate::model`] and are re-exported here. This
 //! module holds the process's rules: which entries are valid
 //! ([`Entry::check`], which the server runs on every synced entry too),
-//! escalation only upwards, closing only with the result, the root cause
-//! and the customer's answer, and the five major-complaint criteria
+//! escalation only upwards, closing only with the result, the root cause,
+//! the service stage where it went wrong and the customer's answer, and the five major-complaint criteria
 //! ([`CRITERIA`]).
 //!
 //! Derived facts — the current escalation level, whether the complaint is
@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 
 use crate::field::Field;
 use crate::lang::{Labelled, Lang};
-use crate::model::{is_entry_id, Complaint, Status};
+use crate::model::{is_entry_id, Complaint, ServiceStage, Status};
 use crate::risk::RiskInput;
 
 pub use crate::model::{sort_timeline, Actor, ContactMethod, Entry, EntryKind, Level, Tick};
@@ -254,16 +254,23 @@ fn push_entry(c: &mut Complaint, entry: Entry) {
 }
 
 /// The fields closing still needs: the final result, the root cause and
-/// corrective action, and the customer's satisfaction answer.
+/// corrective action, where in the service process it went wrong, and the
+/// customer's satisfaction answer.
 pub fn missing_to_close(c: &Complaint) -> Vec<Field> {
-    missing_to_close_of(&c.final_result, &c.root_cause, c.customer_satisfied)
+    missing_to_close_of(
+        &c.final_result,
+        &c.root_cause,
+        c.service_stage,
+        c.customer_satisfied,
+    )
 }
 
-/// The closing rule itself, on the three values (the form checks what is
+/// The closing rule itself, on the four values (the form checks what is
 /// typed with it, before there is a complaint).
 pub fn missing_to_close_of(
     final_result: &str,
     root_cause: &str,
+    service_stage: Option<ServiceStage>,
     satisfied: Option<bool>,
 ) -> Vec<Field> {
     let mut missing = Vec::new();
@@ -272,6 +279,9 @@ pub fn missing_to_close_of(
     }
     if root_cause.trim().is_empty() {
         missing.push(Field::RootCause);
+    }
+    if service_stage.is_none() {
+        missing.push(Field::ServiceStage);
     }
     if satisfied.is_none() {
         missing.push(Field::CustomerSatisfied);

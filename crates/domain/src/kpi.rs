@@ -38,6 +38,16 @@
 //!   more than 60 days. A complaint marked closed with no closing on its
 //!   timeline (entered as closed) is handled, and counted under
 //!   [`Figures::closed_time_unknown`] instead of a bucket.
+//! * **Where it went wrong** ([`Figures::by_stage`]): the month's
+//!   complaints closed as of `as_of` — the same ones the handling rate
+//!   counts, so for a past month those received *and* closed in it — by
+//!   their [`crate::model::ServiceStage`] as it stands (the field keeps no history), in
+//!   [`crate::model::ServiceStage::ALL`] order; a closed complaint without one (closed
+//!   before the stage was required) is counted under
+//!   [`Figures::stage_not_recorded`], so the section adds up to the closed
+//!   ones. A complaint received in an earlier month and closed in this one
+//!   counts in neither month's section: it is not this month's complaint,
+//!   and was not closed as of the end of its own.
 //! * **A period with no complaints** has no rates: [`Rate::percent`] is
 //!   `None` (shown as "—"), never 0 % or a division by zero. Likewise the
 //!   callback rate of a period without callbacks.
@@ -162,6 +172,13 @@ pub struct Figures {
     pub by_category: [u32; 5],
     /// Received in the period, by channel, in [`Channel::ALL`] order.
     pub by_channel: [u32; 5],
+    /// Received in the period and closed (as of the figures), by where it
+    /// went wrong, in [`crate::model::ServiceStage::ALL`] order.
+    #[serde(default)]
+    pub by_stage: [u32; 8],
+    /// Received in the period and closed, with no service stage recorded.
+    #[serde(default)]
+    pub stage_not_recorded: u32,
 }
 
 impl Figures {
@@ -180,6 +197,15 @@ impl Figures {
         Rate {
             num: count,
             den: self.received,
+        }
+    }
+
+    /// `count` as a share of the complaints closed (the handling rate's
+    /// numerator): what the service-stage section is out of.
+    pub fn closed_share(&self, count: u32) -> Rate {
+        Rate {
+            num: count,
+            den: self.handling.num,
         }
     }
 
@@ -221,6 +247,10 @@ impl Figures {
             self.handling.num += 1;
             if c.customer_satisfied == Some(true) {
                 self.satisfaction.num += 1;
+            }
+            match c.service_stage {
+                Some(stage) => self.by_stage[stage as usize] += 1,
+                None => self.stage_not_recorded += 1,
             }
             match closed_as_of(c, as_of) {
                 Some(closed) => {

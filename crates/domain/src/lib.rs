@@ -6,8 +6,8 @@
 //! same answer for the same data — a rule exists once, here.
 //!
 //! - [`model`]: the complaint record, its timeline entries and ticked steps,
-//!   and its channels, categories, statuses and natures, each with its
-//!   Chinese and English label ([`Labelled`]);
+//!   and its channels, categories, statuses, natures and service stages,
+//!   each with its Chinese and English label ([`Labelled`]);
 //! - [`field`]: the record's fields, named once, with their labels;
 //! - [`form`]: the record as typed, validated into a [`Complaint`];
 //! - [`validate`], [`vin`], [`phone`], [`money`]: the rules and their messages;
@@ -80,7 +80,7 @@ pub mod vin;
 pub use field::{Field, FieldKind};
 pub use form::{ComplaintForm, NewComplaint};
 pub use lang::{Labelled, Lang};
-pub use model::{Category, Channel, Complaint, Nature, Status};
+pub use model::{Category, Channel, Complaint, Nature, ServiceStage, Status};
 pub use money::Cny;
 pub use search::ListQuery;
 pub use store::{ComplaintStore, Listing, MemoryStore, OutboxEntry, StoreError, Unreadable};

@@ -139,6 +139,25 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// Where in the maker's seven-stage service core process
+    /// (服务核心过程的七大环节) the complaint's gap lay, as the case
+    /// compilations locate it (`../shared/domain.md`, "Learning from
+    /// cases"); or that it was no gap of the service process at all (a
+    /// product fault, a sales promise). Required to close, so every closed
+    /// complaint can be counted by stage in the monthly report.
+    pub enum ServiceStage {
+        Appointment = ("appointment", "预约", "Appointment"),
+        Preparation = ("preparation", "准备工作", "Preparation"),
+        Reception = ("reception", "接车/制作订单", "Vehicle reception / repair order"),
+        Repair = ("repair", "修理/进行工作", "Repair / doing the work"),
+        QualityCheck = ("quality_check", "质检/交车准备", "Quality check / preparing delivery"),
+        Delivery = ("delivery", "交车/结帐", "Delivery / billing"),
+        FollowUp = ("follow_up", "服务跟踪", "Follow-up after service"),
+        NotAGap = ("not_a_gap", "非服务流程问题", "Not a service-process gap"),
+    }
+}
+
 /// One complaint, as stored on a device and (later) on the server.
 ///
 /// `#[serde(default)]` on the struct lets a record written by an older
@@ -207,6 +226,9 @@ pub struct Complaint {
     /// Root cause and corrective action; required to close.
     #[serde(default)]
     pub root_cause: String,
+    /// Where in the service core process it went wrong; required to close.
+    #[serde(default)]
+    pub service_stage: Option<ServiceStage>,
     /// The customer's answer at the follow-up (顾客是否满意).
     #[serde(default)]
     pub customer_satisfied: Option<bool>,

@@ -5,7 +5,10 @@
 //! evaluation. Per branch: the total received; by category, by channel and
 //! by processing time (the six buckets, plus those still open and those
 //! closed with no closing time, so the section adds up to the total); then
-//! the four KPIs with their targets and evaluations.
+//! the four KPIs with their targets and evaluations; then the complaints
+//! closed by where in the service process they went wrong (the eight
+//! [`ServiceStage`]s and those without one recorded), out of the closed
+//! ones, so that section adds up to the handling rate's count.
 //!
 //! What Excel needs: UTF-8 *with* a byte-order mark (without it Excel reads
 //! Chinese as mojibake), CRLF line ends, numbers as plain digits with a dot
@@ -16,7 +19,7 @@
 
 use crate::kpi::{evaluate, one_decimal, Bucket, Figures, Kpi};
 use crate::lang::{Labelled, Lang};
-use crate::model::{Category, Channel};
+use crate::model::{Category, Channel, ServiceStage};
 
 /// The byte-order mark Excel needs to read UTF-8.
 pub const BOM: char = '\u{feff}';
@@ -122,6 +125,26 @@ pub fn monthly_csv(blocks: &[ReportBlock], lang: Lang) -> String {
                 &percent(value),
                 &percent(target),
                 evaluation,
+            ]);
+        }
+        let closed = f.handling.num.to_string();
+        let section = lang.pick("问题发生环节", "Where it went wrong");
+        let stages = ServiceStage::ALL
+            .iter()
+            .map(|s| s.label(lang))
+            .zip(f.by_stage);
+        let unrecorded = (lang.pick("未记录", "Not recorded"), f.stage_not_recorded);
+        for (item, n) in stages.chain([unrecorded]) {
+            row([
+                b.branch,
+                b.month,
+                section,
+                item,
+                &n.to_string(),
+                &closed,
+                &percent(f.closed_share(n).percent()),
+                "",
+                "",
             ]);
         }
     }

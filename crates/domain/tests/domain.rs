@@ -84,7 +84,9 @@ fn the_minimal_valid_form_has_no_issues_and_saves() {
 /// Labels and machine codes of every enumeration and field.
 mod labels {
     use super::has_cjk;
-    use complaints_domain::{Category, Channel, Field, Labelled, Lang, Nature, Status};
+    use complaints_domain::{
+        Category, Channel, Field, Labelled, Lang, Nature, ServiceStage, Status,
+    };
     use std::collections::HashSet;
 
     /// (enum name, [(zh, en)]) for every labelled enumeration.
@@ -100,6 +102,7 @@ mod labels {
             ("Category", pairs(Category::ALL)),
             ("Status", pairs(Status::ALL)),
             ("Nature", pairs(Nature::ALL)),
+            ("ServiceStage", pairs(ServiceStage::ALL)),
             ("Field", pairs(Field::ALL)),
         ]
     }
@@ -110,7 +113,8 @@ mod labels {
         assert_eq!(Category::ALL.len(), 5);
         assert_eq!(Status::ALL.len(), 4);
         assert_eq!(Nature::ALL.len(), 4);
-        assert_eq!(Field::ALL.len(), 28);
+        assert_eq!(ServiceStage::ALL.len(), 8, "the seven stages and not a gap");
+        assert_eq!(Field::ALL.len(), 29);
         assert_eq!(Field::ALL[0], Field::CaseNumber);
     }
 
@@ -171,6 +175,9 @@ mod labels {
         for &v in Nature::ALL {
             assert_eq!(Nature::from_code(v.as_str()), Some(v));
         }
+        for &v in ServiceStage::ALL {
+            assert_eq!(ServiceStage::from_code(v.as_str()), Some(v));
+        }
         for &f in Field::ALL {
             assert_eq!(Field::from_key(f.key()), Some(f));
         }
@@ -184,6 +191,7 @@ mod labels {
         assert_eq!(Category::from_code("sq"), None);
         assert_eq!(Status::from_code("Closed"), None);
         assert_eq!(Nature::from_code("general "), None);
+        assert_eq!(ServiceStage::from_code("预约"), None);
         assert_eq!(Field::from_key("Vin"), None);
     }
 
@@ -197,6 +205,49 @@ mod labels {
         assert_eq!(status.len(), Status::ALL.len());
         assert_eq!(nature.len(), Nature::ALL.len());
         assert_eq!(field.len(), Field::ALL.len());
+    }
+
+    #[test]
+    fn service_stages_are_the_seven_of_the_service_core_process_in_order() {
+        let codes: Vec<&str> = ServiceStage::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "appointment",
+                "preparation",
+                "reception",
+                "repair",
+                "quality_check",
+                "delivery",
+                "follow_up",
+                "not_a_gap"
+            ]
+        );
+        let zh: Vec<&str> = ServiceStage::ALL
+            .iter()
+            .map(|s| s.label(Lang::Zh))
+            .collect();
+        assert_eq!(
+            zh,
+            [
+                "预约",
+                "准备工作",
+                "接车/制作订单",
+                "修理/进行工作",
+                "质检/交车准备",
+                "交车/结帐",
+                "服务跟踪",
+                "非服务流程问题"
+            ]
+        );
+        assert_eq!(
+            ServiceStage::NotAGap.label(Lang::En),
+            "Not a service-process gap"
+        );
+        assert_eq!(
+            serde_json::to_string(&ServiceStage::QualityCheck).unwrap(),
+            "\"quality_check\""
+        );
     }
 
     #[test]
@@ -305,6 +356,7 @@ mod labels {
             (Field::RepeatRepairs, "同一故障维修次数"),
             (Field::Tracking, "情况跟踪和目前维修状态"),
             (Field::FinalResult, "最终结果"),
+            (Field::ServiceStage, "问题发生环节（服务核心流程）"),
             (Field::CustomerSatisfied, "顾客是否满意"),
             (Field::Status, "状态"),
         ];
@@ -1283,6 +1335,24 @@ mod required {
             kinds(&with(Field::Status, "done"), Field::Status),
             [IssueKind::UnknownChoice]
         );
+        assert_eq!(
+            kinds(&with(Field::ServiceStage, "预约"), Field::ServiceStage),
+            [IssueKind::UnknownChoice]
+        );
+    }
+
+    #[test]
+    fn the_service_stage_is_optional_until_closing_and_parsed_from_its_code() {
+        let (c, _) = valid_form().to_new_complaint(cst(), meta()).expect("valid");
+        assert_eq!(c.service_stage, None);
+        for &stage in complaints_domain::ServiceStage::ALL {
+            let form = with(Field::ServiceStage, stage.as_str());
+            let (c, _) = form.to_new_complaint(cst(), meta()).expect("valid");
+            assert_eq!(c.service_stage, Some(stage));
+            // And back: the form shows the record's code.
+            let back = ComplaintForm::from_complaint(&c, cst());
+            assert_eq!(back.get(Field::ServiceStage), stage.as_str());
+        }
     }
 
     #[test]

@@ -23,7 +23,9 @@ use complaints_domain::sla::{clocks, duration, most_urgent, Clock, ClockKind, Cl
 use complaints_domain::sync::{
     check_op, local_change, Applied, Hlc, Op, RecordState, RejectCode, Rejection, Stamp,
 };
-use complaints_domain::{Complaint, ComplaintForm, Field, IssueKind, Lang, Nature, Status};
+use complaints_domain::{
+    Complaint, ComplaintForm, Field, IssueKind, Lang, Nature, ServiceStage, Status,
+};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
@@ -125,6 +127,7 @@ fn open_complaint(id: &str, received: DateTime<Utc>) -> Complaint {
     c.nature = Nature::General;
     c.final_result.clear();
     c.root_cause.clear();
+    c.service_stage = None;
     c.customer_satisfied = None;
     c
 }
@@ -155,6 +158,7 @@ fn ready_to_close(c: &Complaint) -> Complaint {
     let mut c = c.clone();
     c.final_result = "车辆完全修复".into();
     c.root_cause = "首次维修未查明原因；整改：检测盘跳动".into();
+    c.service_stage = Some(ServiceStage::Repair);
     c.customer_satisfied = Some(true);
     c
 }
@@ -1463,34 +1467,46 @@ mod status {
             HandlingError::MissingToClose(vec![
                 Field::FinalResult,
                 Field::RootCause,
+                Field::ServiceStage,
                 Field::CustomerSatisfied
             ])
         );
         assert_eq!(
             err.message(Lang::Zh),
-            "关闭投诉前必须填写：最终结果、投诉原因分析及投诉整改措施、顾客是否满意"
+            "关闭投诉前必须填写：最终结果、投诉原因分析及投诉整改措施、问题发生环节（服务核心流程）、顾客是否满意"
         );
         assert_eq!(
             err.message(Lang::En),
-            "To close, first fill in: Final result, Root cause and corrective action, Customer satisfied"
+            "To close, first fill in: Final result, Root cause and corrective action, Where it went wrong (service process stage), Customer satisfied"
         );
 
         c.final_result = "车辆完全修复".into();
         let err = close(&c).unwrap_err();
         assert_eq!(
             err,
-            HandlingError::MissingToClose(vec![Field::RootCause, Field::CustomerSatisfied])
+            HandlingError::MissingToClose(vec![
+                Field::RootCause,
+                Field::ServiceStage,
+                Field::CustomerSatisfied
+            ])
         );
         assert_eq!(
             err.message(Lang::Zh),
-            "关闭投诉前必须填写：投诉原因分析及投诉整改措施、顾客是否满意"
+            "关闭投诉前必须填写：投诉原因分析及投诉整改措施、问题发生环节（服务核心流程）、顾客是否满意"
         );
         assert_eq!(
             err.message(Lang::En),
-            "To close, first fill in: Root cause and corrective action, Customer satisfied"
+            "To close, first fill in: Root cause and corrective action, Where it went wrong (service process stage), Customer satisfied"
         );
 
         c.root_cause = "未查明根本原因".into();
+        assert_eq!(
+            close(&c).unwrap_err(),
+            HandlingError::MissingToClose(vec![Field::ServiceStage, Field::CustomerSatisfied])
+        );
+
+        // "Not a service-process gap" is a stage answer too.
+        c.service_stage = Some(ServiceStage::NotAGap);
         assert_eq!(
             close(&c).unwrap_err(),
             HandlingError::MissingToClose(vec![Field::CustomerSatisfied])
@@ -1611,6 +1627,7 @@ mod status {
             [
                 Field::FinalResult,
                 Field::RootCause,
+                Field::ServiceStage,
                 Field::CustomerSatisfied
             ]
         );
@@ -1625,11 +1642,23 @@ mod status {
             "Root cause and corrective action is required to close the complaint"
         );
 
+        let stage = issues
+            .iter()
+            .find(|i| i.field == Field::ServiceStage)
+            .unwrap();
+        assert_eq!(
+            stage.message(Lang::Zh),
+            "关闭投诉前必须填写问题发生环节（服务核心流程）"
+        );
+
         c.final_result = "车辆完全修复".into();
         c.customer_satisfied = Some(true);
+        c.service_stage = Some(ServiceStage::Reception);
         assert_eq!(required_to_close(&c), [Field::RootCause]);
         c.root_cause = "整改：检测盘跳动".into();
         assert_eq!(required_to_close(&c), Vec::<Field>::new());
+        c.service_stage = None;
+        assert_eq!(required_to_close(&c), [Field::ServiceStage]);
         // An open complaint needs none of them.
         assert_eq!(required_to_close(&open()), Vec::<Field>::new());
     }
@@ -1639,6 +1668,7 @@ mod status {
         let received = cst(2026, 11, 23, 10, 0);
         let mut c = open_complaint("00000000-0000-4000-8000-0000000000e3", received);
         c.final_result = "车辆完全修复".into();
+        c.service_stage = Some(ServiceStage::Repair);
         c.customer_satisfied = Some(true);
         let (device, create) = Device::create("tablet-a", &c, "op-create", received);
         let mut server = Server::default();
@@ -1686,6 +1716,64 @@ mod status {
         let m = server.complaint();
         assert_eq!(m.status, Status::Closed);
         assert_eq!(closed_at(&m), Some(now()));
+        assert_eq!(m, with.complaint);
+    }
+
+    #[test]
+    fn the_server_refuses_closing_without_the_service_stage_but_accepts_it_sent_together() {
+        let received = cst(2026, 11, 23, 10, 0);
+        let c = ready_to_close(&open_complaint(
+            "00000000-0000-4000-8000-0000000000e4",
+            received,
+        ));
+        let c = Complaint {
+            service_stage: None,
+            ..c
+        };
+        let (device, create) = Device::create("tablet-a", &c, "op-create", received);
+        let mut server = Server::default();
+        server.push(&create, now()).unwrap();
+
+        let mut closing = device.complaint.clone();
+        closing.status = Status::Closed;
+        record_status_change(
+            &mut closing,
+            Status::OnGoing,
+            "s-close".into(),
+            &wang(),
+            now(),
+        );
+        let op = device.clone().save(&closing, "op-close", now(), 0);
+        assert_eq!(op.set.keys().collect::<Vec<_>>(), ["status", "tl.s-close"]);
+        let r = check_op(server.state.as_ref(), &op, ms(now())).expect_err("stage missing");
+        assert_eq!(r.code, RejectCode::InvalidValue);
+        assert_eq!(r.field.as_deref(), Some("service_stage"));
+        assert_eq!(
+            r.detail,
+            "Where it went wrong (service process stage) is required to close the complaint"
+        );
+
+        // An unknown stage code is refused as such, whatever the status.
+        let mut bad = op.clone();
+        bad.id = "op-bad-stage".into();
+        bad.set.insert("service_stage".into(), json!("paint_shop"));
+        let r = check_op(server.state.as_ref(), &bad, ms(now())).expect_err("unknown stage");
+        assert_eq!(r.code, RejectCode::InvalidValue);
+        assert_eq!(r.field.as_deref(), Some("service_stage"));
+
+        // Status and the stage in one save: accepted.
+        closing.service_stage = Some(ServiceStage::QualityCheck);
+        let mut with = device.clone();
+        let op = with.save(&closing, "op-close-2", now(), 0);
+        assert_eq!(
+            op.set.keys().collect::<Vec<_>>(),
+            ["service_stage", "status", "tl.s-close"]
+        );
+        assert_eq!(op.set["service_stage"], json!("quality_check"));
+        server.push(&op, now()).expect("complete closing accepted");
+        let m = server.complaint();
+        assert_eq!(m.status, Status::Closed);
+        assert_eq!(m.service_stage, Some(ServiceStage::QualityCheck));
         assert_eq!(m, with.complaint);
     }
 }

@@ -2,7 +2,8 @@
 //! every figure is worked out by hand below, edge cases included (time
 //! zone at the month's borders, a 2 h contact to the minute, 72 h to close,
 //! reopened complaints, a complaint entered as closed, callbacks made in
-//! another month, a month with nothing in it).
+//! another month, a month with nothing in it), and the closed complaints
+//! counted by where in the service process they went wrong.
 //! Run with `cargo test -p complaints-domain --test kpi`.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
@@ -12,7 +13,7 @@ use complaints_domain::kpi::{
     closed_as_of, evaluate, figures, figures_by_branch, status_as_of, Bucket, Evaluation, Figures,
     Kpi, Period, Rate,
 };
-use complaints_domain::model::{Category, Channel, Complaint, Status};
+use complaints_domain::model::{Category, Channel, Complaint, ServiceStage, Status};
 
 fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap()
@@ -52,8 +53,14 @@ impl Build {
         c.channel = channel;
         c.status = Status::InProcess;
         c.customer_satisfied = None;
+        c.service_stage = None;
         c.timeline.clear();
         Build(c)
+    }
+
+    fn stage(mut self, stage: ServiceStage) -> Build {
+        self.0.service_stage = Some(stage);
+        self
     }
 
     fn contact(mut self, when: DateTime<Utc>, reached: bool) -> Build {
@@ -102,6 +109,7 @@ fn november() -> Vec<Complaint> {
             .status(at(11, 4, 9, 0), Status::Closed)
             .callback(at(11, 5, 9, 0), true)
             .satisfied(true)
+            .stage(ServiceStage::Repair)
             .done(),
         // C2: contact after 3 h (late); closed after 6 days (4–7); not
         // satisfied; its callback is on 1 December local time (30 Nov UTC).
@@ -110,6 +118,7 @@ fn november() -> Vec<Complaint> {
             .status(at(11, 9, 9, 0), Status::Closed)
             .callback(at(12, 1, 0, 30), true)
             .satisfied(false)
+            .stage(ServiceStage::NotAGap)
             .done(),
         // C3: never contacted, still open.
         Build::new(3, "BJ01", at(11, 10, 9, 0), Quality, Phone).done(),
@@ -121,6 +130,7 @@ fn november() -> Vec<Complaint> {
             .contact(at(11, 1, 2, 0), true)
             .status(at(12, 20, 9, 0), Status::Closed)
             .satisfied(true)
+            .stage(ServiceStage::Repair)
             .done(),
         // C5: contact after 30 min; closed on the 6th, reopened on the 7th,
         // open since.
@@ -128,6 +138,7 @@ fn november() -> Vec<Complaint> {
             .contact(at(11, 5, 9, 30), true)
             .status(at(11, 6, 9, 0), Status::Closed)
             .status(at(11, 7, 9, 0), Status::InProcess)
+            .stage(ServiceStage::Delivery)
             .done(),
         // C6: contact exactly 2 h after receipt (timely); closed on the 13th,
         // reopened on the 14th, closed again on 20 December (38 days: 1–2
@@ -138,6 +149,7 @@ fn november() -> Vec<Complaint> {
             .status(at(11, 14, 9, 0), Status::InProcess)
             .status(at(12, 20, 9, 0), Status::Closed)
             .satisfied(true)
+            .stage(ServiceStage::FollowUp)
             .done(),
         // C7: entered as closed, with no closing on its timeline and no
         // satisfaction answer; never contacted.
@@ -153,11 +165,15 @@ fn november() -> Vec<Complaint> {
             .callback(at(11, 16, 9, 0), true)
             .done(),
         // Received in October: not in November's complaints, but its
-        // November callbacks (one reached, one not) count; its October one does not.
+        // November callbacks (one reached, one not) count; its October one
+        // does not. Closed in November: not November's complaint, so in
+        // no November section either.
         Build::new(10, "BJ01", at(10, 20, 9, 0), Service, Phone)
             .callback(at(10, 25, 9, 0), true)
             .callback(at(11, 3, 9, 0), true)
             .callback(at(11, 4, 9, 0), false)
+            .status(at(11, 6, 9, 0), Status::Closed)
+            .stage(ServiceStage::Appointment)
             .done(),
     ]
 }
@@ -225,6 +241,54 @@ fn figures_as_of_the_end_of_the_month_ignore_what_happened_later() {
     assert_eq!(closed_as_of(c6, at(11, 13, 10, 0)), Some(at(11, 13, 9, 0)));
     assert_eq!(closed_as_of(c6, at(12, 31, 0, 0)), Some(at(12, 20, 9, 0)));
     assert_eq!(closed_as_of(c6, at(11, 14, 10, 0)), None);
+}
+
+#[test]
+fn where_it_went_wrong_counts_the_months_complaints_closed_by_its_end() {
+    use ServiceStage::*;
+    let all = november();
+    let stage_count = |f: &Figures, stage: ServiceStage| f.by_stage[stage as usize];
+    let section_total = |f: &Figures| f.by_stage.iter().sum::<u32>() + f.stage_not_recorded;
+
+    // As of the end of November: closed in it are C1 (repair), C2 (not a
+    // gap) and C7 (entered as closed, no stage recorded). Not counted: C4
+    // and C6 (repair, follow-up) closed in December; C5 (delivery),
+    // reopened; C3 open; C10 (appointment), received in October though
+    // closed in November; C9 of another branch.
+    let f = figures(&all, bj01, &nov(), cst(), at(11, 30, 23, 59));
+    assert_eq!(f.by_stage, [0, 0, 0, 1, 0, 0, 0, 1]);
+    assert_eq!(stage_count(&f, Repair), 1, "C1");
+    assert_eq!(stage_count(&f, NotAGap), 1, "C2");
+    assert_eq!(f.stage_not_recorded, 1, "C7");
+    assert_eq!(stage_count(&f, Appointment), 0, "C10 is October's");
+    assert_eq!(stage_count(&f, Delivery), 0, "C5 was reopened");
+    // The section adds up to the closed ones, the handling rate's count,
+    // and its shares are out of them.
+    assert_eq!(section_total(&f), f.handling.num);
+    assert_eq!(f.closed_share(1), Rate { num: 1, den: 3 });
+
+    // As of the end of December, November's complaints closed since (C4,
+    // C6) join, still as November's.
+    let f = figures(&all, bj01, &nov(), cst(), at(12, 31, 12, 0));
+    assert_eq!(f.by_stage, [0, 0, 0, 2, 0, 0, 1, 1]);
+    assert_eq!(f.stage_not_recorded, 1);
+    assert_eq!(section_total(&f), 5);
+    assert_eq!(section_total(&f), f.handling.num);
+
+    // October's figures: C10 was not closed by the end of October, so
+    // October's report (as of its end) counts no stage either…
+    let oct = Period::month(2026, 10).unwrap();
+    let f = figures(&all, bj01, &oct, cst(), at(10, 31, 23, 59));
+    assert_eq!(
+        (f.received, f.by_stage, f.stage_not_recorded),
+        (1, [0; 8], 0)
+    );
+    // …while October's figures as of a later moment would see it closed.
+    let f = figures(&all, bj01, &oct, cst(), at(11, 30, 23, 59));
+    assert_eq!(stage_count(&f, Appointment), 1);
+
+    // A month with nothing closed has nothing to share out.
+    assert_eq!(Figures::default().closed_share(0).percent(), None);
 }
 
 #[test]

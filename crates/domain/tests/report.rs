@@ -21,6 +21,10 @@ fn figures() -> Figures {
         open: 3,
         by_category: [1, 2, 3, 1, 0],
         by_channel: [4, 1, 0, 2, 0],
+        // Of the 4 closed: two repairs, one "not a gap", one closed before
+        // the stage was required.
+        by_stage: [0, 0, 0, 2, 0, 0, 0, 1],
+        stage_not_recorded: 1,
     }
 }
 
@@ -49,8 +53,9 @@ fn csv_starts_with_a_bom_and_a_header_and_ends_lines_with_crlf() {
         lines[0],
         "维修站,月份,项目,分项,数量,基数,占比(%),目标(%),评估"
     );
-    // 1 total + 5 categories + 5 channels + 8 processing-time rows + 4 KPIs, then the empty tail.
-    assert_eq!(lines.len(), 1 + 1 + 5 + 5 + 8 + 4 + 1);
+    // 1 total + 5 categories + 5 channels + 8 processing-time rows + 4 KPIs
+    // + 9 service-stage rows, then the empty tail.
+    assert_eq!(lines.len(), 1 + 1 + 5 + 5 + 8 + 4 + 9 + 1);
     assert_eq!(lines[1], "BJ01 北京一站,2026-11,受理总数,,7,7,100.0,,");
     // 2 of 7 service complaints: 28.571… → 28.6, a plain number Excel reads as such.
     assert_eq!(lines[3], "BJ01 北京一站,2026-11,投诉类别,服务类,2,7,28.6,,");
@@ -92,7 +97,30 @@ fn csv_starts_with_a_bom_and_a_header_and_ends_lines_with_crlf() {
         lines[23],
         "BJ01 北京一站,2026-11,KPI,有效回访率,1,3,33.3,30.0,达到或超过目标"
     );
-    assert_eq!(lines[24], "");
+    // Where it went wrong: the 4 closed, by stage, each out of the closed.
+    assert_eq!(
+        lines[24],
+        "BJ01 北京一站,2026-11,问题发生环节,预约,0,4,0.0,,"
+    );
+    assert_eq!(
+        lines[27],
+        "BJ01 北京一站,2026-11,问题发生环节,修理/进行工作,2,4,50.0,,"
+    );
+    assert_eq!(
+        lines[31],
+        "BJ01 北京一站,2026-11,问题发生环节,非服务流程问题,1,4,25.0,,"
+    );
+    assert_eq!(
+        lines[32],
+        "BJ01 北京一站,2026-11,问题发生环节,未记录,1,4,25.0,,"
+    );
+    // The stage rows add up to the closed ones (the handling rate's count).
+    let stage_total: u32 = lines[24..33]
+        .iter()
+        .map(|l| l.split(',').nth(4).unwrap().parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(stage_total, 4);
+    assert_eq!(lines[33], "");
 }
 
 #[test]
@@ -114,6 +142,14 @@ fn csv_in_english_and_for_an_empty_month_has_no_percentages() {
     );
     assert_eq!(lines[1], "SH01,2026-02,Received,,0,0,,,");
     assert_eq!(lines[20], "SH01,2026-02,KPI,Satisfaction rate,0,0,,90.0,");
+    assert_eq!(
+        lines[24],
+        "SH01,2026-02,Where it went wrong,Appointment,0,0,,,"
+    );
+    assert_eq!(
+        lines[32],
+        "SH01,2026-02,Where it went wrong,Not recorded,0,0,,,"
+    );
 }
 
 #[test]
@@ -142,12 +178,12 @@ fn csv_cells_are_quoted_and_never_formulas() {
         "\"'=HYPERLINK(\"\"x\"\"),1\",2026-11,受理总数,,0,0,,,"
     );
     assert_eq!(
-        lines[24],
+        lines[33],
         "\"BJ02 \"\"东城\"\", 店\",2026-11,受理总数,,0,0,,,"
     );
     assert_eq!(
         lines.len(),
-        1 + 23 * 2 + 1,
+        1 + 32 * 2 + 1,
         "one block per branch, one header"
     );
 }

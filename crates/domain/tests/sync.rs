@@ -544,6 +544,7 @@ mod convergence {
                 // clear it), so any status an edit picks is a valid one.
                 complaint.final_result = "已修复".into();
                 complaint.root_cause = "工艺问题，已整改".into();
+                complaint.service_stage = Some(complaints_domain::ServiceStage::Repair);
                 complaint.customer_satisfied = Some(true);
                 let hlc = r.issue(now);
                 let op = creation(&rng.op_id(), &complaint, hlc, &r.device);

@@ -1,8 +1,10 @@
 //! The read-only parts of the KPI pages as [`Html`]: the rate cards, the
-//! SVG bar charts, the branches compared, and the report's tables.
+//! SVG bar charts, the branches compared, and the report's tables. The
+//! charts and tables of received complaints share out of the month's total;
+//! the one of where they went wrong, out of the closed.
 
-use complaints_domain::kpi::{evaluate, one_decimal, Bucket, Evaluation, Figures, Kpi};
-use complaints_domain::{Category, Channel, Labelled, Lang};
+use complaints_domain::kpi::{evaluate, one_decimal, Bucket, Evaluation, Figures, Kpi, Rate};
+use complaints_domain::{Category, Channel, Labelled, Lang, ServiceStage};
 
 use super::{branch_label, Computed};
 use crate::html::{el, Html};
@@ -36,9 +38,9 @@ pub fn evaluation_html(value: Option<f64>, target: Option<f64>, lang: Lang) -> H
 }
 
 /// A horizontal bar chart: one bar per row, labelled with the count and
-/// share. Laid out in percentages of its width and pixels of height, so the
-/// text keeps its size on any screen.
-fn bar_chart(id: &str, title: &str, rows: &[(&str, u32)], of: &Figures) -> Html {
+/// its share of `den`. Laid out in percentages of its width and pixels of
+/// height, so the text keeps its size on any screen.
+fn bar_chart(id: &str, title: &str, rows: &[(&str, u32)], den: u32) -> Html {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let bars = rows.iter().enumerate().map(|(i, (label, n))| {
         let y = i * 32;
@@ -70,7 +72,7 @@ fn bar_chart(id: &str, title: &str, rows: &[(&str, u32)], of: &Figures) -> Html 
                     .attr("dx", 6)
                     .attr("y", y + 21)
                     .class("chart__value")
-                    .text(&format!("{n} · {}", pct(of.share(*n).percent()))),
+                    .text(&format!("{n} · {}", pct(Rate { num: *n, den }.percent()))),
             )
     });
     el("figure")
@@ -114,6 +116,20 @@ pub fn time_rows(f: &Figures, lang: Lang) -> Vec<(&'static str, u32)> {
         rows.push((Text::ClosedTimeUnknown.get(lang), f.closed_time_unknown));
     }
     rows.push((Text::NotClosedYet.get(lang), f.open));
+    rows
+}
+
+/// The month's closed complaints by where they went wrong; those closed
+/// without a stage recorded only when there are any.
+pub fn stage_rows(f: &Figures, lang: Lang) -> Vec<(&'static str, u32)> {
+    let mut rows: Vec<_> = ServiceStage::ALL
+        .iter()
+        .map(|s| s.label(lang))
+        .zip(f.by_stage)
+        .collect();
+    if f.stage_not_recorded > 0 {
+        rows.push((Text::StageNotRecorded.get(lang), f.stage_not_recorded));
+    }
     rows
 }
 
@@ -247,19 +263,25 @@ pub fn dashboard_html(c: &Computed, branches: &[(String, String)], lang: Lang) -
                 "chart-category",
                 Text::ByCategory.get(lang),
                 &category_rows(f, lang),
-                f,
+                f.received,
             ))
             .child(bar_chart(
                 "chart-channel",
                 Text::ByChannel.get(lang),
                 &channel_rows(f, lang),
-                f,
+                f.received,
             ))
             .child(bar_chart(
                 "chart-time",
                 Text::ProcessingTime.get(lang),
                 &time_rows(f, lang),
-                f,
+                f.received,
+            ))
+            .child(bar_chart(
+                "chart-stage",
+                Text::ByServiceStage.get(lang),
+                &stage_rows(f, lang),
+                f.handling.num,
             )),
     );
     if c.choice.all() {

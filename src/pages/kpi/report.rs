@@ -2,13 +2,14 @@
 //! paper one, for A4: the controls are a view, the report one [`Html`]
 //! fragment.
 
-use complaints_domain::kpi::{closed_as_of, one_decimal, status_as_of, Kpi};
+use complaints_domain::kpi::{closed_as_of, one_decimal, status_as_of, Kpi, Rate};
 use complaints_domain::report::percent;
 use complaints_domain::{sort, timefmt, Complaint, Labelled, Lang};
 use leptos::prelude::*;
 
 use super::figures::{
-    as_of_text, category_rows, channel_rows, evaluation_html, pct, rate_cards, time_rows,
+    as_of_text, category_rows, channel_rows, evaluation_html, pct, rate_cards, stage_rows,
+    time_rows,
 };
 use super::{branch_label, branches, use_figures, Computed, Controls, PDCA_COLUMNS};
 use crate::html::{el, Html, HtmlView};
@@ -17,13 +18,13 @@ use crate::platform;
 use crate::route::Period as Chosen;
 use crate::state::{use_app_state, AppState};
 
-/// A table of counts and shares under `title`.
-fn count_table(c: &Computed, title: &str, rows: &[(&str, u32)], lang: Lang) -> Html {
+/// A table of counts and their shares of `den` under `title`.
+fn count_table(title: &str, rows: &[(&str, u32)], den: u32, lang: Lang) -> Html {
     let body = rows.iter().map(|(label, n)| {
         el("tr")
             .child(el("th").attr("scope", "row").text(label))
             .child(el("td").text(&n.to_string()))
-            .child(el("td").text(&percent(c.figures.share(*n).percent())))
+            .child(el("td").text(&percent(Rate { num: *n, den }.percent())))
     });
     let heads =
         [title, Text::Count.get(lang), Text::PercentShare.get(lang)].map(|h| el("th").text(h));
@@ -146,21 +147,27 @@ fn report_html(state: AppState, c: &Computed, lang: Lang) -> Html {
             el("div")
                 .class("report__grid")
                 .child(count_table(
-                    c,
                     Text::CategoryColumn.get(lang),
                     &category_rows(f, lang),
+                    f.received,
                     lang,
                 ))
                 .child(count_table(
-                    c,
                     Text::ChannelColumn.get(lang),
                     &channel_rows(f, lang),
+                    f.received,
                     lang,
                 ))
                 .child(count_table(
-                    c,
                     Text::ProcessingTime.get(lang),
                     &time_rows(f, lang),
+                    f.received,
+                    lang,
+                ))
+                .child(count_table(
+                    Text::ByServiceStage.get(lang),
+                    &stage_rows(f, lang),
+                    f.handling.num,
                     lang,
                 )),
         )
