@@ -203,4 +203,80 @@ describe('standard answers', () => {
       });
     });
   });
+
+  test('the demo start shows each demo user the sample complaints and answers their scope allows', async () => {
+    await withServer(
+      async (server) => {
+        for (const [user, complaints, answers] of [
+          ['zhang.wei', ['刘志远', '王秀兰', '赵建国', '孙立新'], 22],
+          ['zhao.lei', ['刘志远', '王秀兰', '赵建国', '孙立新', '周晓梅', '吴国强', '郑丽娟', '冯志强'], 22],
+          ['chen.jie', ['何静', '马永刚', '林晓东', '谢文博'], 20],
+        ]) {
+          await inContext(browser, `demo-start-${user}`, async (page) => {
+            await openSignedIn(page, server, user);
+            await synced(page);
+            const names = await eventually(async () => {
+              const n = await page.locator('.complaint-card__name').allInnerTexts();
+              return n.length === complaints.length && n;
+            }, `${user} lists ${complaints.length} complaints`);
+            assert.deepEqual([...names].sort(), [...complaints].sort(), user);
+            // Something needs attention on first start (an overdue first contact, a major complaint…).
+            await page.getByTestId('attention-count').waitFor();
+            await page.getByTestId('answers-link').click();
+            await page.getByTestId('answers-timing').filter({ hasText: `本机共 ${answers} 条` }).waitFor();
+          });
+        }
+      },
+      { samples: true },
+    );
+  });
+
+  test('a manager writes up a closed complaint as a teaching case without the customer\'s personal data; staff find it beside the answers', async () => {
+    await withServer(
+      async (server) => {
+        await inContext(browser, 'case-manager', async (page, context) => {
+          await openSignedIn(page, server, 'li.na');
+          await synced(page);
+          await answersArrived(page);
+          await page.getByRole('link', { name: '投诉列表' }).click();
+          await page.locator('.complaint-card', { hasText: '刘志远' }).click();
+          await context.setOffline(true);
+          await page.getByTestId('make-case').click();
+          const editor = page.getByTestId('answer-editor');
+          await editor.waitFor();
+          const texts = await editor.evaluate((form) =>
+            [...form.querySelectorAll('input, textarea')].map((e) => e.value).join('\n'),
+          );
+          assert.match(texts, /方向盘严重抖动/, 'the background is there');
+          for (const personal of ['刘志远', '刘先生', '138-0000-0101', '京A·D0101', 'LDEMA1CB6N0000001']) {
+            assert.ok(!texts.includes(personal), `${personal} left out`);
+          }
+          assert.equal(await editor.locator('select[name=stage]').inputValue(), 'repair');
+          await editor.locator('textarea[name=keywords]').fill('光盘\n制动抖动复修');
+          await page.getByTestId('save-answer').click();
+          await page.waitForURL(`${server.url}/answers`);
+          await context.setOffline(false);
+          await synced(page);
+        });
+        await inContext(browser, 'case-staff', async (page) => {
+          await openSignedIn(page, server, 'zhang.wei');
+          await synced(page);
+          await answersArrived(page);
+          await search(page, '光盘');
+          const card = page.locator('.answer', { hasText: '教学案例' }).first();
+          await card.waitFor();
+          assert.match(await card.innerText(), /修理\/进行工作/);
+          assert.equal(await card.getByTestId('edit-answer').count(), 0);
+          // The answer it relates to links to it.
+          await search(page, '刹车抖动');
+          const links = page.locator('.answer[data-id="ans:all:brake-shudder"] [data-testid=related-cases] a');
+          await links.first().waitFor();
+          await links.first().click();
+          await page.getByTestId('answer-not-allowed').waitFor();
+          assert.match(await page.locator('.answer').innerText(), /经验教训/);
+        });
+      },
+      { samples: true },
+    );
+  });
 });

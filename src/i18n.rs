@@ -325,6 +325,16 @@ texts! {
     UseThisAnswer => "已采用此答复", "Used this answer";
     UsedAgain => "已采用（再次记录）", "Used (record again)";
     SearchAllAnswers => "查询全部标准答复", "Search all standard answers";
+    TeachingCase => "教学案例", "Teaching case";
+    CaseBackground => "投诉产生的背景", "How it arose";
+    CaseHandling => "处理过程与结果", "How it was handled";
+    CaseAnalysis => "原因分析：问题发生环节", "Analysis: where in the service process";
+    CaseLesson => "经验教训", "The lesson";
+    RelatedCases => "相关案例：", "Related cases: ";
+    CaseTextRule => "请填写背景和处理过程（各最多 4000 字）", "Write how it arose and how it was handled (at most 4000 characters each)";
+    MakeCase => "整理为教学案例", "Write up as a teaching case";
+    MakeCaseHint => "顾客姓名、电话、车牌和VIN会自动隐去", "The customer's name, phone, plate and VIN are left out automatically";
+    ReadOnlyAnswer => "您可以查询和采用这条答复，修改由站长及以上负责。", "You can search and use this; managers change it.";
 }
 
 impl Text {

@@ -7,12 +7,14 @@
 //! shows both values, like a complaint's, until one is chosen.
 
 use complaints_domain::answers::{self, Answer, Audience};
-use complaints_domain::{Category, Labelled, Lang};
+use complaints_domain::{Category, Labelled, Lang, ServiceStage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::{options, AnswerConflicts};
+use crate::html::{el, Html, HtmlView};
 use crate::i18n::{tr, Text};
+use crate::pages::answers::answer_html;
 use crate::platform;
 use crate::route::{use_nav, Link, Route};
 use crate::state::use_app_state;
@@ -39,6 +41,7 @@ fn rule(field: Option<&str>, lang: Lang) -> &'static str {
         Some("keywords") => Text::AnswerKeywordsRule.get(lang),
         Some("steps") => Text::AnswerStepsRule.get(lang),
         Some("models") => Text::AnswerModelsRule.get(lang),
+        Some("case_background" | "case_handling") => Text::CaseTextRule.get(lang),
         _ => Text::AnswerInvalid.get(lang),
     }
 }
@@ -67,9 +70,35 @@ pub fn AnswerEditPage(
         None => !state.answer_audiences().is_empty(),
     };
     if !allowed {
+        // Read, not written: the answer (or case) as the list shows it.
+        let card = move || {
+            let lang = lang.get();
+            let book = state.answers.get();
+            let used = state
+                .complaints
+                .with(|all| complaints_domain::answers::usage_counts(all));
+            opened
+                .as_ref()
+                .map(|a| {
+                    let html: Html = el("ol")
+                        .class("answers")
+                        .child(answer_html(
+                            a,
+                            None,
+                            used.get(&a.id).copied().unwrap_or(0),
+                            false,
+                            &book.cases_of(&a.id),
+                            lang,
+                        ))
+                        .into();
+                    html
+                })
+                .unwrap_or_default()
+        };
         return view! {
-            <p class="notice notice--error" role="alert" data-testid="answer-not-allowed">{tr(lang, Text::AnswerNotYours)}</p>
             <p><Link to=Route::Answers>"← "{tr(lang, Text::StandardAnswers)}</Link></p>
+            <p class="notice" role="status" data-testid="answer-not-allowed">{tr(lang, Text::ReadOnlyAnswer)}</p>
+            <HtmlView html=Signal::derive(card)/>
         }
         .into_any();
     }
@@ -99,6 +128,24 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
             .unwrap_or_default(),
     );
     let models = RwSignal::new(start.models.join(", "));
+    let case = start.case.clone();
+    let is_case = case.is_some();
+    let background = RwSignal::new(
+        case.as_ref()
+            .map(|c| c.background.clone())
+            .unwrap_or_default(),
+    );
+    let handling = RwSignal::new(
+        case.as_ref()
+            .map(|c| c.handling.clone())
+            .unwrap_or_default(),
+    );
+    let stage = RwSignal::new(
+        case.as_ref()
+            .and_then(|c| c.stage)
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    );
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let opened = StoredValue::new(start);
@@ -125,6 +172,11 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
             .filter(|m| !m.is_empty())
             .map(str::to_string)
             .collect();
+        if let Some(case) = next.case.as_mut() {
+            case.background = background.get_untracked().trim().to_string();
+            case.handling = handling.get_untracked().trim().to_string();
+            case.stage = ServiceStage::from_code(&stage.get_untracked());
+        }
         if let Err(refusal) = next.check() {
             error.set(Some(rule(refusal.field.as_deref(), lang).to_string()));
             return;
@@ -212,8 +264,22 @@ fn Editor(opened: Option<Answer>) -> impl IntoView {
                     prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
             </label>
             {area(Text::AnswerKeywords, Some(Text::OnePerLine), "keywords", keywords, 900)}
+            {is_case.then(|| {
+                let stages: Vec<&'static str> = ServiceStage::ALL.iter().map(|s| s.as_str()).collect();
+                let stage_label = |code: &'static str, lang: Lang| ServiceStage::from_code(code).map_or("", |s| s.label(lang));
+                view! {
+                    {area(Text::CaseBackground, None, "background", background, 4000)}
+                    {area(Text::CaseHandling, None, "handling", handling, 4000)}
+                    <label class="field">
+                        <span class="field__label">{tr(lang, Text::CaseAnalysis)}</span>
+                        <select class="field__control" name="stage" on:change=move |ev| stage.set(event_target_value(&ev))>
+                            {options(stages, stage_label, Some(Text::StageNotRecorded), stage.into())}
+                        </select>
+                    </label>
+                }
+            })}
             <label class="field field--wide">
-                <span class="field__label">{tr(lang, Text::AnswerText)}<span class="field__req" aria-hidden="true">"*"</span></span>
+                <span class="field__label">{move || if is_case { Text::CaseLesson.get(lang.get()) } else { Text::AnswerText.get(lang.get()) }}<span class="field__req" aria-hidden="true">"*"</span></span>
                 <textarea class="field__control" name="answer" rows="6" maxlength=answers::MAX_ANSWER.to_string()
                     prop:value=move || answer.get() on:input=move |ev| answer.set(event_target_value(&ev))></textarea>
             </label>

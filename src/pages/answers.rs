@@ -41,15 +41,21 @@ pub(crate) fn answer_html(
     hit: Option<&Hit>,
     used: usize,
     editable: bool,
+    cases: &[&Answer],
     lang: Lang,
 ) -> Element {
     let no_marks: &[(usize, usize)] = &[];
     let title_marks = hit.map_or(no_marks, |h| &h.title_marks);
     let answer_marks = hit.map_or(no_marks, |h| &h.answer_marks);
-    let mut meta = vec![a
-        .category
-        .map_or(Text::AnyCategory.get(lang), |c| c.label(lang))
-        .to_string()];
+    let mut meta = Vec::new();
+    if a.case.is_some() {
+        meta.push(Text::TeachingCase.get(lang).to_string());
+    }
+    meta.push(
+        a.category
+            .map_or(Text::AnyCategory.get(lang), |c| c.label(lang))
+            .to_string(),
+    );
     if !a.models.is_empty() {
         meta.push(a.models.join(Text::ListComma.get(lang)));
     }
@@ -61,7 +67,9 @@ pub(crate) fn answer_html(
             &a.updated_at.get(..10).unwrap_or_default(),
         ],
     ));
-    meta.push(Text::TimesUsed.fill(lang, &[&used]));
+    if a.case.is_none() {
+        meta.push(Text::TimesUsed.fill(lang, &[&used]));
+    }
     let mut card = el("li")
         .class("answer")
         .attr("data-testid", "answer")
@@ -78,12 +86,41 @@ pub(crate) fn answer_html(
             }),
         ));
     }
+    if let Some(case) = &a.case {
+        let part = |label: Text, text: &str| {
+            el("div")
+                .class("answer__part")
+                .child(el("h4").text(label.get(lang)))
+                .child(el("p").class("answer__text").text(text))
+        };
+        let stage = case
+            .stage
+            .map_or(Text::StageNotRecorded.get(lang), |s| s.label(lang));
+        card = card
+            .child(part(Text::CaseBackground, &case.background))
+            .child(part(Text::CaseHandling, &case.handling))
+            .child(part(Text::CaseAnalysis, stage))
+            .child(el("h4").text(Text::CaseLesson.get(lang)));
+    }
     card = card.child(marked("p", &a.answer, answer_marks).class("answer__text"));
     if !a.steps.is_empty() {
         card = card.child(
             el("ol")
                 .class("answer__steps")
                 .children(a.steps.iter().map(|s| el("li").text(s))),
+        );
+    }
+    if !cases.is_empty() {
+        card = card.child(
+            el("p")
+                .class("answer__cases")
+                .attr("data-testid", "related-cases")
+                .text(Text::RelatedCases.get(lang))
+                .children(cases.iter().map(|c| {
+                    el("a")
+                        .link(&Route::AnswerEdit(Some(c.id.clone())))
+                        .text(&c.title)
+                })),
         );
     }
     if editable {
@@ -125,6 +162,7 @@ fn results_html(
                 Some(h),
                 used.get(&a.id).copied().unwrap_or(0),
                 may_edit(&a.id),
+                &book.cases_of(&a.id),
                 lang,
             )
         }))

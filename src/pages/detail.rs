@@ -1,7 +1,7 @@
 //! One complaint: its record, editable. Unsaved edits are kept as a draft
 //! per complaint and come back after a reload.
 
-use complaints_domain::{Complaint, ComplaintForm};
+use complaints_domain::{Complaint, ComplaintForm, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -16,7 +16,7 @@ use crate::components::{
 };
 use crate::i18n::{tr, Text};
 use crate::platform;
-use crate::route::{Link, Route};
+use crate::route::{use_nav, Link, Route};
 use crate::state::{use_app_state, Boot};
 use complaints_domain::store::edit_draft_key;
 
@@ -164,6 +164,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
         <RecordSyncPanel id=id.clone() record_state on_change/>
         <RiskAndVehicle warnings=risks others=Signal::derive(move || others.get().unwrap_or_default())/>
         <SuggestedAnswers id=id.clone()/>
+        <MakeCase id=id.clone() status=Signal::derive(move || saved.with(|c| c.status))/>
         <HandlingPanel id=id.clone()/>
         <EvidencePanel id=id.clone()/>
         <h2 class="form-title">{tr(lang, Text::ComplaintRecord)}</h2>
@@ -175,5 +176,37 @@ fn Editor(complaint: Complaint) -> impl IntoView {
             </div>
         </form>
         <RecordHistory record_state/>
+    }
+}
+
+/// For managers, on a closed complaint: "write up as a teaching case" makes
+/// the anonymised case (the shared crate's `cases`) and opens it to edit.
+#[component]
+fn MakeCase(id: String, status: Signal<Status>) -> impl IntoView {
+    let state = use_app_state();
+    let lang = state.lang;
+    let nav = use_nav();
+    let may = !state.answer_audiences().is_empty();
+    let id = StoredValue::new(id);
+    let error = RwSignal::new(None::<String>);
+    let make = move |_| {
+        spawn_local(async move {
+            match state.make_case(&id.get_value()).await {
+                Ok(case) => nav.go(&Route::AnswerEdit(Some(case))),
+                Err(e) => {
+                    platform::log_error("case not made", &e.detail());
+                    error.set(Some(e.message(lang.get_untracked())));
+                }
+            }
+        })
+    };
+    view! {
+        <Show when=move || may && status.get() == Status::Closed>
+            <p class="make-case">
+                <button type="button" class="btn" data-testid="make-case" on:click=make>{tr(lang, Text::MakeCase)}</button>
+                <span class="hint">{tr(lang, Text::MakeCaseHint)}</span>
+                {move || error.get().map(|m| view! { <span class="notice notice--error" role="alert">{m}</span> })}
+            </p>
+        </Show>
     }
 }

@@ -1,7 +1,7 @@
 //! One file (or folder) per page.
 
 mod answer_edit;
-mod answers;
+pub(crate) mod answers;
 mod detail;
 mod intake;
 mod kpi;

@@ -39,6 +39,18 @@ impl AnswerBook {
         Arc::as_ptr(&self.list) as usize as u64
     }
 
+    /// The teaching cases that relate to answer `id`.
+    pub fn cases_of(&self, id: &str) -> Vec<&Answer> {
+        self.list
+            .iter()
+            .filter(|a| {
+                a.case
+                    .as_ref()
+                    .is_some_and(|c| c.related.iter().any(|r| r == id))
+            })
+            .collect()
+    }
+
     /// The answer with `id`.
     pub fn get(&self, id: &str) -> Option<&Answer> {
         self.list.iter().find(|a| a.id == id)
@@ -127,6 +139,55 @@ impl AppState {
         self.queued(None);
         self.reload_answers().await?;
         Ok(())
+    }
+
+    /// The teaching case of closed complaint `id`, for its branch when the
+    /// user writes for it (else their widest audience): made and queued the
+    /// first time, opened after. Its id, for the editor.
+    pub async fn make_case(&self, id: &str) -> Result<String, SaveError> {
+        let complaint = self
+            .complaints
+            .with_untracked(|all| all.iter().find(|c| c.id == id).cloned())
+            .ok_or(SaveError::NotReady)?;
+        let audiences = self.answer_audiences();
+        let audience = audiences
+            .iter()
+            .find(|a| **a == Audience::Branch(complaint.branch_code.clone()))
+            .or(audiences.first())
+            .cloned()
+            .ok_or(SaveError::NotReady)?;
+        let case_id = complaints_domain::cases::case_id(&complaint, &audience);
+        if self.answers.with_untracked(|b| b.get(&case_id).is_some()) {
+            return Ok(case_id);
+        }
+        // The answers it relates to: those used on it, then those it suggests.
+        let mut related: Vec<String> = complaint
+            .timeline
+            .iter()
+            .filter_map(|e| e.answer.clone())
+            .collect();
+        let suggested = self.answers.with_untracked(|b| {
+            b.index
+                .suggest(&complaint.content, Some(complaint.category), 3)
+                .into_iter()
+                .map(|h| b.list[h.index].id.clone())
+                .collect::<Vec<_>>()
+        });
+        for a in suggested {
+            if !related.contains(&a) {
+                related.push(a);
+            }
+        }
+        related.dedup();
+        related.truncate(answers::MAX_KEYWORDS);
+        let case = complaints_domain::cases::case_from_complaint(
+            &complaint,
+            &audience,
+            related,
+            self.lang.get_untracked(),
+        );
+        self.save_answer(&case).await?;
+        Ok(case_id)
     }
 
     /// Records on complaint `id` that `answer` was given to the customer.

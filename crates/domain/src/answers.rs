@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::access::{Role, Scope};
-use crate::model::Category;
+use crate::model::{Category, ServiceStage};
 use crate::replica::{record_change, Op, RecordState, RejectCode, Rejection, Stamp, CREATED_AT};
 
 /// The id prefix of answer records.
@@ -205,6 +205,25 @@ pub struct Answer {
     pub updated_at: String,
     /// 1 when written, one more at every saved change.
     pub version: u32,
+    /// A teaching case (`crate::cases`): what the lesson came from. `None`
+    /// for a standard answer. For a case, `answer` holds the lesson.
+    pub case: Option<CaseStudy>,
+}
+
+/// The parts of a teaching case beyond an answer's: written from a closed
+/// complaint with the customer's personal data left out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseStudy {
+    /// How the complaint arose (the customer's words, what they wanted).
+    pub background: String,
+    /// How it was handled, and the result.
+    pub handling: String,
+    /// Where in the service core process the gap was (the analysis).
+    pub stage: Option<ServiceStage>,
+    /// The complaint it was made from (its id).
+    pub source: String,
+    /// The standard answers it relates to (their ids): each links to it.
+    pub related: Vec<String>,
 }
 
 fn texts(value: Option<&Value>) -> Vec<String> {
@@ -253,13 +272,24 @@ impl Answer {
                 .and_then(Value::as_u64)
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(1),
+            case: Some(text("case_source"))
+                .filter(|source| !source.is_empty())
+                .map(|source| CaseStudy {
+                    background: text("case_background"),
+                    handling: text("case_handling"),
+                    stage: get("case_stage")
+                        .and_then(Value::as_str)
+                        .and_then(ServiceStage::from_code),
+                    source,
+                    related: texts(get("case_related")),
+                }),
         })
     }
 
     /// The fields as an operation sets them.
     fn fields(&self) -> BTreeMap<String, Value> {
         let list = |items: &[String]| Value::from(items.to_vec());
-        crate::sort::map_of([
+        let mut fields = crate::sort::map_of([
             ("title".to_string(), self.title.clone().into()),
             ("keywords".to_string(), list(&self.keywords)),
             ("answer".to_string(), self.answer.clone().into()),
@@ -273,7 +303,23 @@ impl Answer {
             ("editor".to_string(), self.editor.clone().into()),
             ("updated_at".to_string(), self.updated_at.clone().into()),
             ("version".to_string(), self.version.into()),
-        ])
+        ]);
+        if let Some(case) = &self.case {
+            fields.extend([
+                (
+                    "case_background".to_string(),
+                    case.background.clone().into(),
+                ),
+                ("case_handling".to_string(), case.handling.clone().into()),
+                (
+                    "case_stage".to_string(),
+                    case.stage.map_or(Value::Null, |s| s.as_str().into()),
+                ),
+                ("case_source".to_string(), case.source.clone().into()),
+                ("case_related".to_string(), list(&case.related)),
+            ]);
+        }
+        fields
     }
 }
 
@@ -360,6 +406,7 @@ impl Answer {
             steps: pick(&self.steps, &opened.steps, &now.steps),
             category: pick(&self.category, &opened.category, &now.category),
             models: pick(&self.models, &opened.models, &now.models),
+            case: pick(&self.case, &opened.case, &now.case),
             ..now.clone()
         }
     }
@@ -406,6 +453,27 @@ fn check_fields(set: &BTreeMap<String, Value>) -> Result<(), Rejection> {
                 "a complaint category code, or null",
             ),
             "author" | "editor" => (filled && chars <= MAX_NAME, "a name of 1 to 100 characters"),
+            "case_background" | "case_handling" => (
+                filled && chars <= MAX_ANSWER,
+                "text of 1 to 4000 characters",
+            ),
+            "case_stage" => (
+                value.is_null() || text.is_some_and(|c| ServiceStage::from_code(c).is_some()),
+                "a service-process stage code, or null",
+            ),
+            "case_source" => (
+                text.is_some_and(|t| valid_part(t, MAX_KEY + 24)),
+                "the id of the complaint the case was made from",
+            ),
+            "case_related" => (
+                value.as_array().is_some_and(|list| {
+                    list.len() <= MAX_KEYWORDS
+                        && list
+                            .iter()
+                            .all(|id| id.as_str().is_some_and(|id| parse_id(id).is_some()))
+                }),
+                "at most 20 answer ids",
+            ),
             "updated_at" | CREATED_AT => (
                 text.is_some_and(|t| crate::timefmt::rfc3339::parse(t).is_some()),
                 "an RFC 3339 time",
@@ -636,7 +704,12 @@ impl AnswerIndex {
                 keyword_terms: a.keywords.iter().map(|k| terms(k)).collect(),
                 keywords: a.keywords.iter().map(|k| Prepared::new(k)).collect(),
                 answer: Prepared::new(&a.answer),
-                steps: a.steps.iter().map(|s| Prepared::new(s)).collect(),
+                steps: a
+                    .steps
+                    .iter()
+                    .chain(a.case.iter().flat_map(|c| [&c.background, &c.handling]))
+                    .map(|s| Prepared::new(s))
+                    .collect(),
                 models: a.models.iter().map(|m| m.to_ascii_lowercase()).collect(),
                 category: a.category,
             })

@@ -54,6 +54,7 @@
 pub mod access;
 pub mod answers;
 pub mod case_number;
+pub mod cases;
 pub mod field;
 pub mod fixtures;
 pub mod form;

@@ -151,6 +151,7 @@ async fn seed_answers(db: &SqlitePool) -> Result<(), AdminError> {
             editor: author.user.display_name.clone(),
             updated_at: stamp_time.clone(),
             version: 1,
+            case: None,
         };
         let stamp = Stamp {
             op_id: format!("demo-answer-{n:03}"),
