@@ -859,11 +859,11 @@ const SUGGEST_THRESHOLD: f32 = 3.5;
 pub fn usage_entry(
     answer: &Answer,
     id: String,
-    actor: &crate::handling::Actor,
+    actor: &crate::model::Actor,
     now: chrono::DateTime<chrono::Utc>,
-) -> crate::handling::Entry {
+) -> crate::model::Entry {
     let mut entry =
-        crate::handling::Entry::new(id, crate::handling::EntryKind::Answer, actor, now, now);
+        crate::model::Entry::new(id, crate::model::EntryKind::Answer, actor, now, now);
     entry.text = answer.title.clone();
     entry.answer = Some(answer.id.clone());
     entry.version = Some(answer.version);
@@ -875,7 +875,7 @@ pub fn usage_entry(
 pub fn usage_counts(complaints: &[crate::Complaint]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for entry in complaints.iter().flat_map(|c| &c.timeline) {
-        if let (crate::handling::EntryKind::Answer, Some(id)) = (entry.kind, &entry.answer) {
+        if let (crate::model::EntryKind::Answer, Some(id)) = (entry.kind, &entry.answer) {
             *counts.entry(id.clone()).or_insert(0) += 1;
         }
     }

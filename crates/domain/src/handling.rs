@@ -187,11 +187,11 @@ impl Entry {
             )),
             EntryKind::Escalation => text_needed("请填写升级原因", "Say why it is escalated"),
             EntryKind::Answer
-                if !self
+                if self
                     .answer
                     .as_deref()
-                    .is_some_and(|id| crate::answers::parse_id(id).is_some())
-                    || !self.version.is_some_and(|v| v >= 1) =>
+                    .is_none_or(|id| crate::answers::parse_id(id).is_none())
+                    || self.version.is_none_or(|v| v < 1) =>
             {
                 Err(invalid(
                     "未指明所用的标准答复",
