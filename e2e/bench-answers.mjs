@@ -1,5 +1,5 @@
 // Figure: the standard answers' search as the user types, over N answers
-// (default 5,000) on a staff tablet, in headless Chromium from the release
+// and teaching cases (default 5,000, every tenth a case) on a staff tablet, in headless Chromium from the release
 // build. A benchmark, not a test: it prints figures and asserts nothing
 // about speed.
 //   node e2e/bench-answers.mjs [N]        (scripts/bench sets the env)
@@ -38,7 +38,19 @@ function answer(n) {
     `请客户在安全地点停车，观察仪表提示并记录。若${part}${symptom}影响行车安全，立即安排救援；` +
     `否则预约进站检查，说明检查项目、预计时间和费用，保修期内按政策处理，处理后回访确认。`.repeat(2);
   const now = new Date().toISOString();
+  // Every tenth is a teaching case (the case library is searched with the answers).
+  const study =
+    n % 10 === 9
+      ? {
+          case_background: `顾客投诉${when}${part}${symptom}，要求免费处理。`.repeat(3),
+          case_handling: `检查确认${part}${symptom}的原因，按保修政策处理，回访顾客满意。`.repeat(3),
+          case_stage: 'repair',
+          case_source: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+          case_related: [],
+        }
+      : {};
   return {
+    ...study,
     title,
     keywords: [`${part}${symptom}`, `${when}${symptom}`, `${part} ${EN[n % EN.length]}`],
     answer: text,

@@ -598,10 +598,10 @@ where
             .get_record_state(id)
             .await?
             .ok_or_else(|| StoreError::Invalid(format!("no answer {id}")))?;
-        let change =
-            choose_value(&state, field, value, self.stamp()).map_err(StoreError::Invalid)?;
+        // Not `choose_value`: that one reads the result as a complaint.
+        let op = complaints_domain::replica::settle_op(&state, field, value, self.stamp());
         self.persist_clock().await?;
-        self.store.save_record(&change.op).await?;
+        self.store.save_record(&op).await?;
         Ok(())
     }
 

@@ -1920,4 +1920,54 @@ mod convergence {
         assert_eq!(state(&a, &c.id), state(&b, &c.id));
         assert!(outbox(&a).is_empty() && outbox(&b).is_empty());
     }
+
+    #[test]
+    fn two_managers_editing_an_answer_offline_see_a_conflict_and_settle_it_like_a_complaints() {
+        use complaints_domain::answers::{self, record_id, Audience};
+        let server = Rc::new(RealServer::default());
+        let a = device_on(&server, server_ms());
+        let b = device_on(&server, server_ms() + 7);
+        let answer = answers::Answer {
+            id: record_id(&Audience::Branch("BJ01".into()), "hours"),
+            title: "周末营业时间".into(),
+            answer: "周六周日 8:30–17:30。".into(),
+            ..answers::Answer::default()
+        };
+        block_on(a.save_answer(&answer, "李娜")).expect("save");
+        sync(&a).expect("a sends the answer");
+        sync(&b).expect("b receives it");
+        let got = block_on(b.answers()).expect("answers").remove(0);
+
+        // Offline, both change the title; only b changes the answer.
+        let mut mine = got.clone();
+        mine.title = "周末营业与快修".into();
+        block_on(a.save_answer(&mine, "李娜")).expect("a edits");
+        let mut theirs = got.clone();
+        theirs.title = "周末及节假日营业".into();
+        theirs.answer = "周六周日及节假日 8:30–17:30。".into();
+        block_on(b.save_answer(&theirs, "赵磊")).expect("b edits");
+        sync(&a).expect("a sends");
+        sync(&b).expect("b sends and receives");
+        sync(&a).expect("a receives");
+
+        assert_eq!(state(&a, &answer.id), state(&b, &answer.id));
+        assert!(state(&a, &answer.id).fields["title"].in_conflict());
+        let read = block_on(a.answers()).expect("answers").remove(0);
+        assert_eq!(
+            read.answer, "周六周日及节假日 8:30–17:30。",
+            "b's answer text stands"
+        );
+
+        // a settles the title on b's; both end up with it, the conflict gone.
+        block_on(a.choose_answer_value(&answer.id, "title", "周末及节假日营业".into()))
+            .expect("choose");
+        sync(&a).expect("sync");
+        sync(&b).expect("sync");
+        for device in [&a, &b] {
+            let read = block_on(device.answers()).expect("answers").remove(0);
+            assert_eq!(read.title, "周末及节假日营业");
+            assert!(!state(device, &answer.id).fields["title"].in_conflict());
+        }
+        assert!(outbox(&a).is_empty() && outbox(&b).is_empty());
+    }
 }

@@ -73,7 +73,7 @@ impl Scope {
         S: Into<String>,
     {
         Scope::Branches {
-            branches: codes.into_iter().map(Into::into).collect(),
+            branches: crate::sort::set_of(codes.into_iter().map(Into::into)),
         }
     }
 

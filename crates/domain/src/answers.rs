@@ -862,8 +862,7 @@ pub fn usage_entry(
     actor: &crate::model::Actor,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::model::Entry {
-    let mut entry =
-        crate::model::Entry::new(id, crate::model::EntryKind::Answer, actor, now, now);
+    let mut entry = crate::model::Entry::new(id, crate::model::EntryKind::Answer, actor, now, now);
     entry.text = answer.title.clone();
     entry.answer = Some(answer.id.clone());
     entry.version = Some(answer.version);

@@ -24,7 +24,9 @@ pub use bounds::{
     MAX_OP_BYTES, MAX_OP_ID_LEN, MAX_RECORD_ID_LEN, MAX_SET_KEYS, MAX_STRING_CHARS, MAX_USER_LEN,
     MAX_VALUE_DEPTH,
 };
-pub use client::{base_of, choose_value, local_change, reapply, record_change, LocalChange, Stamp};
+pub use client::{
+    base_of, choose_value, local_change, reapply, record_change, settle_op, LocalChange, Stamp,
+};
 pub use hlc::{Hlc, HlcClock};
 pub use op::{
     changed_fields, complaint_fields, evidence_id, is_syncable_field, op_id_from_bytes, Op,

@@ -128,6 +128,17 @@ pub fn choose_value(
     value: Value,
     stamp: Stamp,
 ) -> Result<LocalChange, String> {
+    finish(
+        Some(state),
+        &state.id,
+        settle_op(state, field, value, stamp),
+    )
+}
+
+/// The operation that settles `field` of any record (a complaint, an
+/// answer) on `value`: it names every head it saw as its base, so the
+/// conflict ends everywhere it arrives.
+pub fn settle_op(state: &RecordState, field: &str, value: Value, stamp: Stamp) -> Op {
     let heads = state
         .fields
         .get(field)
@@ -140,7 +151,7 @@ pub fn choose_value(
     );
     // Seen: every head, even none (an empty base settles it too).
     op.base = crate::sort::map_of([(field.to_string(), heads)]);
-    finish(Some(state), &state.id, op)
+    op
 }
 
 /// A refused operation made again with a fresh stamp (e.g. after the device's
