@@ -93,7 +93,7 @@ try {
   await signIn(page, server, 'zhang.wei');
   await synced(page);
   await page.getByTestId('answers-link').click();
-  const total = N + 21; // and the demo's answers this user reads
+  const total = N + 22; // and the demo's answers this user reads (all, region HB, branch BJ01)
   await page.locator('[data-testid=answers-timing]').filter({ hasText: `本机共 ${total} 条` }).waitFor({ timeout: 300_000 });
   console.log(`answers search: a staff tablet pulled and listed ${total} answers in ${((Date.now() - pulling) / 1000).toFixed(1)} s`);
   await context.setOffline(true);

@@ -563,10 +563,12 @@ impl Prepared {
     }
 
     /// Where `needle` occurs, as character positions.
-    fn find_all(&self, needle: &[char]) -> impl Iterator<Item = usize> + '_ {
-        let needle = needle.to_vec();
-        (0..(self.chars.len() + 1).saturating_sub(needle.len()))
-            .filter(move |&i| !needle.is_empty() && self.chars[i..i + needle.len()] == needle[..])
+    fn find_all<'a>(&'a self, needle: &'a [char]) -> impl Iterator<Item = usize> + 'a {
+        self.chars
+            .windows(needle.len().max(1))
+            .enumerate()
+            .filter(move |(_, w)| !needle.is_empty() && *w == needle)
+            .map(|(i, _)| i)
     }
 
     /// The character ranges `term` matches, and how well (1.0: the whole
@@ -673,6 +675,88 @@ struct Entry {
     steps: Vec<Prepared>,
     models: Vec<String>,
     category: Option<Category>,
+    /// Every pair of adjacent Chinese characters and every Latin word in
+    /// any part, sorted: a term that cannot match anywhere is told in a few
+    /// binary searches, before any text is scanned.
+    pairs: Vec<u64>,
+    words: Vec<Vec<char>>,
+}
+
+/// A pair of characters as one sortable number.
+fn pair_key(a: char, b: char) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+impl Entry {
+    fn new(a: &Answer) -> Entry {
+        let title = Prepared::new(&a.title);
+        let keywords: Vec<Prepared> = a.keywords.iter().map(|k| Prepared::new(k)).collect();
+        let answer = Prepared::new(&a.answer);
+        let steps: Vec<Prepared> = a
+            .steps
+            .iter()
+            .chain(a.case.iter().flat_map(|c| [&c.background, &c.handling]))
+            .map(|s| Prepared::new(s))
+            .collect();
+        let mut pairs = Vec::new();
+        let mut words = Vec::new();
+        for part in std::iter::once(&title)
+            .chain(&keywords)
+            .chain(std::iter::once(&answer))
+            .chain(&steps)
+        {
+            pairs.extend(
+                part.chars
+                    .windows(2)
+                    .filter(|w| is_cjk(w[0]) && is_cjk(w[1]))
+                    .map(|w| pair_key(w[0], w[1])),
+            );
+            words.extend(part.word_starts.iter().map(|&i| {
+                part.chars[i..]
+                    .iter()
+                    .take_while(|c| is_latin(**c))
+                    .copied()
+                    .collect::<Vec<char>>()
+            }));
+        }
+        crate::sort::sort(&mut pairs);
+        pairs.dedup();
+        crate::sort::sort(&mut words);
+        words.dedup();
+        Entry {
+            title,
+            title_terms: terms(&a.title),
+            keyword_terms: a.keywords.iter().map(|k| terms(k)).collect(),
+            keywords,
+            answer,
+            steps,
+            models: a.models.iter().map(|m| m.to_ascii_lowercase()).collect(),
+            category: a.category,
+            pairs,
+            words,
+        }
+    }
+
+    /// Whether `term` may match some part of this answer; `false` means
+    /// it certainly does not (a Chinese run with fewer than half of its
+    /// pairs anywhere, a word that starts no word).
+    fn may_match(&self, term: &Term) -> bool {
+        match term {
+            Term::Chinese(run) if run.len() >= 2 => {
+                let found = run
+                    .windows(2)
+                    .filter(|w| self.pairs.binary_search(&pair_key(w[0], w[1])).is_ok())
+                    .count();
+                found as f32 / (run.len() - 1) as f32 >= MIN_BIGRAM_SHARE
+            }
+            Term::Chinese(_) => true,
+            Term::Word(word) => {
+                let word: Vec<char> = word.chars().collect();
+                let at = self.words.partition_point(|w| *w < word);
+                self.words.get(at).is_some_and(|w| w.starts_with(&word))
+            }
+        }
+    }
 }
 
 /// The answers prepared for searching as the user types: built once when
@@ -696,25 +780,9 @@ fn merged(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 
 impl AnswerIndex {
     pub fn new(answers: &[Answer]) -> AnswerIndex {
-        let entries = answers
-            .iter()
-            .map(|a| Entry {
-                title: Prepared::new(&a.title),
-                title_terms: terms(&a.title),
-                keyword_terms: a.keywords.iter().map(|k| terms(k)).collect(),
-                keywords: a.keywords.iter().map(|k| Prepared::new(k)).collect(),
-                answer: Prepared::new(&a.answer),
-                steps: a
-                    .steps
-                    .iter()
-                    .chain(a.case.iter().flat_map(|c| [&c.background, &c.handling]))
-                    .map(|s| Prepared::new(s))
-                    .collect(),
-                models: a.models.iter().map(|m| m.to_ascii_lowercase()).collect(),
-                category: a.category,
-            })
-            .collect();
-        AnswerIndex { entries }
+        AnswerIndex {
+            entries: answers.iter().map(Entry::new).collect(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -747,6 +815,7 @@ impl AnswerIndex {
                     .as_deref()
                     .is_none_or(|m| e.models.is_empty() || e.models.iter().any(|x| x.contains(m)))
             })
+            .filter(|(_, e)| terms.iter().all(|t| e.may_match(t)))
             .filter_map(|(index, e)| {
                 let mut score = 0.0;
                 let mut title_marks = Vec::new();
