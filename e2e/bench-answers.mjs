@@ -10,7 +10,7 @@
 // opens the answers page. Queries are typed key by key; after each key the
 // app's own timing of the search and of drawing the results' fragment
 // (performance.now() around the shared crate's `AnswerIndex::search`, shown
-// in the page's footnote as `data-ms`) is read, and the time from the key
+// in the page's footnote as `data-ms`, each search counted in `data-run`) is read, and the time from the key
 // to the footnote changing, which includes the browser's layout.
 import { launchBrowser, openApp, opId, signIn, startServer, synced } from './lib.js';
 
@@ -108,7 +108,7 @@ try {
     let typed = '';
     for (const key of query) {
       typed += key;
-      const before = await foot.getAttribute('data-ms');
+      const before = await foot.getAttribute('data-run');
       const t0 = await page.evaluate(() => performance.now());
       await box.pressSequentially(key);
       // The footnote is redrawn with the search's own time once the results are.
@@ -116,7 +116,7 @@ try {
         ([q, prev]) => {
           const box = document.querySelector('[data-testid=answer-search]');
           const f = document.querySelector('[data-testid=answers-timing]');
-          return box.value === q && f && f.getAttribute('data-ms') !== prev ? performance.now() : false;
+          return box.value === q && f && f.getAttribute('data-run') !== prev ? performance.now() : false;
         },
         [typed, before],
         { polling: 'raf' },
