@@ -101,11 +101,13 @@ impl AppState {
         match result {
             Some(Ok(report)) => {
                 self.sync.problem.set(None);
-                self.sync.last_success.set(Some(Utc::now()));
                 self.scheduler.update_value(|s| s.backoff.succeeded());
                 if let Err(e) = self.take_in(&report).await {
                     platform::log_error("re-reading synced records failed", &e.to_string());
                 }
+                // Said once the list shows what the sync brought (a user who
+                // reads "synced" finds every pulled record listed).
+                self.sync.last_success.set(Some(Utc::now()));
                 self.request_sync(PERIOD);
                 // Photos upload on their own, after the fields went.
                 spawn_local(self.upload_photos());
