@@ -318,8 +318,6 @@ texts! {
     AnswerStepsRule => "步骤最多 15 条，每条最多 300 字", "At most 15 steps of up to 300 characters each";
     AnswerModelsRule => "车型最多 20 个，每个最多 60 字", "At most 20 models of up to 60 characters each";
     AnswerInvalid => "这条答复有不被接受的内容", "Something in this answer is not accepted";
-    AnswerNotYours => "标准答复由站长及以上在其管辖范围内编写；您可以查询和采用，但不能修改这条答复。",
-        "Standard answers are written by managers for their own scope: you can search and use this one, not change it.";
     AnswerNotFound => "本机没有这条标准答复", "This standard answer is not on this device";
     SuggestedAnswers => "可用的标准答复", "Standard answers that may help";
     UseThisAnswer => "已采用此答复", "Used this answer";

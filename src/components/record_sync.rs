@@ -435,22 +435,16 @@ pub fn AnswerConflicts(id: String) -> impl IntoView {
     let revision = Signal::derive(move || state.answers.with(|b| b.generation()));
     let record = StoredValue::new(id.clone());
     let record_state = use_record_state(id, revision);
+    // The editor re-reads the answer when the list of answers changes.
+    let nothing_more = Callback::new(|_: Option<Complaint>| ());
     let choose = move |key: String| {
         Callback::new(move |value: Value| {
-            if busy.get_untracked() {
-                return;
-            }
-            busy.set(true);
             let key = key.clone();
-            spawn_local(async move {
-                if let Err(e) = state
+            settle(state, busy, nothing_more, async move {
+                state
                     .choose_answer_value(&record.get_value(), &key, value)
                     .await
-                {
-                    platform::log_error("settling an answer's field failed", &e.detail());
-                }
-                state.refresh_outbox().await;
-                busy.set(false);
+                    .map(|()| None)
             });
         })
     };

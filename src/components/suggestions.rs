@@ -6,8 +6,7 @@
 //!
 //! [`AnswerIndex::suggest`]: complaints_domain::answers::AnswerIndex::suggest
 
-use complaints_domain::answers::Answer;
-use complaints_domain::handling::EntryKind;
+use complaints_domain::answers::{self, Answer};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -52,13 +51,7 @@ pub fn SuggestedAnswers(id: String) -> impl IntoView {
             state.complaints.with(|all| {
                 all.iter()
                     .find(|c| &c.id == id)
-                    .map(|c| {
-                        c.timeline
-                            .iter()
-                            .filter(|e| e.kind == EntryKind::Answer)
-                            .filter_map(|e| e.answer.clone())
-                            .collect::<Vec<_>>()
-                    })
+                    .map(|c| answers::used_on(c).map(str::to_string).collect::<Vec<_>>())
                     .unwrap_or_default()
             })
         })

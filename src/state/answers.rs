@@ -161,11 +161,7 @@ impl AppState {
             return Ok(case_id);
         }
         // The answers it relates to: those used on it, then those it suggests.
-        let mut related: Vec<String> = complaint
-            .timeline
-            .iter()
-            .filter_map(|e| e.answer.clone())
-            .collect();
+        let used = answers::used_on(&complaint).map(str::to_string);
         let suggested = self.answers.with_untracked(|b| {
             b.index
                 .suggest(&complaint.content, Some(complaint.category), 3)
@@ -173,12 +169,12 @@ impl AppState {
                 .map(|h| b.list[h.index].id.clone())
                 .collect::<Vec<_>>()
         });
-        for a in suggested {
+        let mut related: Vec<String> = Vec::new();
+        for a in used.chain(suggested) {
             if !related.contains(&a) {
                 related.push(a);
             }
         }
-        related.dedup();
         related.truncate(answers::MAX_KEYWORDS);
         let case = complaints_domain::cases::case_from_complaint(
             &complaint,

@@ -942,12 +942,19 @@ pub fn usage_entry(
 /// count per "used this answer" entry).
 pub fn usage_counts(complaints: &[crate::Complaint]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for entry in complaints.iter().flat_map(|c| &c.timeline) {
-        if let (crate::model::EntryKind::Answer, Some(id)) = (entry.kind, &entry.answer) {
-            *counts.entry(id.clone()).or_insert(0) += 1;
-        }
+    for id in complaints.iter().flat_map(used_on) {
+        *counts.entry(id.to_string()).or_insert(0) += 1;
     }
     counts
+}
+
+/// The ids of the answers used on complaint `c`, in timeline order, once
+/// per "used this answer" entry.
+pub fn used_on(c: &crate::Complaint) -> impl Iterator<Item = &str> {
+    c.timeline
+        .iter()
+        .filter(|e| e.kind == crate::model::EntryKind::Answer)
+        .filter_map(|e| e.answer.as_deref())
 }
 
 /// `text` cut into pieces, each marked or not, for highlighting the

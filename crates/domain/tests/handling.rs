@@ -1663,18 +1663,12 @@ mod status {
         assert_eq!(required_to_close(&open()), Vec::<Field>::new());
     }
 
-    #[test]
-    fn the_server_refuses_closing_without_the_root_cause_but_accepts_it_sent_together() {
-        let received = cst(2026, 11, 23, 10, 0);
-        let mut c = open_complaint("00000000-0000-4000-8000-0000000000e3", received);
-        c.final_result = "车辆完全修复".into();
-        c.service_stage = Some(ServiceStage::Repair);
-        c.customer_satisfied = Some(true);
-        let (device, create) = Device::create("tablet-a", &c, "op-create", received);
+    /// `c` created on a tablet and on the server, and the edit form's save
+    /// that closes it: status set to closed, recorded in the timeline.
+    fn created_then_closing(c: &Complaint, received: DateTime<Utc>) -> (Device, Server, Complaint) {
+        let (device, create) = Device::create("tablet-a", c, "op-create", received);
         let mut server = Server::default();
         server.push(&create, now()).unwrap();
-
-        // The edit form's save: status set to closed, recorded in the timeline.
         let mut closing = device.complaint.clone();
         closing.status = Status::Closed;
         record_status_change(
@@ -1684,6 +1678,17 @@ mod status {
             &wang(),
             now(),
         );
+        (device, server, closing)
+    }
+
+    #[test]
+    fn the_server_refuses_closing_without_the_root_cause_but_accepts_it_sent_together() {
+        let received = cst(2026, 11, 23, 10, 0);
+        let mut c = open_complaint("00000000-0000-4000-8000-0000000000e3", received);
+        c.final_result = "车辆完全修复".into();
+        c.service_stage = Some(ServiceStage::Repair);
+        c.customer_satisfied = Some(true);
+        let (device, mut server, mut closing) = created_then_closing(&c, received);
         let e = closing.timeline.last().unwrap();
         assert_eq!(
             (e.from, e.status, e.at),
@@ -1730,19 +1735,7 @@ mod status {
             service_stage: None,
             ..c
         };
-        let (device, create) = Device::create("tablet-a", &c, "op-create", received);
-        let mut server = Server::default();
-        server.push(&create, now()).unwrap();
-
-        let mut closing = device.complaint.clone();
-        closing.status = Status::Closed;
-        record_status_change(
-            &mut closing,
-            Status::OnGoing,
-            "s-close".into(),
-            &wang(),
-            now(),
-        );
+        let (device, mut server, mut closing) = created_then_closing(&c, received);
         let op = device.clone().save(&closing, "op-close", now(), 0);
         assert_eq!(op.set.keys().collect::<Vec<_>>(), ["status", "tl.s-close"]);
         let r = check_op(server.state.as_ref(), &op, ms(now())).expect_err("stage missing");

@@ -1223,13 +1223,7 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
             ],
         ),
     ] {
-        let login = body_json(fx.login_raw(username, &password).await).await;
-        let token = login["token"].as_str().expect("token");
-        let pull = fx
-            .with_token(Method::GET, "/api/v1/sync/pull?limit=1000", token)
-            .await;
-        assert_eq!(pull.status(), StatusCode::OK);
-        let pull = body_json(pull).await;
+        let pull = pull_as(&fx, username, &password).await;
         let ids: BTreeSet<String> = pull["ops"]
             .as_array()
             .expect("ops")
@@ -1321,6 +1315,17 @@ async fn demo_data_is_created_once_and_its_users_can_sign_in() {
     assert!(figures.handling.num >= 1, "last month: {figures:?}");
 }
 
+/// The first page (up to 1,000 operations) `username` pulls after signing in.
+async fn pull_as(fx: &Fixture, username: &str, password: &str) -> serde_json::Value {
+    let login = body_json(fx.login_raw(username, password).await).await;
+    let token = login["token"].as_str().expect("token");
+    let pull = fx
+        .with_token(Method::GET, "/api/v1/sync/pull?limit=1000", token)
+        .await;
+    assert_eq!(pull.status(), StatusCode::OK);
+    body_json(pull).await
+}
+
 /// The complaints `username` pulls after the demo seed, made from the
 /// pulled operations.
 async fn demo_complaints(
@@ -1329,13 +1334,7 @@ async fn demo_complaints(
     password: &str,
 ) -> Vec<complaints_domain::Complaint> {
     use complaints_domain::sync::{Op, RecordState};
-    let login = body_json(fx.login_raw(username, password).await).await;
-    let token = login["token"].as_str().expect("token");
-    let pull = fx
-        .with_token(Method::GET, "/api/v1/sync/pull?limit=1000", token)
-        .await;
-    assert_eq!(pull.status(), StatusCode::OK);
-    let pull = body_json(pull).await;
+    let pull = pull_as(fx, username, password).await;
     assert_eq!(pull["remaining"], 0, "{username}: one page");
     let mut records: std::collections::BTreeMap<String, RecordState> = Default::default();
     for op in pull["ops"].as_array().expect("ops") {
