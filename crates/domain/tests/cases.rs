@@ -111,12 +111,30 @@ fn a_case_syncs_through_the_answers_checks_and_reads_back_whole() {
         bad.check().unwrap_err().field.as_deref(),
         Some("case_related")
     );
-    let mut bad = case;
+    let mut bad = case.clone();
     bad.case.as_mut().unwrap().background = "背".repeat(answers::MAX_ANSWER + 1);
     assert_eq!(
         bad.check().unwrap_err().field.as_deref(),
         Some("case_background")
     );
+    let mut bad = case.clone();
+    bad.case.as_mut().unwrap().source = "x".repeat(65);
+    assert_eq!(
+        bad.check().unwrap_err().field.as_deref(),
+        Some("case_source")
+    );
+    let mut bad = case.clone();
+    bad.case.as_mut().unwrap().related = vec!["ans:all:tpms-light".into(); 21];
+    assert_eq!(
+        bad.check().unwrap_err().field.as_deref(),
+        Some("case_related")
+    );
+    // An unknown stage, sent as a device would, is refused by name.
+    let mut op = answers::change(None, &case, "2026-12-01T08:00:00Z", stamp()).unwrap();
+    op.set
+        .insert("case_stage".into(), serde_json::json!("paint_shop"));
+    let refused = check_op(None, &op, 1_800_000_000_000).unwrap_err();
+    assert_eq!(refused.field.as_deref(), Some("case_stage"));
 }
 
 #[test]
