@@ -128,7 +128,7 @@ use complaints_domain::access::{scope_of, Role, Scope};
 use complaints_domain::answers;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::extract::ApiJson;
 use crate::http::{no_store, server_time_text};
@@ -717,10 +717,10 @@ impl UserRow {
 }
 
 /// The scope of `user`: looks up their region's branches if they need them.
-pub async fn user_scope(db: &SqlitePool, user: &UserInfo) -> Result<Scope, AppError> {
+pub async fn user_scope(db: &AnyPool, user: &UserInfo) -> Result<Scope, AppError> {
     let region_branches = match (&user.role, &user.region_code) {
         (Role::RegionalManager, Some(region)) => sqlx::query_scalar::<_, String>(
-            "SELECT code FROM branches WHERE region_code = ? ORDER BY code",
+            "SELECT code FROM branches WHERE region_code = $1 ORDER BY code",
         )
         .bind(region)
         .fetch_all(db)
@@ -738,11 +738,11 @@ pub async fn user_scope(db: &SqlitePool, user: &UserInfo) -> Result<Scope, AppEr
 /// The region whose standard answers `user` reads: a regional manager's
 /// own, the region of a staff member's or branch manager's branch, none for
 /// administrators (they read every answer).
-pub async fn home_region(db: &SqlitePool, user: &UserInfo) -> Result<Option<String>, AppError> {
+pub async fn home_region(db: &AnyPool, user: &UserInfo) -> Result<Option<String>, AppError> {
     match (user.role, &user.branch_code) {
         (Role::RegionalManager, _) => Ok(user.region_code.clone()),
         (Role::Staff | Role::BranchManager, Some(branch)) => {
-            sqlx::query_scalar::<_, String>("SELECT region_code FROM branches WHERE code = ?")
+            sqlx::query_scalar::<_, String>("SELECT region_code FROM branches WHERE code = $1")
                 .bind(branch)
                 .fetch_optional(db)
                 .await
@@ -774,13 +774,13 @@ impl AuthUser {
     /// token: the author of data the server adds (the demo). `None` if there
     /// is no such user.
     pub(crate) async fn acting(
-        db: &SqlitePool,
+        db: &AnyPool,
         username: &str,
         device: &str,
     ) -> Result<Option<AuthUser>, AppError> {
         let Some(row) = sqlx::query_as::<_, UserRow>(
             "SELECT id, username, display_name, role, branch_code, region_code, password_hash, \
-                    disabled FROM users WHERE username = ?",
+                    disabled FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(db)
@@ -845,12 +845,12 @@ struct TokenRow {
     user: UserRow,
 }
 
-async fn authenticate(db: &SqlitePool, token: &str) -> Result<AuthUser, AppError> {
+async fn authenticate(db: &AnyPool, token: &str) -> Result<AuthUser, AppError> {
     let hash = token_hash(token);
     let row = sqlx::query_as::<_, TokenRow>(
         "SELECT t.device, t.expires_at, t.revoked_at, u.id, u.username, u.display_name, u.role, \
                 u.branch_code, u.region_code, u.password_hash, u.disabled \
-         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(db)
@@ -981,7 +981,7 @@ async fn login(
     } else {
         sqlx::query_as::<_, UserRow>(
             "SELECT id, username, display_name, role, branch_code, region_code, password_hash, \
-                    disabled FROM users WHERE username = ?",
+                    disabled FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(&state.db)
@@ -1023,7 +1023,7 @@ async fn login(
     let expires_at = now + auth.config.token_lifetime;
     sqlx::query(
         "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
-         VALUES (?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash(&token))
     .bind(row.id)
@@ -1049,14 +1049,9 @@ async fn login(
 /// (only in `tokens`) is bound by the first keyed sign-in of a user who has
 /// used it; anyone else is refused, so an id read from the op log cannot be
 /// claimed. `409 device_taken` otherwise.
-async fn claim_device(
-    db: &SqlitePool,
-    device: &str,
-    key: &str,
-    user_id: i64,
-) -> Result<(), AppError> {
+async fn claim_device(db: &AnyPool, device: &str, key: &str, user_id: i64) -> Result<(), AppError> {
     let key_hash = token_hash(key);
-    let bound: Option<String> = sqlx::query_scalar("SELECT key_hash FROM devices WHERE id = ?")
+    let bound: Option<String> = sqlx::query_scalar("SELECT key_hash FROM devices WHERE id = $1")
         .bind(device)
         .fetch_optional(db)
         .await
@@ -1066,8 +1061,8 @@ async fn claim_device(
         None => {
             // Known from tokens only: a device from before keys existed.
             let (others, mine): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*) FILTER (WHERE user_id <> ?2), COUNT(*) FILTER (WHERE user_id = ?2) \
-                 FROM tokens WHERE device = ?1",
+                "SELECT COUNT(*) FILTER (WHERE user_id <> $2), COUNT(*) FILTER (WHERE user_id = $2) \
+                 FROM tokens WHERE device = $1",
             )
             .bind(device)
             .bind(user_id)
@@ -1079,7 +1074,7 @@ async fn claim_device(
             } else {
                 // Two first sign-ins at once: the first insert wins.
                 sqlx::query(
-                    "INSERT INTO devices (id, key_hash, created_at) VALUES (?, ?, ?) \
+                    "INSERT INTO devices (id, key_hash, created_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(device)
@@ -1088,11 +1083,12 @@ async fn claim_device(
                 .execute(db)
                 .await
                 .map_err(AppError::from_db)?;
-                let bound: String = sqlx::query_scalar("SELECT key_hash FROM devices WHERE id = ?")
-                    .bind(device)
-                    .fetch_one(db)
-                    .await
-                    .map_err(AppError::from_db)?;
+                let bound: String =
+                    sqlx::query_scalar("SELECT key_hash FROM devices WHERE id = $1")
+                        .bind(device)
+                        .fetch_one(db)
+                        .await
+                        .map_err(AppError::from_db)?;
                 bound == key_hash
             }
         }
@@ -1107,7 +1103,7 @@ async fn claim_device(
 
 /// `POST /api/v1/auth/logout`: revokes the presented token.
 async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<Response, AppError> {
-    sqlx::query("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
+    sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(server_time_text())
         .bind(&auth.token_hash)
         .execute(&state.db)
@@ -1184,9 +1180,9 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// Adds a region.
-pub async fn add_region(db: &SqlitePool, code: &str, name: &str) -> Result<(), AdminError> {
+pub async fn add_region(db: &AnyPool, code: &str, name: &str) -> Result<(), AdminError> {
     check_code("region", code)?;
-    match sqlx::query("INSERT INTO regions (code, name) VALUES (?, ?)")
+    match sqlx::query("INSERT INTO regions (code, name) VALUES ($1, $2)")
         .bind(code)
         .bind(name)
         .execute(db)
@@ -1198,7 +1194,7 @@ pub async fn add_region(db: &SqlitePool, code: &str, name: &str) -> Result<(), A
     }
 }
 
-async fn exists(db: &SqlitePool, sql: &str, key: &str) -> Result<bool, AdminError> {
+async fn exists(db: &AnyPool, sql: &str, key: &str) -> Result<bool, AdminError> {
     Ok(sqlx::query_scalar::<_, i64>(sql)
         .bind(key)
         .fetch_optional(db)
@@ -1208,16 +1204,16 @@ async fn exists(db: &SqlitePool, sql: &str, key: &str) -> Result<bool, AdminErro
 
 /// Adds a branch of an existing region.
 pub async fn add_branch(
-    db: &SqlitePool,
+    db: &AnyPool,
     code: &str,
     name: &str,
     region: &str,
 ) -> Result<(), AdminError> {
     check_code("branch", code)?;
-    if !exists(db, "SELECT 1 FROM regions WHERE code = ?", region).await? {
+    if !exists(db, "SELECT 1 FROM regions WHERE code = $1", region).await? {
         return Err(AdminError::UnknownRegion(region.to_owned()));
     }
-    match sqlx::query("INSERT INTO branches (code, name, region_code) VALUES (?, ?, ?)")
+    match sqlx::query("INSERT INTO branches (code, name, region_code) VALUES ($1, $2, $3)")
         .bind(code)
         .bind(name)
         .bind(region)
@@ -1262,11 +1258,7 @@ impl NewUser {
 
 /// Adds a user with a new random password, hashed at `params`, and returns
 /// the password (shown once; only its hash is stored).
-pub async fn add_user(
-    db: &SqlitePool,
-    user: &NewUser,
-    params: &Params,
-) -> Result<String, AdminError> {
+pub async fn add_user(db: &AnyPool, user: &NewUser, params: &Params) -> Result<String, AdminError> {
     let password = generate_password();
     add_user_with_password(db, user, &password, params).await?;
     Ok(password)
@@ -1275,7 +1267,7 @@ pub async fn add_user(
 /// Adds a user whose password is `password` (the demo users share one
 /// random password, see module `demo`).
 pub(crate) async fn add_user_with_password(
-    db: &SqlitePool,
+    db: &AnyPool,
     user: &NewUser,
     password: &str,
     params: &Params,
@@ -1309,19 +1301,19 @@ pub(crate) async fn add_user_with_password(
         }
     }
     if let Some(branch) = &user.branch_code {
-        if !exists(db, "SELECT 1 FROM branches WHERE code = ?", branch).await? {
+        if !exists(db, "SELECT 1 FROM branches WHERE code = $1", branch).await? {
             return Err(AdminError::UnknownBranch(branch.clone()));
         }
     }
     if let Some(region) = &user.region_code {
-        if !exists(db, "SELECT 1 FROM regions WHERE code = ?", region).await? {
+        if !exists(db, "SELECT 1 FROM regions WHERE code = $1", region).await? {
             return Err(AdminError::UnknownRegion(region.clone()));
         }
     }
     let hash = hash_password_with(password, params)?;
     let inserted = sqlx::query(
         "INSERT INTO users (username, display_name, role, branch_code, region_code, \
-                            password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(username)
     .bind(user.display_name.trim())
@@ -1345,13 +1337,13 @@ pub(crate) async fn add_user_with_password(
 /// Every token of the user is revoked: a password is reset because it was
 /// forgotten or leaked, and in the second case its sessions must end too.
 pub async fn reset_password(
-    db: &SqlitePool,
+    db: &AnyPool,
     username: &str,
     params: &Params,
 ) -> Result<String, AdminError> {
     let password = generate_password();
     let hash = hash_password_with(&password, params)?;
-    let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE username = ?")
+    let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
         .bind(hash)
         .bind(username)
         .execute(db)
@@ -1360,8 +1352,8 @@ pub async fn reset_password(
         return Err(AdminError::UnknownUser(username.to_owned()));
     }
     sqlx::query(
-        "UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL \
-         AND user_id = (SELECT id FROM users WHERE username = ?)",
+        "UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+         AND user_id = (SELECT id FROM users WHERE username = $2)",
     )
     .bind(time_text(Utc::now()))
     .bind(username)

@@ -16,7 +16,7 @@ use complaints_domain::answers::{self, Answer};
 use complaints_domain::sync::{Hlc, Outcome, Stamp};
 use complaints_domain::Category;
 use serde::Deserialize;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::auth::{self, AdminError, AuthUser, NewUser};
 
@@ -66,17 +66,13 @@ pub enum Seeded {
 
 /// Adds the demo regions, branches, users, starter answers and sample
 /// complaints if the database is empty.
-pub async fn seed(db: &SqlitePool, params: &Params) -> Result<Seeded, AdminError> {
+pub async fn seed(db: &AnyPool, params: &Params) -> Result<Seeded, AdminError> {
     seed_with(db, params, true).await
 }
 
 /// [`seed`], with the sample complaints only when `samples` (the
 /// end-to-end tests start without them: they look at what they make).
-pub async fn seed_with(
-    db: &SqlitePool,
-    params: &Params,
-    samples: bool,
-) -> Result<Seeded, AdminError> {
+pub async fn seed_with(db: &AnyPool, params: &Params, samples: bool) -> Result<Seeded, AdminError> {
     // Demo users share one printed password: never on a database in use.
     let used: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM regions) \
@@ -128,7 +124,7 @@ struct StarterAnswer {
 
 /// The starter answers, each written by its demo author through the same
 /// checks a pushed change passes (scope, role, `check_op`).
-async fn seed_answers(db: &SqlitePool) -> Result<(), AdminError> {
+async fn seed_answers(db: &AnyPool) -> Result<(), AdminError> {
     let starters: Vec<StarterAnswer> =
         serde_json::from_str(include_str!("../demo/answers.json"))
             .map_err(|e| AdminError::Invalid(format!("demo/answers.json: {e}")))?;
@@ -178,7 +174,7 @@ async fn seed_answers(db: &SqlitePool) -> Result<(), AdminError> {
 /// operation pushed as its demo user through the same checks a pushed
 /// change passes (scope, role, authorship, `check_op`). Consecutive
 /// operations of one user go in one batch, as a device pushes them.
-async fn seed_complaints(db: &SqlitePool) -> Result<(), AdminError> {
+async fn seed_complaints(db: &AnyPool) -> Result<(), AdminError> {
     let mut fill = |bytes: &mut [u8]| {
         getrandom::getrandom(bytes).expect("the OS random number generator failed")
     };

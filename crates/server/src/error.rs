@@ -119,15 +119,29 @@ impl AppError {
     pub fn from_db(error: sqlx::Error) -> AppError {
         const SQLITE_BUSY: i64 = 5;
         const SQLITE_LOCKED: i64 = 6;
+        // PostgreSQL: lock_not_available (the log's lock not had in time),
+        // serialization_failure, deadlock_detected, query_canceled (a
+        // statement timeout), too_many_connections, cannot_connect_now.
+        const POSTGRES_TRY_AGAIN: [&str; 6] =
+            ["55P03", "40001", "40P01", "57014", "53300", "57P03"];
         let unavailable = match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-            sqlx::Error::Database(db) => db
-                .code()
-                .and_then(|code| code.parse::<i64>().ok())
-                .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+            sqlx::Error::Database(db) => match db.code() {
+                Some(code) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => code
+                    .parse::<i64>()
+                    .is_ok_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+                Some(code) => POSTGRES_TRY_AGAIN.contains(&&*code),
+                None => false,
+            },
             _ => false,
         };
-        if unavailable {
+        // PostgreSQL refuses text with a NUL character (SQLite stores it): it
+        // came from the request, so the request is what is wrong.
+        let nul_in_text = matches!(&error, sqlx::Error::Database(db)
+            if db.code().as_deref() == Some("22021"));
+        if nul_in_text {
+            AppError::BadRequest("text may not contain the NUL character (U+0000)".to_owned())
+        } else if unavailable {
             AppError::DbUnavailable(error)
         } else {
             AppError::Database(error)

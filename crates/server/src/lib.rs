@@ -129,7 +129,7 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-pub use db::{open_db, DB_FILE_NAME};
+pub use db::{open_db, open_test_db, open_url, Backend, DB_FILE_NAME};
 pub use error::AppError;
 pub use security::{CONTENT_SECURITY_POLICY, REFERRER_POLICY};
 
@@ -137,8 +137,8 @@ pub use security::{CONTENT_SECURITY_POLICY, REFERRER_POLICY};
 /// counted internally.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The SQLite connection pool (see [`open_db`]).
-    pub db: sqlx::SqlitePool,
+    /// The database: SQLite ([`open_db`]) or PostgreSQL ([`open_url`]).
+    pub db: sqlx::AnyPool,
     /// The directory holding the built app (Trunk's `dist/`).
     pub dist_dir: PathBuf,
     /// Model launch dates and marketing events for the major-complaint

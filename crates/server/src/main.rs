@@ -30,8 +30,14 @@ SUBCOMMANDS (administration; the server need not be stopped):
 
 OPTIONS:
     --addr <HOST:PORT>    Address to listen on [env: COMPLAINTS_ADDR] [default: 127.0.0.1:8080]
-    --data-dir <DIR>      Directory of the SQLite database, created if missing
+    --data-dir <DIR>      Directory of the SQLite database and the photos,
+                          created if missing
                           [env: COMPLAINTS_DATA_DIR] [default: ./data]
+    --database-url <URL>  postgres://USER@HOST:PORT/DB: keep the records in
+                          this PostgreSQL database instead of the data
+                          directory's SQLite file (several instances may
+                          share it; photos stay in each --data-dir)
+                          [env: COMPLAINTS_DATABASE_URL]
     --dist <DIR>          Directory of the built app (trunk build output)
                           [env: COMPLAINTS_DIST] [default: ./dist]
     --token-lifetime <N>  How long a sign-in lasts, also offline on a device:
@@ -53,6 +59,8 @@ Logging is controlled by RUST_LOG (default: info).";
 struct Config {
     addr: String,
     data_dir: PathBuf,
+    /// `--database-url`: PostgreSQL instead of SQLite in `data_dir`.
+    database_url: Option<String>,
     dist_dir: PathBuf,
     token_lifetime: chrono::TimeDelta,
     demo: bool,
@@ -64,7 +72,11 @@ struct Config {
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Run(Config),
-    Admin { data_dir: PathBuf, action: Admin },
+    Admin {
+        data_dir: PathBuf,
+        database_url: Option<String>,
+        action: Admin,
+    },
     Help,
     Version,
 }
@@ -160,10 +172,13 @@ fn parse_admin(args: Vec<String>, env: impl Fn(&str) -> Option<String>) -> Resul
         }
     };
     let mut data_dir = None;
+    let mut database_url = None;
     let mut value_of = std::collections::BTreeMap::new();
     for (name, value) in flags {
         if name == "--data-dir" {
             data_dir = Some(value);
+        } else if name == "--database-url" {
+            database_url = Some(value);
         } else if allowed.contains(&name.as_str()) {
             value_of.insert(name, value);
         } else {
@@ -193,7 +208,12 @@ fn parse_admin(args: Vec<String>, env: impl Fn(&str) -> Option<String>) -> Resul
         .or_else(|| env("COMPLAINTS_DATA_DIR").filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "./data".to_owned())
         .into();
-    Ok(Command::Admin { data_dir, action })
+    let database_url = database_url.or_else(|| env("COMPLAINTS_DATABASE_URL"));
+    Ok(Command::Admin {
+        data_dir,
+        database_url,
+        action,
+    })
 }
 
 fn parse_args(
@@ -203,6 +223,7 @@ fn parse_args(
     let env = |name: &str| env(name).filter(|value| !value.is_empty());
     let mut addr = None;
     let mut data_dir = None;
+    let mut database_url = None;
     let mut dist_dir = None;
     let mut token_lifetime = None;
     let mut demo = false;
@@ -238,6 +259,7 @@ fn parse_args(
             "-V" | "--version" => return Ok(Command::Version),
             "--addr" => &mut addr,
             "--data-dir" => &mut data_dir,
+            "--database-url" => &mut database_url,
             "--dist" => &mut dist_dir,
             "--token-lifetime" => &mut token_lifetime,
             other => return Err(format!("unknown argument '{other}'")),
@@ -263,6 +285,7 @@ fn parse_args(
             .or_else(|| env("COMPLAINTS_DATA_DIR"))
             .unwrap_or_else(|| "./data".to_owned())
             .into(),
+        database_url: database_url.or_else(|| env("COMPLAINTS_DATABASE_URL")),
         dist_dir: dist_dir
             .or_else(|| env("COMPLAINTS_DIST"))
             .unwrap_or_else(|| "./dist".to_owned())
@@ -328,12 +351,16 @@ fn data_dir_inside_dist(data_dir: &Path, dist_dir: &Path) -> bool {
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args_os().skip(1), |name| std::env::var(name).ok()) {
         Ok(Command::Run(config)) => config,
-        Ok(Command::Admin { data_dir, action }) => {
+        Ok(Command::Admin {
+            data_dir,
+            database_url,
+            action,
+        }) => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,
                 Err(error) => return fail("cannot start the async runtime", &error),
             };
-            return runtime.block_on(admin(data_dir, action));
+            return runtime.block_on(admin(data_dir, database_url, action));
         }
         Ok(Command::Help) => {
             println!("{USAGE}");
@@ -374,12 +401,9 @@ async fn run(config: Config) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let db = match open_db(&config.data_dir).await {
+    let db = match open_database(&config.data_dir, config.database_url.as_deref()).await {
         Ok(db) => db,
-        Err(error) => {
-            let context = format!("cannot open the database in {}", config.data_dir.display());
-            return fail(&context, &error);
-        }
+        Err(error) => return fail(&error.0, &error.1),
     };
 
     let listener = match tokio::net::TcpListener::bind(&config.addr).await {
@@ -406,7 +430,7 @@ async fn run(config: Config) -> ExitCode {
     }
     println!(
         "complaints-server listening on http://{shown_addr} (data: {}, app: {})",
-        config.data_dir.join(DB_FILE_NAME).display(),
+        database_shown(&config.data_dir, config.database_url.as_deref()),
         config.dist_dir.display()
     );
 
@@ -479,23 +503,51 @@ async fn run(config: Config) -> ExitCode {
 }
 
 /// Whether the database has no users (and so nobody can sign in).
-async fn no_users(db: &sqlx::SqlitePool) -> bool {
+async fn no_users(db: &sqlx::AnyPool) -> bool {
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
         .fetch_one(db)
         .await
         .is_ok_and(|count| count == 0)
 }
 
-/// Runs an administrative subcommand against the database in `data_dir`.
-async fn admin(data_dir: PathBuf, action: Admin) -> ExitCode {
+/// Opens the PostgreSQL database at `url`, or else SQLite in `data_dir`; an
+/// error comes with what could not be opened.
+async fn open_database(
+    data_dir: &Path,
+    url: Option<&str>,
+) -> Result<sqlx::AnyPool, (String, complaints_server::AppError)> {
+    match url {
+        Some(url) => complaints_server::open_url(url).await,
+        None => open_db(data_dir).await,
+    }
+    .map_err(|error| {
+        let shown = database_shown(data_dir, url);
+        (format!("cannot open the database {shown}"), error)
+    })
+}
+
+/// The database as a log line names it: the SQLite file, or the PostgreSQL
+/// URL without its user and password.
+fn database_shown(data_dir: &Path, url: Option<&str>) -> String {
+    match url {
+        Some(url) => {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            let rest = rest.split_once('?').map_or(rest, |(path, _)| path);
+            format!("{scheme}://{rest}")
+        }
+        None => data_dir.join(DB_FILE_NAME).display().to_string(),
+    }
+}
+
+/// Runs an administrative subcommand against the database in `data_dir`
+/// (or at `database_url`).
+async fn admin(data_dir: PathBuf, database_url: Option<String>, action: Admin) -> ExitCode {
     use complaints_server::auth;
 
-    let db = match open_db(&data_dir).await {
+    let db = match open_database(&data_dir, database_url.as_deref()).await {
         Ok(db) => db,
-        Err(error) => {
-            let context = format!("cannot open the database in {}", data_dir.display());
-            return fail(&context, &error);
-        }
+        Err(error) => return fail(&error.0, &error.1),
     };
     let params = auth::AuthConfig::default().password_params;
     let done = match action {
@@ -608,6 +660,7 @@ mod tests {
         Command::Run(Config {
             addr: addr.into(),
             data_dir: data.into(),
+            database_url: None,
             dist_dir: dist.into(),
             token_lifetime: chrono::TimeDelta::days(14),
             demo: false,
@@ -753,6 +806,7 @@ mod tests {
             parse(&["region", "add", "EAST", "East China"], &[]),
             Ok(Command::Admin {
                 data_dir: "./data".into(),
+                database_url: None,
                 action: Admin::RegionAdd {
                     code: "EAST".into(),
                     name: "East China".into()
@@ -766,6 +820,7 @@ mod tests {
             ),
             Ok(Command::Admin {
                 data_dir: "/srv/d".into(),
+                database_url: None,
                 action: Admin::BranchAdd {
                     code: "SH01".into(),
                     name: "Shanghai 1".into(),
@@ -792,6 +847,7 @@ mod tests {
             ),
             Ok(Command::Admin {
                 data_dir: "/tmp/x".into(),
+                database_url: None,
                 action: Admin::UserAdd {
                     username: "wang".into(),
                     role: "staff".into(),
@@ -802,9 +858,19 @@ mod tests {
             })
         );
         assert_eq!(
-            parse(&["user", "passwd", "wang"], &[]),
+            parse(
+                &[
+                    "user",
+                    "passwd",
+                    "wang",
+                    "--database-url",
+                    "postgres://h/db"
+                ],
+                &[]
+            ),
             Ok(Command::Admin {
                 data_dir: "./data".into(),
+                database_url: Some("postgres://h/db".into()),
                 action: Admin::UserPasswd {
                     username: "wang".into()
                 }

@@ -277,7 +277,7 @@ async fn download(
 ) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound("no such photo".into());
     let row: Option<(String, String)> =
-        sqlx::query_as("SELECT branch, state FROM records WHERE id = ?")
+        sqlx::query_as("SELECT branch, state FROM records WHERE id = $1")
             .bind(&record)
             .fetch_optional(&state.db)
             .await

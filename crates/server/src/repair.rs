@@ -23,7 +23,7 @@ use chrono::{SecondsFormat, Utc};
 use complaints_domain::sync::{
     check_bounds, is_complaint, Op, RecordState, Withdrawn, WithdrawnEntry,
 };
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::AppError;
 
@@ -42,22 +42,20 @@ pub struct Repair {
 }
 
 /// Checks the op log if this version has not yet (see the module docs).
-pub async fn check_log(db: &SqlitePool) -> Result<Option<Repair>, AppError> {
-    let mut conn = db.acquire().await.map_err(AppError::from_db)?;
+pub async fn check_log(db: &AnyPool) -> Result<Option<Repair>, AppError> {
     let done: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'log_check'")
-        .fetch_optional(&mut *conn)
+        .fetch_optional(db)
         .await
         .map_err(AppError::from_db)?;
     if done.as_deref() == Some(CHECK_VERSION) {
         return Ok(None);
     }
-    let mut tx = conn
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(AppError::from_db)?;
+    // The log's lock, as a push takes it: instances starting together on one
+    // PostgreSQL database check it one after the other.
+    let mut tx = crate::db::begin_write(db).await?;
     let repair = check(&mut tx).await?;
     sqlx::query(
-        "INSERT INTO meta (key, value) VALUES ('log_check', ?) \
+        "INSERT INTO meta (key, value) VALUES ('log_check', $1) \
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(CHECK_VERSION)
@@ -79,7 +77,7 @@ pub async fn check_log(db: &SqlitePool) -> Result<Option<Repair>, AppError> {
 /// One row of the log.
 type Row = (i64, String, String, String, String);
 
-async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
+async fn check(conn: &mut AnyConnection) -> Result<Repair, AppError> {
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
     let mut repair = Repair::default();
     // Records to rebuild.
@@ -89,7 +87,7 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
     loop {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT seq, op_id, record_id, device, body FROM ops \
-             WHERE seq > ? ORDER BY seq LIMIT 1000",
+             WHERE seq > $1 ORDER BY seq LIMIT 1000",
         )
         .bind(after)
         .fetch_all(&mut *conn)
@@ -131,7 +129,7 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
     for id in suspect {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT seq, op_id, record_id, device, body FROM ops \
-             WHERE record_id = ? AND device <> '' ORDER BY seq",
+             WHERE record_id = $1 AND device <> '' ORDER BY seq",
         )
         .bind(&id)
         .fetch_all(&mut *conn)
@@ -154,7 +152,7 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
             }
         }
         let seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ops WHERE record_id = ?")
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ops WHERE record_id = $1")
                 .bind(&id)
                 .fetch_one(&mut *conn)
                 .await
@@ -166,14 +164,16 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
         let state_json = serde_json::to_string(&state)
             .map_err(|error| AppError::Internal(format!("cannot serialise a record: {error}")))?;
         tracing::warn!(record = %id, "record rebuilt from its readable operations");
-        sqlx::query("UPDATE records SET state = ?, complaint = ?, updated_seq = ? WHERE id = ?")
-            .bind(state_json)
-            .bind(complaint)
-            .bind(seq)
-            .bind(&id)
-            .execute(&mut *conn)
-            .await
-            .map_err(AppError::from_db)?;
+        sqlx::query(
+            "UPDATE records SET state = $1, complaint = $2, updated_seq = $3 WHERE id = $4",
+        )
+        .bind(state_json)
+        .bind(complaint)
+        .bind(seq)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await
+        .map_err(AppError::from_db)?;
         repair.rebuilt += 1;
     }
     Ok(repair)
@@ -181,7 +181,7 @@ async fn check(conn: &mut SqliteConnection) -> Result<Repair, AppError> {
 
 /// Moves one operation out of the log and appends its withdrawn entry.
 async fn set_aside(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     (seq, op_id, record_id, device, body): Row,
     reason: &str,
     now: &str,
@@ -189,7 +189,7 @@ async fn set_aside(
     tracing::warn!(seq, op = %op_id, record = %record_id, reason, "operation set aside");
     sqlx::query(
         "INSERT INTO ops_set_aside (op_id, record_id, device, seq, body, reason, set_aside_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&op_id)
     .bind(&record_id)
@@ -201,7 +201,7 @@ async fn set_aside(
     .execute(&mut *conn)
     .await
     .map_err(AppError::from_db)?;
-    sqlx::query("DELETE FROM ops WHERE seq = ?")
+    sqlx::query("DELETE FROM ops WHERE seq = $1")
         .bind(seq)
         .execute(&mut *conn)
         .await
@@ -221,7 +221,7 @@ async fn set_aside(
     // The op id stays taken, so a retry of the same push is still known.
     sqlx::query(
         "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at, username) \
-         VALUES (?, ?, '', '0-0', ?, ?, NULL)",
+         VALUES ($1, $2, '', '0-0', $3, $4, NULL)",
     )
     .bind(&op_id)
     .bind(&record_id)

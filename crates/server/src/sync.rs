@@ -113,9 +113,10 @@ use complaints_domain::sync::{
     TIMELINE_PREFIX,
 };
 use serde::Deserialize;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::auth::AuthUser;
+use crate::db::Backend;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::http::no_store;
 use crate::{AppError, AppState};
@@ -180,16 +181,13 @@ async fn push(
 /// operation's outcome and the server time it was taken in at. (The demo data
 /// goes in this way too: through the same checks as anything a device sends.)
 pub(crate) async fn ingest(
-    db: &SqlitePool,
+    db: &AnyPool,
     auth: &AuthUser,
     device: &str,
     ops: Vec<serde_json::Value>,
 ) -> Result<(Vec<OpResult>, DateTime<Utc>), AppError> {
     // The write lock first: no seq is allocated before we hold it.
-    let mut tx = db
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(AppError::from_db)?;
+    let mut tx = crate::db::begin_write(db).await?;
     // The clock is read once we hold the lock (waiting for it may take a while).
     let now = server_now();
     let branches = sqlx::query_scalar::<_, String>("SELECT code FROM branches")
@@ -408,7 +406,7 @@ struct Batch<'a> {
 impl Batch<'_> {
     async fn push_one(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         device: &str,
         raw: serde_json::Value,
     ) -> Result<OpResult, AppError> {
@@ -431,7 +429,16 @@ impl Batch<'_> {
             }
         };
 
-        let seen: Option<i64> = sqlx::query_scalar("SELECT seq FROM ops WHERE op_id = ?")
+        // Ids are looked up as they are: one with a NUL character, which
+        // PostgreSQL cannot hold, is refused here on its own.
+        if op.id.contains('\0') || op.record.contains('\0') {
+            let detail = "the operation's id or record id contains the NUL character";
+            return Ok(rejected(
+                op.id,
+                Rejection::new(RejectCode::Malformed, None, detail),
+            ));
+        }
+        let seen: Option<i64> = sqlx::query_scalar("SELECT seq FROM ops WHERE op_id = $1")
             .bind(&op.id)
             .fetch_optional(&mut *conn)
             .await
@@ -470,9 +477,9 @@ impl Batch<'_> {
 
         let body = serde_json::to_string(&op)
             .map_err(|error| AppError::Internal(format!("cannot serialise an op: {error}")))?;
-        let seq = sqlx::query(
+        let seq: i64 = sqlx::query_scalar(
             "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at, username) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
         )
         .bind(&op.id)
         .bind(&op.record)
@@ -481,10 +488,9 @@ impl Batch<'_> {
         .bind(body)
         .bind(&self.received_at)
         .bind(&op.user)
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await
-        .map_err(AppError::from_db)?
-        .last_insert_rowid();
+        .map_err(AppError::from_db)?;
         // A new record, or one that changed branch, enters its branch now.
         let to = record_branch(&after);
         let scope_seq = match (from.as_deref(), old_scope_seq) {
@@ -492,7 +498,7 @@ impl Batch<'_> {
             (Some(from), _) => {
                 sqlx::query(
                     "INSERT INTO record_moves (seq, record_id, from_branch, to_branch) \
-                     VALUES (?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4)",
                 )
                 .bind(seq)
                 .bind(&op.record)
@@ -517,12 +523,12 @@ impl Batch<'_> {
     /// not yet repaired: see `repair`) refuses this operation, not the batch.
     async fn load_record(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: &str,
     ) -> Result<Result<(), Rejection>, AppError> {
         if !self.records.contains_key(id) {
             let stored: Option<(String, i64)> =
-                sqlx::query_as("SELECT state, scope_seq FROM records WHERE id = ?")
+                sqlx::query_as("SELECT state, scope_seq FROM records WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await
@@ -548,7 +554,7 @@ impl Batch<'_> {
 
     /// Writes every record the batch changed: its state, the complaint it
     /// materializes to, and the seq of its newest operation.
-    async fn write_records(&self, conn: &mut SqliteConnection) -> Result<(), AppError> {
+    async fn write_records(&self, conn: &mut AnyConnection) -> Result<(), AppError> {
         for (id, seq) in &self.dirty {
             let Some(Some((state, scope_seq))) = self.records.get(id) else {
                 continue;
@@ -563,7 +569,7 @@ impl Batch<'_> {
                 .and_then(|complaint| serde_json::to_string(&complaint).ok());
             sqlx::query(
                 "INSERT INTO records (id, state, complaint, updated_seq, branch, scope_seq) \
-                 VALUES (?, ?, ?, ?, ?, ?) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
                  complaint = excluded.complaint, updated_seq = excluded.updated_seq, \
                  branch = excluded.branch, scope_seq = excluded.scope_seq",
@@ -709,15 +715,15 @@ struct Page {
 /// clause (the count must use the same condition). The cursor logic above
 /// stays correct for any such filter.
 async fn pull_page(
-    db: &SqlitePool,
+    db: &AnyPool,
     after: i64,
     limit: u32,
     skip_device: Option<&str>,
 ) -> Result<Page, AppError> {
-    const FILTER: &str = "seq > ?1 AND (?2 IS NULL OR device <> ?2)";
-    // A deferred BEGIN: read-only, its snapshot is fixed by the first SELECT.
-    let mut tx = db.begin().await.map_err(AppError::from_db)?;
-    let sql = format!("SELECT seq, body FROM ops WHERE {FILTER} ORDER BY seq LIMIT ?3");
+    const FILTER: &str = "seq > $1 AND ($2 IS NULL OR device <> $2)";
+    // One snapshot for every read of the pull.
+    let mut tx = crate::db::begin_read(db).await?;
+    let sql = format!("SELECT seq, body FROM ops WHERE {FILTER} ORDER BY seq LIMIT $3");
     let query = sqlx::query_as(&sql)
         .bind(after)
         .bind(skip_device)
@@ -809,23 +815,26 @@ enum Item {
 /// get). A page ends at an item boundary (an entered record comes whole); the
 /// cursor is the position of its last item, or `E` when nothing is left.
 async fn scoped_pull_page(
-    db: &SqlitePool,
+    db: &AnyPool,
     branches: &BTreeSet<String>,
     after: i64,
     limit: u32,
     skip_device: Option<&str>,
 ) -> Result<Page, AppError> {
-    const IN_SCOPE: &str = "r.branch IN (SELECT value FROM json_each(?4))";
-    // The ops of an entered record `r` that the client gets (?2: its device,
-    // ?3: the end of the log): all of them if the record ever moved (the
+    let backend = Backend::of(db);
+    let in_scope = backend.in_json_list("r.branch", 4);
+    let in_scope = in_scope.as_str();
+    // The ops of an entered record `r` that the client gets ($2: its device,
+    // $3: the end of the log): all of them if the record ever moved (the
     // client may have deleted its own), else all but its own.
-    const ENTERED_OPS: &str = "o.seq <= ?3 AND (?2 IS NULL OR o.device <> ?2 \
-         OR EXISTS (SELECT 1 FROM record_moves m WHERE m.record_id = r.id AND m.seq <= ?3))";
-    // The same in the queries that bind the end of the log as ?5.
-    let entered_ops_5 = ENTERED_OPS.replace("?3", "?5");
+    const ENTERED_OPS: &str = "o.seq <= $3 AND ($2 IS NULL OR o.device <> $2 \
+         OR EXISTS (SELECT 1 FROM record_moves m WHERE m.record_id = r.id AND m.seq <= $3))";
+    // The same in the queries that bind the end of the log as $5.
+    let entered_ops_5 = ENTERED_OPS.replace("$3", "$5");
     let scope = serde_json::to_string(branches)
         .map_err(|error| AppError::Internal(format!("cannot serialise a scope: {error}")))?;
-    let mut tx = db.begin().await.map_err(AppError::from_db)?;
+    let from_in_scope = backend.in_json_list("m.from_branch", 4);
+    let mut tx = crate::db::begin_read(db).await?;
     let end: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ops")
         .fetch_one(&mut *tx)
         .await
@@ -833,20 +842,20 @@ async fn scoped_pull_page(
     let end = end.max(after);
     let ops_sql = format!(
         "FROM ops o JOIN records r ON r.id = o.record_id \
-         WHERE o.seq > ?1 AND o.seq <= ?5 AND (?2 IS NULL OR o.device <> ?2) \
-         AND r.scope_seq <= ?1 AND {IN_SCOPE}"
+         WHERE o.seq > $1 AND o.seq <= $5 AND ($2 IS NULL OR o.device <> $2) \
+         AND r.scope_seq <= $1 AND {in_scope}"
     );
     let entered_sql =
-        format!("FROM records r WHERE r.scope_seq > ?1 AND r.scope_seq <= ?5 AND {IN_SCOPE}");
+        format!("FROM records r WHERE r.scope_seq > $1 AND r.scope_seq <= $5 AND {in_scope}");
     let removed_sql = format!(
         "FROM record_moves m JOIN records r ON r.id = m.record_id \
-         WHERE m.seq > ?1 AND m.seq <= ?5 \
-         AND m.from_branch IN (SELECT value FROM json_each(?4)) AND NOT {IN_SCOPE}"
+         WHERE m.seq > $1 AND m.seq <= $5 \
+         AND {from_in_scope} AND NOT {in_scope}"
     );
     let lists = [
-        format!("SELECT o.seq, o.body {ops_sql} ORDER BY o.seq LIMIT ?3"),
-        format!("SELECT r.scope_seq, r.id {entered_sql} ORDER BY r.scope_seq LIMIT ?3"),
-        format!("SELECT m.seq, m.record_id {removed_sql} ORDER BY m.seq LIMIT ?3"),
+        format!("SELECT o.seq, o.body {ops_sql} ORDER BY o.seq LIMIT $3"),
+        format!("SELECT r.scope_seq, r.id {entered_sql} ORDER BY r.scope_seq LIMIT $3"),
+        format!("SELECT m.seq, m.record_id {removed_sql} ORDER BY m.seq LIMIT $3"),
     ];
     let mut items: Vec<(i64, Item)> = Vec::new();
     // Every item up to the horizon has been read: a list that filled its
@@ -900,7 +909,7 @@ async fn scoped_pull_page(
             Item::Entered(record) => {
                 let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
                     "SELECT o.seq, o.body FROM ops o JOIN records r ON r.id = o.record_id \
-                     WHERE o.record_id = ?1 AND {ENTERED_OPS} ORDER BY o.seq"
+                     WHERE o.record_id = $1 AND {ENTERED_OPS} ORDER BY o.seq"
                 ))
                 .bind(&record)
                 .bind(skip_device)
@@ -924,7 +933,7 @@ async fn scoped_pull_page(
         let count_sql = format!(
             "SELECT (SELECT COUNT(*) {ops_sql}) \
              + (SELECT COUNT(*) FROM ops o JOIN records r ON r.id = o.record_id \
-                WHERE r.scope_seq > ?1 AND {IN_SCOPE} AND {entered_ops_5}) \
+                WHERE r.scope_seq > $1 AND {in_scope} AND {entered_ops_5}) \
              + (SELECT COUNT(*) {removed_sql})"
         );
         let remaining: i64 = sqlx::query_scalar(&count_sql)

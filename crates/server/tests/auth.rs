@@ -21,7 +21,7 @@ use axum::body::Body;
 use axum::extract::connect_info::ConnectInfo;
 use axum::http::{header, Method, Request, Response, StatusCode};
 use complaints_server::auth::{self, AdminError, Auth, AuthConfig, NewUser};
-use complaints_server::{app, open_db, AppState};
+use complaints_server::{app, open_test_db, AppState};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -59,7 +59,9 @@ impl Fixture {
     /// `admin`.
     async fn with_config(config: AuthConfig) -> Self {
         let tmp = tempfile::tempdir().expect("temp dir");
-        let db = open_db(&tmp.path().join("data")).await.expect("open db");
+        let db = open_test_db(&tmp.path().join("data"))
+            .await
+            .expect("open db");
         auth::add_region(&db, "EAST", "East China").await.unwrap();
         auth::add_region(&db, "NORTH", "North China").await.unwrap();
         auth::add_branch(&db, "SH01", "Shanghai Pudong", "EAST")
@@ -908,7 +910,7 @@ async fn refusal_cases_are_all_4xx() {
 
     // Expired: a token whose expiry has passed.
     let expired = fx.login("zhao").await;
-    sqlx::query("UPDATE tokens SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = ?")
+    sqlx::query("UPDATE tokens SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = $1")
         .bind(auth::token_hash(&expired))
         .execute(&fx.state.db)
         .await
@@ -1136,7 +1138,7 @@ async fn a_pull_may_skip_only_its_own_devices_operations() {
 async fn demo_data_is_never_added_to_a_database_in_use() {
     use complaints_server::demo::{self, Seeded};
     let tmp = tempfile::tempdir().unwrap();
-    let db = open_db(&tmp.path().join("data")).await.unwrap();
+    let db = open_test_db(&tmp.path().join("data")).await.unwrap();
     auth::add_region(&db, "EAST", "East China").await.unwrap();
     assert_eq!(
         demo::seed(&db, &cheap_params()).await.unwrap(),
@@ -1153,12 +1155,12 @@ async fn demo_data_is_never_added_to_a_database_in_use() {
 async fn demo_data_is_created_once_and_its_users_can_sign_in() {
     use complaints_server::demo::{self, Seeded};
     let tmp = tempfile::tempdir().unwrap();
-    let db = open_db(&tmp.path().join("data")).await.unwrap();
+    let db = open_test_db(&tmp.path().join("data")).await.unwrap();
     let Seeded::Added { password } = demo::seed(&db, &cheap_params()).await.unwrap() else {
         panic!("an empty database gets the demo data");
     };
     assert_eq!(password.len(), 16, "a generated password");
-    let count_ops = |db: sqlx::SqlitePool| async move {
+    let count_ops = |db: sqlx::AnyPool| async move {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ops")
             .fetch_one(&db)
             .await

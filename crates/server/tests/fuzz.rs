@@ -27,7 +27,7 @@ use complaints_domain::sync::{
     complaint_fields, Hlc, Op, Outcome, PullResponse, PushRequest, PushResponse,
 };
 use complaints_server::auth::{self, Auth, AuthConfig, NewUser};
-use complaints_server::{app, open_db, AppState};
+use complaints_server::{app, open_test_db, AppState};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -62,7 +62,7 @@ fn world() -> &'static World {
             .unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let (router, admin, staff, records) = rt.block_on(async {
-            let db = open_db(&tmp.path().join("data")).await.unwrap();
+            let db = open_test_db(&tmp.path().join("data")).await.unwrap();
             auth::add_region(&db, "SOUTH", "South China").await.unwrap();
             for n in 0..7 {
                 let code = format!("GZ{n:02}");

@@ -23,7 +23,7 @@ use complaints_domain::sync::{
 };
 use complaints_server::auth::{self, Auth, AuthConfig, NewUser};
 use complaints_server::photos::PhotoFiles;
-use complaints_server::{app, open_db, AppState};
+use complaints_server::{app, open_test_db, AppState};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -47,7 +47,7 @@ struct Fixture {
 impl Fixture {
     async fn new() -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
-        let db = open_db(&tmp.path().join("data")).await.unwrap();
+        let db = open_test_db(&tmp.path().join("data")).await.unwrap();
         auth::add_region(&db, "EAST", "华东").await.unwrap();
         auth::add_region(&db, "NORTH", "华北").await.unwrap();
         for (code, region) in [("SH01", "EAST"), ("SH02", "EAST"), ("BJ01", "NORTH")] {
@@ -60,8 +60,8 @@ impl Fixture {
             // One device per user, named after them, signed in.
             sqlx::query(
                 "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
-                 SELECT ?, id, ?, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
-                 FROM users WHERE username = ?",
+                 SELECT $1, id, $2, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
+                 FROM users WHERE username = $3",
             )
             .bind(auth::token_hash(&token(username)))
             .bind(device(username))
@@ -583,7 +583,7 @@ async fn every_op_records_who_made_it() {
         .unwrap();
     assert_eq!(logged, vec![Some("wang".into()), Some("zhao".into())]);
     // The record's history on the server says who changed the field.
-    let state: String = sqlx::query_scalar("SELECT state FROM records WHERE id = ?")
+    let state: String = sqlx::query_scalar("SELECT state FROM records WHERE id = $1")
         .bind(&id)
         .fetch_one(&fx.state.db)
         .await
@@ -939,7 +939,7 @@ async fn a_move_is_authorised_on_the_merged_outcome() {
     sneaky.base = [("branch_code".to_string(), vec![created_id])].into();
     let refusal = fx.refuse("wang", sneaky, RejectCode::Forbidden).await;
     assert_eq!(refusal["field"], "branch_code");
-    let branch: String = sqlx::query_scalar("SELECT branch FROM records WHERE id = ?")
+    let branch: String = sqlx::query_scalar("SELECT branch FROM records WHERE id = $1")
         .bind(&record)
         .fetch_one(&fx.state.db)
         .await

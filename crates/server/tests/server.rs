@@ -18,7 +18,8 @@ use complaints_domain::sync::{
     PushResponse, RecordState, RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PUSH_OPS,
 };
 use complaints_server::{
-    app, open_db, AppError, AppState, CONTENT_SECURITY_POLICY, DB_FILE_NAME, REFERRER_POLICY,
+    app, open_db, open_test_db, open_url, AppError, AppState, Backend, CONTENT_SECURITY_POLICY,
+    DB_FILE_NAME, REFERRER_POLICY,
 };
 use http_body_util::BodyExt;
 use serde_json::json;
@@ -68,7 +69,7 @@ impl Fixture {
         std::fs::write(dist.join("icons/icon-192.png"), b"\x89PNG\r\n\x1a\nfake").unwrap();
 
         let data_dir = tmp.path().join("data");
-        let db = open_db(&data_dir).await.expect("open db");
+        let db = open_test_db(&data_dir).await.expect("open db");
         sign_in_test_devices(&db).await;
         Fixture {
             _tmp: tmp,
@@ -233,9 +234,14 @@ mod database {
             .execute(&fx.state.db)
             .await
             .unwrap();
+        let url = fx.state.db.connect_options().database_url.clone();
+        let migrations = match Backend::of(&fx.state.db) {
+            Backend::Sqlite => "migrations",
+            Backend::Postgres => "migrations-postgres",
+        };
         fx.state.db.close().await;
 
-        let db = open_db(&fx.data_dir).await.expect("second open");
+        let db = open_url(url.as_str()).await.expect("second open");
         let probe: String = sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'probe'")
             .fetch_one(&db)
             .await
@@ -245,7 +251,7 @@ mod database {
             .fetch_one(&db)
             .await
             .unwrap();
-        let shipped = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+        let shipped = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(migrations))
             .unwrap()
             .filter(|entry| {
                 entry
@@ -811,7 +817,7 @@ fn token_for(device: &str) -> String {
 }
 
 /// An administrator (who sees every branch) signed in on every test device.
-async fn sign_in_test_devices(db: &sqlx::SqlitePool) {
+async fn sign_in_test_devices(db: &sqlx::AnyPool) {
     let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
     let admin =
         complaints_server::auth::NewUser::new("admin", "Administrator", "admin", None, None);
@@ -821,7 +827,7 @@ async fn sign_in_test_devices(db: &sqlx::SqlitePool) {
     for device in test_devices() {
         sqlx::query(
             "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
-             SELECT ?, id, ?, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
+             SELECT $1, id, $2, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
              FROM users WHERE username = 'admin'",
         )
         .bind(complaints_server::auth::token_hash(&token_for(&device)))
@@ -975,7 +981,7 @@ fn assert_all_accepted(answer: &PushResponse) {
 }
 
 /// The op log: op id → seq.
-async fn op_log(db: &sqlx::SqlitePool) -> BTreeMap<String, i64> {
+async fn op_log(db: &sqlx::AnyPool) -> BTreeMap<String, i64> {
     sqlx::query_as::<_, (String, i64)>("SELECT op_id, seq FROM ops")
         .fetch_all(db)
         .await
@@ -985,8 +991,8 @@ async fn op_log(db: &sqlx::SqlitePool) -> BTreeMap<String, i64> {
 }
 
 /// The stored row of a record: (state JSON, complaint JSON, updated_seq).
-async fn record_row(db: &sqlx::SqlitePool, id: &str) -> Option<(String, Option<String>, i64)> {
-    sqlx::query_as("SELECT state, complaint, updated_seq FROM records WHERE id = ?")
+async fn record_row(db: &sqlx::AnyPool, id: &str) -> Option<(String, Option<String>, i64)> {
+    sqlx::query_as("SELECT state, complaint, updated_seq FROM records WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
@@ -1567,20 +1573,27 @@ mod sync_schema {
     #[tokio::test]
     async fn creates_the_op_log_and_records() {
         let fx = Fixture::new().await;
-        let tables: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                .fetch_all(&fx.state.db)
-                .await
-                .unwrap();
+        let (tables, indexes) = match Backend::of(&fx.state.db) {
+            Backend::Sqlite => (
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ops'",
+            ),
+            Backend::Postgres => (
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+                "SELECT indexname::text FROM pg_indexes WHERE tablename = 'ops'",
+            ),
+        };
+        let tables: Vec<String> = sqlx::query_scalar(tables)
+            .fetch_all(&fx.state.db)
+            .await
+            .unwrap();
         for table in ["ops", "records", "server_meta"] {
             assert!(tables.contains(&table.to_owned()), "{tables:?}");
         }
-        let indexes: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ops'",
-        )
-        .fetch_all(&fx.state.db)
-        .await
-        .unwrap();
+        let indexes: Vec<String> = sqlx::query_scalar(indexes)
+            .fetch_all(&fx.state.db)
+            .await
+            .unwrap();
         assert!(indexes.contains(&"ops_record_id".to_owned()), "{indexes:?}");
     }
 }
@@ -1832,7 +1845,7 @@ mod hostile {
         let db = &fx.state.db;
         sqlx::query(
             "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at) \
-             VALUES (?, ?, 'tab-a', ?, ?, '2026-01-01T00:00:00.000Z')",
+             VALUES ($1, $2, 'tab-a', $3, $4, '2026-01-01T00:00:00.000Z')",
         )
         .bind(&bad.id)
         .bind(&rec)
@@ -1841,7 +1854,7 @@ mod hostile {
         .execute(db)
         .await
         .unwrap();
-        sqlx::query("UPDATE records SET state = ? WHERE id = ?")
+        sqlx::query("UPDATE records SET state = $1 WHERE id = $2")
             .bind(serde_json::to_string(&state).unwrap())
             .bind(&rec)
             .execute(db)
@@ -1865,7 +1878,8 @@ mod hostile {
 
         // The next start sets it aside and rebuilds the record.
         sqlx::query("DELETE FROM meta").execute(db).await.unwrap();
-        let reopened = open_db(&fx.data_dir).await.expect("reopen");
+        let url = db.connect_options().database_url.clone();
+        let reopened = open_url(url.as_str()).await.expect("reopen");
         let set_aside: Vec<(String, String)> =
             sqlx::query_as("SELECT op_id, reason FROM ops_set_aside")
                 .fetch_all(&reopened)
