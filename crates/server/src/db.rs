@@ -210,7 +210,7 @@ pub async fn begin_write(db: &AnyPool) -> Result<Transaction<'static, sqlx::Any>
             .map_err(AppError::from_db),
         Backend::Postgres => {
             let mut tx = db.begin().await.map_err(AppError::from_db)?;
-            if !unsafe_no_log_lock() {
+            if !unsafe_no_log_lock(db) {
                 lock_log(&mut tx).await?;
             }
             Ok(tx)
@@ -243,11 +243,17 @@ pub async fn lock_log(conn: &mut AnyConnection) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `COMPLAINTS_UNSAFE_NO_LOG_LOCK=1` leaves the lock out on PostgreSQL, so
-/// that the multi-instance test can show what it prevents. Never set it on a
-/// real server: pulls then skip operations.
-fn unsafe_no_log_lock() -> bool {
-    std::env::var("COMPLAINTS_UNSAFE_NO_LOG_LOCK").is_ok_and(|value| value == "1")
+/// A pool whose URL names `application_name=complaints-unsafe-no-log-lock`
+/// writes without the log's lock, so that the multi-instance test
+/// (`tests/instances.rs`) can show what the lock prevents. Never use it on a
+/// real server: its pulls skip operations. (It is in the URL, not a global
+/// switch, so that it holds for that pool alone, and shows in
+/// `pg_stat_activity`.)
+fn unsafe_no_log_lock(db: &AnyPool) -> bool {
+    db.connect_options()
+        .database_url
+        .query_pairs()
+        .any(|(key, value)| key == "application_name" && value == "complaints-unsafe-no-log-lock")
 }
 
 /// Begins a read-only transaction in which every query sees one snapshot:

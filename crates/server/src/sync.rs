@@ -952,6 +952,11 @@ async fn scoped_pull_page(
     }
     tx.commit().await.map_err(AppError::from_db)?;
 
+    // A record that entered the scope came with its operations up to `E`;
+    // those after the page's cursor come again, as operations of a record in
+    // scope, in the pull that starts there: sent now too, they would reach
+    // the device twice.
+    bodies.retain(|(seq, _)| *seq <= page.cursor);
     page.read_bodies(bodies);
     Ok(page)
 }
