@@ -106,15 +106,3 @@ CREATE TABLE devices (
     key_hash    TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
-
--- Failed sign-ins, shared by every instance (issue 16): the throttle counts
--- these rows instead of a counter in one process's memory.
-CREATE TABLE sign_in_failures (
-    id         BIGSERIAL PRIMARY KEY,
-    -- What the failure counts against: "user:<name>" or "ip:<address>".
-    subject    TEXT NOT NULL,
-    -- Milliseconds since 1970 (UTC).
-    at_ms      BIGINT NOT NULL
-);
-
-CREATE INDEX sign_in_failures_subject ON sign_in_failures (subject, at_ms);

@@ -33,9 +33,10 @@
 //! # Login throttling
 //!
 //! Meant to slow guessing down without handing an attacker a way to lock a
-//! user out. Kept **in memory** ([`Auth`]), not in the database: it resets
-//! when the server restarts, which an attacker cannot trigger, and a failed
-//! login costs no database write. Failures are counted under three keys; a
+//! user out. Kept **in the database** (module [`crate::throttle`]), so that
+//! several server instances on one database count the same failures (until
+//! issue 16 it was one process's memory: behind a load balancer, each
+//! instance gave its own free guesses). Failures are counted under three keys; a
 //! count is forgotten [`AuthConfig::failure_window`] (1 hour) after its last
 //! failure:
 //!
@@ -68,10 +69,10 @@
 //! The attempt is counted **before** its password is checked, under the
 //! same lock as the check, and given back if the password was right (or the
 //! check never ran): 50 guesses sent at once for one pair get the 5 free
-//! checks and 45 answers `429`. Each counter keeps at most 10,000 entries:
-//! past that, expired entries go first, then those below their threshold,
-//! then the oldest, so a spray of usernames cannot grow memory nor push a
-//! slowed-down pair out.
+//! checks and 45 answers `429`. What bounds the counts is time: each attempt
+//! first deletes those no longer remembered, so a spray of usernames leaves
+//! at most an hour of attempts behind, and never pushes a slowed-down pair
+//! out.
 //!
 //! **Password checks** (argon2id: 19 MiB and some tens of milliseconds of a
 //! core each, at the defaults) run at most [`AuthConfig::max_concurrent_checks`]
@@ -106,11 +107,10 @@
 //! reset, gives a new password. The point where each counter starts
 //! slowing down is logged, as OWASP asks of lockouts.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -132,6 +132,7 @@ use sqlx::AnyPool;
 
 use crate::extract::ApiJson;
 use crate::http::{no_store, server_time_text};
+use crate::throttle::{self, Policy, Reservation, Stamp};
 use crate::{AppError, AppState};
 
 /// The largest login body accepted (`413 payload_too_large` past it).
@@ -148,8 +149,6 @@ const TOKEN_TEXT_LEN: usize = 43;
 /// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
 const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const PASSWORD_LEN: usize = 16;
-/// The most entries each in-memory login counter keeps.
-const MAX_ENTRIES: usize = 10_000;
 
 /// Tunables of sign-in (the throttling ones are described in the module
 /// docs, "Login throttling").
@@ -230,18 +229,18 @@ pub fn parse_lifetime(text: &str) -> Result<TimeDelta, String> {
     Ok(lifetime)
 }
 
-/// Sign-in state shared by every handler: the configuration, the in-memory
-/// login throttle, the password-check permits, and the dummy hash unknown
-/// users are checked against.
+/// Sign-in state shared by every handler: the configuration, the
+/// password-check permits (per instance: they bound this machine's CPU), and
+/// the dummy hash unknown users are checked against. The login throttle's
+/// counts are in the database (module [`crate::throttle`]).
 #[derive(Debug)]
 pub struct Auth {
     /// The configuration.
     pub config: AuthConfig,
-    counters: Mutex<Counters>,
     /// Free password-check permits (see [`PasswordCheckPermit`]).
     free_checks: Arc<AtomicUsize>,
     /// A frozen clock, set by [`Auth::advance_clock`] (tests only).
-    frozen_clock: Mutex<Option<Instant>>,
+    frozen_clock: Mutex<Option<Stamp>>,
     dummy_hash: OnceLock<String>,
 }
 
@@ -265,144 +264,12 @@ impl Drop for PasswordCheckPermit {
     }
 }
 
-/// How long a successful sign-in makes a (username, address) pair known.
-const KNOWN_PAIR_FOR: Duration = Duration::from_secs(30 * 24 * 60 * 60);
-
-type Pair = (String, Option<IpAddr>);
-
-/// The failures counted under one key.
-#[derive(Debug, Clone, Copy)]
-struct Count {
-    failures: u32,
-    /// The last failure (or counted attempt).
-    last: Instant,
-}
-
-/// The throttle's counters (see the module docs).
-#[derive(Debug, Default)]
-struct Counters {
-    pairs: HashMap<Pair, Count>,
-    addresses: HashMap<Option<IpAddr>, Count>,
-    usernames: HashMap<String, Count>,
-    /// When each known pair last signed in.
-    known: HashMap<Pair, Instant>,
-}
-
-/// The thresholds of one counter.
-#[derive(Debug, Clone, Copy)]
-struct Policy {
-    free: u32,
-    base: Duration,
-    max: Duration,
-    window: Duration,
-}
-
-impl Policy {
-    /// How long an attempt must still wait, given `count`.
-    fn wait(&self, count: Option<&Count>, now: Instant) -> Duration {
-        match count {
-            Some(count) if self.live(count, now) && count.failures >= self.free => {
-                let doublings = (count.failures - self.free).min(31);
-                let delay = self.base.saturating_mul(1 << doublings).min(self.max);
-                (count.last + delay).saturating_duration_since(now)
-            }
-            _ => Duration::ZERO,
-        }
-    }
-
-    /// Whether `count` is still remembered.
-    fn live(&self, count: &Count, now: Instant) -> bool {
-        now.saturating_duration_since(count.last) < self.window
-    }
-}
-
-/// What [`Auth::reserve`] counted, to be kept (a failure) or given back.
-#[derive(Debug)]
-struct Reservation {
-    pair: Pair,
-    /// Whether the shared counters were counted too (not for known pairs).
-    shared: bool,
-    at: Instant,
-    /// The counts before, to restore `last` if nothing else counted since.
-    before: [Option<Count>; 3],
-}
-
-/// Counts `key` in `map` under `policy`, making room first; returns the
-/// count before.
-fn count<K: std::hash::Hash + Eq + Clone>(
-    map: &mut HashMap<K, Count>,
-    key: &K,
-    policy: &Policy,
-    now: Instant,
-) -> Option<Count> {
-    if !map.contains_key(key) && map.len() >= MAX_ENTRIES {
-        make_room(map, policy, now);
-    }
-    let before = map.get(key).copied();
-    let entry = map.entry(key.clone()).or_insert(Count {
-        failures: 0,
-        last: now,
-    });
-    if !policy.live(entry, now) {
-        entry.failures = 0;
-    }
-    entry.failures = entry.failures.saturating_add(1);
-    entry.last = entry.last.max(now);
-    before
-}
-
-/// Gives back one count of `key` taken at `at`, restoring `before`'s time
-/// if no other attempt was counted since.
-fn give_back<K: std::hash::Hash + Eq>(
-    map: &mut HashMap<K, Count>,
-    key: &K,
-    at: Instant,
-    before: Option<Count>,
-) {
-    let Some(entry) = map.get_mut(key) else {
-        return;
-    };
-    entry.failures = entry.failures.saturating_sub(1);
-    if entry.last == at {
-        if let Some(before) = before {
-            entry.last = before.last;
-        }
-    }
-    if entry.failures == 0 {
-        map.remove(key);
-    }
-}
-
-/// Shrinks a full counter to three quarters of [`MAX_ENTRIES`]: expired
-/// entries go first, then those below the threshold (they slow no one
-/// down), then the oldest. Runs at most once every `MAX_ENTRIES / 4` new
-/// keys, so a spray costs amortised O(log n) per attempt.
-fn make_room<K: std::hash::Hash + Eq + Clone>(
-    map: &mut HashMap<K, Count>,
-    policy: &Policy,
-    now: Instant,
-) {
-    map.retain(|_, count| policy.live(count, now) && count.failures >= policy.free);
-    let keep = MAX_ENTRIES * 3 / 4;
-    if map.len() > keep {
-        let mut by_age: Vec<(Instant, K)> = map
-            .iter()
-            .map(|(key, count)| (count.last, key.clone()))
-            .collect();
-        by_age.sort_unstable_by_key(|(last, _)| std::cmp::Reverse(*last));
-        for (_, key) in by_age.drain(keep..) {
-            map.remove(&key);
-        }
-    }
-}
-
 impl Auth {
     /// Sign-in state with this configuration.
     pub fn new(config: AuthConfig) -> Auth {
         Auth {
             free_checks: Arc::new(AtomicUsize::new(config.max_concurrent_checks)),
             config,
-            counters: Mutex::default(),
             frozen_clock: Mutex::new(None),
             dummy_hash: OnceLock::new(),
         }
@@ -426,14 +293,14 @@ impl Auth {
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
         let mut clock = self.frozen_clock.lock().unwrap_or_else(|e| e.into_inner());
-        *clock = Some(clock.unwrap_or_else(Instant::now) + by);
+        *clock = Some(clock.unwrap_or_else(wall_clock) + by);
     }
 
-    fn now(&self) -> Instant {
+    fn now(&self) -> Stamp {
         self.frozen_clock
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .unwrap_or_else(Instant::now)
+            .unwrap_or_else(wall_clock)
     }
 
     fn dummy_hash(&self) -> &str {
@@ -443,12 +310,8 @@ impl Auth {
         })
     }
 
-    fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
-        // A panic while holding the lock leaves plain counters: still usable.
-        self.counters.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn policies(&self) -> [Policy; 3] {
+    /// The three counters' policies, in `throttle`'s order.
+    pub(crate) fn policies(&self) -> [Policy; 3] {
         let c = &self.config;
         let policy = |free, max| Policy {
             free,
@@ -462,148 +325,71 @@ impl Auth {
             policy(c.free_failures_per_username, c.max_shared_delay),
         ]
     }
-
-    /// Checks the throttle and, under the same lock, counts the attempt as a
-    /// failure: `Err(RateLimited)` if it must wait.
-    fn reserve(
-        &self,
-        user_key: &str,
-        ip: Option<IpAddr>,
-        now: Instant,
-    ) -> Result<Reservation, AppError> {
-        let [pair_policy, address_policy, username_policy] = self.policies();
-        let pair: Pair = (user_key.to_owned(), ip);
-        let mut counters = self.counters();
-        // Known pairs are left out of the shared counters.
-        let shared = counters
-            .known
-            .get(&pair)
-            .is_none_or(|at| now.saturating_duration_since(*at) >= KNOWN_PAIR_FOR);
-        let mut wait = pair_policy.wait(counters.pairs.get(&pair), now);
-        if shared {
-            wait = wait
-                .max(address_policy.wait(counters.addresses.get(&ip), now))
-                .max(username_policy.wait(counters.usernames.get(user_key), now));
-        }
-        if !wait.is_zero() {
-            return Err(AppError::RateLimited {
-                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-            });
-        }
-        let mut before = [None; 3];
-        before[0] = count(&mut counters.pairs, &pair, &pair_policy, now);
-        if shared {
-            before[1] = count(&mut counters.addresses, &ip, &address_policy, now);
-            let user_key = user_key.to_owned();
-            before[2] = count(&mut counters.usernames, &user_key, &username_policy, now);
-        }
-        Ok(Reservation {
-            pair,
-            shared,
-            at: now,
-            before,
-        })
-    }
-
-    /// The attempt failed: it stays counted, as of now. A counter reaching
-    /// its threshold is logged (a warning): from there on it slows down.
-    fn failed(&self, reservation: &Reservation) {
-        let [pair_policy, address_policy, username_policy] = self.policies();
-        let now = self.now();
-        let (user_key, ip) = &reservation.pair;
-        let address = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-        let mut counters = self.counters();
-        let touch = |count: Option<&mut Count>, policy: &Policy, what: &str| {
-            if let Some(count) = count {
-                count.last = count.last.max(now);
-                if count.failures == policy.free {
-                    tracing::warn!(
-                        username = %user_key,
-                        address = %address,
-                        failures = count.failures,
-                        "sign-in failures: slowing down this {what}"
-                    );
-                }
-            }
-        };
-        touch(
-            counters.pairs.get_mut(&reservation.pair),
-            &pair_policy,
-            "username and address",
-        );
-        if reservation.shared {
-            touch(counters.addresses.get_mut(ip), &address_policy, "address");
-            touch(
-                counters.usernames.get_mut(user_key),
-                &username_policy,
-                "username",
-            );
-        }
-    }
-
-    /// The attempt did not fail (`signed_in`: the password was right, or no
-    /// password was checked): gives its counts back; a sign-in also clears
-    /// the pair and makes it known.
-    fn give_back(&self, reservation: &Reservation, signed_in: bool) {
-        let now = self.now();
-        let mut counters = self.counters();
-        let Reservation {
-            pair,
-            shared,
-            at,
-            before,
-        } = reservation;
-        if signed_in {
-            counters.pairs.remove(pair);
-            if !counters.known.contains_key(pair) && counters.known.len() >= MAX_ENTRIES {
-                let known = &mut counters.known;
-                known.retain(|_, t| now.saturating_duration_since(*t) < KNOWN_PAIR_FOR);
-                if known.len() >= MAX_ENTRIES {
-                    let mut times: Vec<Instant> = known.values().copied().collect();
-                    times.sort_unstable();
-                    let cutoff = times[times.len() / 4];
-                    known.retain(|_, t| *t > cutoff);
-                }
-            }
-            counters.known.insert(pair.clone(), now);
-        } else {
-            give_back(&mut counters.pairs, pair, *at, before[0]);
-        }
-        if *shared {
-            let (user_key, ip) = pair;
-            give_back(&mut counters.addresses, ip, *at, before[1]);
-            give_back(&mut counters.usernames, user_key, *at, before[2]);
-        }
-    }
 }
 
 /// A counted login attempt: given back when dropped unless it was resolved
 /// as a failure (so a database error or a dropped request does not count).
 struct Attempt {
     auth: Arc<Auth>,
+    db: AnyPool,
     reservation: Option<Reservation>,
 }
 
 impl Attempt {
-    fn failed(mut self) {
-        if let Some(reservation) = self.reservation.take() {
-            self.auth.failed(&reservation);
+    async fn failed(mut self) -> Result<(), AppError> {
+        match self.reservation.take() {
+            Some(reservation) => {
+                let now = self.auth.now();
+                throttle::failed(&self.db, &self.auth.policies(), &reservation, now).await
+            }
+            None => Ok(()),
         }
     }
 
-    fn signed_in(mut self) {
-        if let Some(reservation) = self.reservation.take() {
-            self.auth.give_back(&reservation, true);
+    /// Gives the count back now (no password was checked), rather than in
+    /// the background as a drop does: the next attempt finds it gone.
+    async fn not_counted(mut self) -> Result<(), AppError> {
+        match self.reservation.take() {
+            Some(reservation) => {
+                throttle::give_back(&self.db, &reservation, false, self.auth.now()).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn signed_in(mut self) -> Result<(), AppError> {
+        match self.reservation.take() {
+            Some(reservation) => {
+                throttle::give_back(&self.db, &reservation, true, self.auth.now()).await
+            }
+            None => Ok(()),
         }
     }
 }
 
 impl Drop for Attempt {
     fn drop(&mut self) {
+        // Dropped unresolved (an error, or the request went away): the count
+        // is given back in the background; if the runtime is gone, the count
+        // simply ages out of the window.
         if let Some(reservation) = self.reservation.take() {
-            self.auth.give_back(&reservation, false);
+            let (db, now) = (self.db.clone(), self.auth.now());
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(error) = throttle::give_back(&db, &reservation, false, now).await {
+                        tracing::warn!(%error, "a sign-in attempt could not be given back");
+                    }
+                });
+            }
         }
     }
+}
+
+/// The time since 1970, as every instance reads it.
+fn wall_clock() -> Stamp {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
@@ -968,8 +754,11 @@ async fn login(
     let auth = state.auth.clone();
     // Counted now, under the throttle's lock: concurrent guesses cannot all
     // pass the check before the first one fails.
+    let keys = throttle::Keys::new(&user_key, ip);
+    let reservation = throttle::reserve(&state.db, &auth.policies(), keys, auth.now()).await?;
     let attempt = Attempt {
-        reservation: Some(auth.reserve(&user_key, ip, auth.now())?),
+        reservation: Some(reservation),
+        db: state.db.clone(),
         auth: auth.clone(),
     };
 
@@ -990,10 +779,13 @@ async fn login(
     };
     // A bounded number of checks at once, each holding its permit until the
     // hash is done (even if the request is dropped meanwhile); past that,
-    // `503 busy` at once, and the attempt is given back (`attempt` drops).
-    let permit = auth.try_acquire_password_check().ok_or(AppError::Busy {
-        retry_after_secs: 1,
-    })?;
+    // `503 busy` at once, and the attempt is given back.
+    let Some(permit) = auth.try_acquire_password_check() else {
+        attempt.not_counted().await?;
+        return Err(AppError::Busy {
+            retry_after_secs: 1,
+        });
+    };
     // Verify even when there is no such user, against a dummy hash, so both
     // cases take the same time.
     let stored = row.as_ref().map(|row| row.password_hash.clone());
@@ -1009,11 +801,11 @@ async fn login(
     let row = match row {
         Some(row) if matches && row.disabled == 0 => row,
         _ => {
-            attempt.failed();
+            attempt.failed().await?;
             return Err(AppError::BadCredentials);
         }
     };
-    attempt.signed_in();
+    attempt.signed_in().await?;
 
     claim_device(&state.db, device, device_key, row.id).await?;
     let user = row.info()?;
@@ -1360,40 +1152,4 @@ pub async fn reset_password(
     .execute(db)
     .await?;
     Ok(password)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    impl Auth {
-        /// Entries in the failure counters.
-        fn entries(&self) -> usize {
-            let counters = self.counters();
-            counters.pairs.len() + counters.addresses.len() + counters.usernames.len()
-        }
-    }
-
-    /// An attacker spraying usernames from many addresses cannot grow the
-    /// counters without bound, nor push a throttled pair out of them.
-    #[test]
-    fn the_counters_stay_bounded_under_a_spray() {
-        let auth = Auth::new(AuthConfig::default());
-        let now = Instant::now();
-        let attacker = Some(IpAddr::from([203, 0, 113, 9]));
-        for _ in 0..5 {
-            auth.reserve("zhao", attacker, now).expect("a free attempt");
-        }
-        assert!(auth.reserve("zhao", attacker, now).is_err(), "throttled");
-        for i in 0..30_000u32 {
-            let ip = Some(IpAddr::from((0x0a00_0000 + i).to_be_bytes()));
-            let _ = auth.reserve(&format!("user{i}"), ip, now);
-        }
-        let entries = auth.entries();
-        assert!(entries <= 3 * MAX_ENTRIES, "{entries} entries");
-        assert!(
-            auth.reserve("zhao", attacker, now).is_err(),
-            "the throttled pair is still throttled"
-        );
-    }
 }

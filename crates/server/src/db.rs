@@ -203,6 +203,19 @@ fn with_database(url: &str, name: &str) -> String {
 /// transaction-scoped advisory lock that every instance takes
 /// ([`LOG_LOCK_KEY`]), released by the commit or the rollback.
 pub async fn begin_write(db: &AnyPool) -> Result<Transaction<'static, sqlx::Any>, AppError> {
+    if unsafe_no_log_lock(db) {
+        return db.begin().await.map_err(AppError::from_db);
+    }
+    begin_locked(db, LOG_LOCK_KEY).await
+}
+
+/// Begins a write transaction holding the lock `key` until it ends: on
+/// SQLite the database's one write lock (`BEGIN IMMEDIATE`, whatever the
+/// key), on PostgreSQL the transaction-scoped advisory lock `key`.
+pub async fn begin_locked(
+    db: &AnyPool,
+    key: i64,
+) -> Result<Transaction<'static, sqlx::Any>, AppError> {
     match Backend::of(db) {
         Backend::Sqlite => db
             .begin_with("BEGIN IMMEDIATE")
@@ -210,27 +223,26 @@ pub async fn begin_write(db: &AnyPool) -> Result<Transaction<'static, sqlx::Any>
             .map_err(AppError::from_db),
         Backend::Postgres => {
             let mut tx = db.begin().await.map_err(AppError::from_db)?;
-            if !unsafe_no_log_lock(db) {
-                lock_log(&mut tx).await?;
-            }
+            advisory_lock(&mut tx, key).await?;
             Ok(tx)
         }
     }
 }
 
-/// Takes the log's lock inside a PostgreSQL transaction (see [`begin_write`]).
-pub async fn lock_log(conn: &mut AnyConnection) -> Result<(), AppError> {
+/// Takes the advisory lock `key` inside a PostgreSQL transaction, waiting
+/// at most [`LOG_LOCK_TIMEOUT`] (see [`begin_write`]).
+async fn advisory_lock(conn: &mut AnyConnection, key: i64) -> Result<(), AppError> {
     let wait = std::time::Instant::now();
     conn.execute(format!("SET LOCAL lock_timeout = '{LOG_LOCK_TIMEOUT}'").as_str())
         .await
         .map_err(AppError::from_db)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(LOG_LOCK_KEY)
+        .bind(key)
         .execute(&mut *conn)
         .await
         .map_err(|error| {
-            tracing::error!(%error, waited_ms = wait.elapsed().as_millis() as u64,
-                "the op log's lock was not had in time");
+            tracing::error!(%error, key, waited_ms = wait.elapsed().as_millis() as u64,
+                "a lock was not had in time");
             AppError::from_db(error)
         })?;
     let waited = wait.elapsed();

@@ -122,6 +122,7 @@ pub mod repair;
 mod security;
 mod static_files;
 mod sync;
+pub mod throttle;
 
 use std::path::PathBuf;
 
@@ -144,8 +145,9 @@ pub struct AppState {
     /// Model launch dates and marketing events for the major-complaint
     /// rules (`<data-dir>/risk-config.json`), served to every device.
     pub risk: std::sync::Arc<complaints_domain::risk::RiskConfig>,
-    /// Sign-in: token lifetime, password cost and the in-memory login rate
-    /// limiter (module [`auth`]). `Default` is the production configuration.
+    /// Sign-in: token lifetime, password cost and the password-check permits
+    /// (module [`auth`]; the login throttle's counts are in the database).
+    /// `Default` is the production configuration.
     pub auth: std::sync::Arc<auth::Auth>,
     /// Photo files under `<data-dir>/photos` (module [`photos`]).
     pub photos: std::sync::Arc<photos::PhotoFiles>,

@@ -392,6 +392,42 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_of_another() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+/// Two server instances on one database share the throttle: five failures
+/// on instance A, and the sixth attempt on instance B waits, as on A; a
+/// sign-in on B clears the pair for A too. (Each instance has its own pool
+/// and its own `Auth`, as two processes would.)
+#[tokio::test]
+async fn failures_on_one_instance_count_on_another() {
+    let fx = Fixture::new().await;
+    let url = fx.state.db.connect_options().database_url.to_string();
+    let other = AppState {
+        db: complaints_server::open_url(&url).await.unwrap(),
+        auth: Arc::new(Auth::new(test_config())),
+        ..fx.state.clone()
+    };
+    let on_b = |request| app(other.clone()).oneshot(request);
+    for _ in 0..5 {
+        let response = fx.login_from("zhao", "guess", ATTACKER).await;
+        expect_error(response, StatusCode::UNAUTHORIZED, "bad_credentials").await;
+    }
+    let response = on_b(login_request("zhao", fx.password("zhao"), Some(ATTACKER)))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "B counts A's failures"
+    );
+    // Once the wait is over, the right password on B signs in and clears the pair on A.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let response = on_b(login_request("zhao", fx.password("zhao"), Some(ATTACKER)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = fx.login_from("zhao", "guess", ATTACKER).await;
+    expect_error(response, StatusCode::UNAUTHORIZED, "bad_credentials").await;
+}
+
 /// After 5 free failures of a (username, address) pair, each further
 /// attempt waits 1 s, 2 s, 4 s ... at most 15 minutes since the pair's last
 /// failure; an attempt inside the wait is refused (and not counted); once it
