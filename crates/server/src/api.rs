@@ -24,6 +24,7 @@ use crate::{auth, openapi, photos, sync, AppError, AppState};
 pub(crate) fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .nest("/v1", v1_routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
@@ -46,6 +47,8 @@ struct Health {
     status: &'static str,
     version: &'static str,
     db: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
     server_time: String,
 }
 
@@ -59,9 +62,47 @@ async fn health(State(state): State<AppState>) -> Result<Response, AppError> {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         db: "ok",
+        database: crate::db::Backend::of(&state.db).name(),
         server_time: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
     Ok(no_store(Json(body)))
+}
+
+#[derive(Serialize)]
+struct Ready {
+    status: &'static str,
+    database: &'static str,
+    /// The newest migration applied, and the newest this version ships.
+    migration: i64,
+    migrations_shipped: i64,
+    server_time: String,
+}
+
+/// `GET /api/ready`: whether this instance should be sent requests — the
+/// database answers and its schema is the one this version expects (`503`
+/// otherwise: e.g. an older instance after a newer one migrated, during a
+/// rolling update). For a load balancer's health check; `GET /api/health`
+/// only says the process and its database are up.
+async fn ready(State(state): State<AppState>) -> Result<Response, AppError> {
+    let (applied, shipped) = crate::db::migration_versions(&state.db).await?;
+    let current = applied == shipped;
+    let body = Ready {
+        status: if current {
+            "ready"
+        } else {
+            "migrations_differ"
+        },
+        database: crate::db::Backend::of(&state.db).name(),
+        migration: applied,
+        migrations_shipped: shipped,
+        server_time: server_time_text(),
+    };
+    let status = if current {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    Ok(no_store((status, Json(body))))
 }
 
 #[derive(Serialize)]

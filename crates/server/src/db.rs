@@ -268,6 +268,24 @@ fn unsafe_no_log_lock(db: &AnyPool) -> bool {
         .any(|(key, value)| key == "application_name" && value == "complaints-unsafe-no-log-lock")
 }
 
+/// The newest migration applied to the database, and the newest this binary
+/// ships: equal when the schema is current (readiness, `GET /api/ready`).
+pub async fn migration_versions(db: &AnyPool) -> Result<(i64, i64), AppError> {
+    let shipped = match Backend::of(db) {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    }
+    .iter()
+    .map(|migration| migration.version)
+    .max()
+    .unwrap_or(0);
+    let applied: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+        .fetch_one(db)
+        .await
+        .map_err(AppError::DbUnavailable)?;
+    Ok((applied, shipped))
+}
+
 /// Begins a read-only transaction in which every query sees one snapshot:
 /// SQLite's deferred `BEGIN` (in WAL mode the first read fixes it); on
 /// PostgreSQL `REPEATABLE READ`, since its default gives each statement a

@@ -128,6 +128,9 @@ use std::path::PathBuf;
 
 use axum::Router;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 pub use db::{open_db, open_test_db, open_url, Backend, DB_FILE_NAME};
@@ -180,6 +183,50 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::map_response(
             security::set_security_headers,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // A request id: the proxy's `x-request-id` if it sent a usable one,
+        // else a new UUID; in every log line of the request, and answered
+        // back in the same header, so a user's report can be found in the
+        // logs of whichever instance served it.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(usable_request_id))
         .with_state(state)
+}
+
+/// The longest request id taken from a client or proxy.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Drops an incoming `x-request-id` that is too long or holds anything but
+/// letters, digits, `-`, `_` and `.`: it goes into every log line, so it is
+/// hostile input like any other (a new one is made instead).
+async fn usable_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let usable = request.headers().get("x-request-id").map(|id| {
+        let id = id.as_bytes();
+        !id.is_empty()
+            && id.len() <= MAX_REQUEST_ID_LEN
+            && id
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if usable == Some(false) {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
+/// The span of one request: its id, method and path (never the query or a
+/// header that could carry a token).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
 }

@@ -52,7 +52,9 @@ OPTIONS:
     -h, --help            Print this help
     -V, --version         Print the version
 
-Logging is controlled by RUST_LOG (default: info).";
+Logging is controlled by RUST_LOG (default: info); COMPLAINTS_LOG_FORMAT=json
+writes one JSON object per line. Every request's lines carry its request_id
+(the proxy's x-request-id, or a new one), also answered in x-request-id.";
 
 /// The resolved configuration: command line beats environment beats default.
 #[derive(Debug, PartialEq, Eq)]
@@ -376,13 +378,18 @@ fn main() -> ExitCode {
         }
     };
 
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    // One JSON object per line (for a log collector), or readable lines.
+    if std::env::var("COMPLAINTS_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        logs.json().with_current_span(true).init();
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

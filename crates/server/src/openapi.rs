@@ -252,6 +252,20 @@ fn base_document() -> Value {
                     }
                 }
             },
+            "/api/ready": {
+                "get": {
+                    "summary": "Readiness: the database answers and its schema is current",
+                    "description": "For a load balancer's check: `200` with `status: ready` when \
+                        the newest migration applied is the newest this version ships; `503` \
+                        with `status: migrations_differ` (and both versions) when not, e.g. an \
+                        older instance during a rolling update, or `db_unavailable`.",
+                    "operationId": "ready",
+                    "responses": {
+                        "200": {"description": "Ready: `{status, database, migration, migrations_shipped, server_time}`."},
+                        "503": {"description": "Not ready: `migrations_differ`, or the error `db_unavailable`."}
+                    }
+                }
+            },
             "/api/v1/sync/push": {
                 "post": {
                     "summary": "Push a batch of operations",

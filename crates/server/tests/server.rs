@@ -189,6 +189,72 @@ mod health {
 }
 
 // ---------------------------------------------------------------------------
+// GET /api/ready, and request ids
+mod operations {
+    use super::*;
+
+    #[tokio::test]
+    async fn ready_when_the_schema_is_the_one_this_version_ships() {
+        let fx = Fixture::new().await;
+        let response = fx.get("/api/ready").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let json = body_json(response).await;
+        assert_eq!(json["status"], "ready");
+        assert_eq!(json["migration"], json["migrations_shipped"]);
+        assert!(json["migration"].as_i64().unwrap() >= 1, "{json}");
+        assert_eq!(json["database"], Backend::of(&fx.state.db).name());
+
+        // A newer version migrated the database further (a rolling update):
+        // this instance is not ready, and says why.
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, \
+             checksum, execution_time) \
+             SELECT 99999, 'from a newer version', installed_on, success, checksum, \
+             execution_time FROM _sqlx_migrations WHERE version = 1",
+        )
+        .execute(&fx.state.db)
+        .await
+        .unwrap();
+        let response = fx.get("/api/ready").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let json = body_json(response).await;
+        assert_eq!(json["status"], "migrations_differ");
+        assert_eq!(json["migration"], 99999);
+
+        fx.state.db.close().await;
+        let response = fx.get("/api/ready").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[tokio::test]
+    async fn every_answer_carries_a_request_id_and_a_hostile_one_is_replaced() {
+        let fx = Fixture::new().await;
+        let id_of = |response: &Response<Body>| {
+            header_value(response, header::HeaderName::from_static("x-request-id")).to_owned()
+        };
+        let made = id_of(&fx.get("/api/health").await);
+        assert_eq!(made.len(), 36, "a new UUID: {made}");
+        let other = id_of(&fx.get("/api/health").await);
+        assert_ne!(made, other, "one per request");
+        let with = |id: &str| {
+            Request::get("/api/health")
+                .header("x-request-id", id)
+                .body(Body::empty())
+                .unwrap()
+        };
+        assert_eq!(id_of(&fx.send(with("proxy-42.a_b")).await), "proxy-42.a_b");
+        for hostile in ["a b", "x\u{7f}", &"7".repeat(65), "id\"quoted\""] {
+            let Ok(request) = std::panic::catch_unwind(|| with(hostile)) else {
+                continue; // not even a valid header value
+            };
+            let answered = id_of(&fx.send(request).await);
+            assert_ne!(answered, hostile);
+            assert_eq!(answered.len(), 36, "replaced by a UUID: {answered}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // open_db: file creation, migrations, reopening
 mod database {
     use super::*;
