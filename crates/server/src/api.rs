@@ -17,7 +17,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::http::{no_store, server_time_text};
-use crate::{auth, openapi, photos, sync, AppError, AppState};
+use crate::{admin, auth, openapi, photos, sync, AppError, AppState};
 
 /// All `/api` routes (paths relative to `/api`). Unmatched paths and methods
 /// answer JSON errors, never the SPA.
@@ -36,6 +36,7 @@ fn v1_routes() -> Router<AppState> {
         .merge(sync::sync_routes())
         .merge(auth::auth_routes())
         .merge(photos::photo_routes())
+        .merge(admin::admin_routes())
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/config", get(config))
         .fallback(api_not_found)

@@ -29,6 +29,12 @@
 //! | well-formed but unknown (forged, or from another server) | `unauthenticated` |
 //! | past its `expires_at`                           | `token_expired`   |
 //! | revoked (signed out), or its user disabled      | `token_revoked`   |
+//! | its device revoked by an administrator          | `device_revoked`  |
+//!
+//! A token in use has its `last_contact_at` set, at most once a minute (one
+//! cheap `UPDATE`; a failure is logged, never answered): the admin page
+//! shows each device's last contact. A revoked device (module `admin`)
+//! cannot sign in again either (`401 device_revoked`, after the password).
 //!
 //! # Login throttling
 //!
@@ -458,7 +464,7 @@ fn well_formed_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn time_text(time: DateTime<Utc>) -> String {
+pub(crate) fn time_text(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -627,6 +633,8 @@ struct TokenRow {
     device: String,
     expires_at: String,
     revoked_at: Option<String>,
+    last_contact_at: Option<String>,
+    device_revoked_at: Option<String>,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -634,24 +642,31 @@ struct TokenRow {
 async fn authenticate(db: &AnyPool, token: &str) -> Result<AuthUser, AppError> {
     let hash = token_hash(token);
     let row = sqlx::query_as::<_, TokenRow>(
-        "SELECT t.device, t.expires_at, t.revoked_at, u.id, u.username, u.display_name, u.role, \
+        "SELECT t.device, t.expires_at, t.revoked_at, t.last_contact_at, \
+                d.revoked_at AS device_revoked_at, u.id, u.username, u.display_name, u.role, \
                 u.branch_code, u.region_code, u.password_hash, u.disabled \
-         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+         FROM tokens t JOIN users u ON u.id = t.user_id \
+         LEFT JOIN devices d ON d.id = t.device WHERE t.token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(db)
     .await
     .map_err(AppError::from_db)?
     .ok_or_else(|| AppError::Unauthenticated("unknown token: sign in again".into()))?;
+    if row.device_revoked_at.is_some() {
+        return Err(AppError::DeviceRevoked);
+    }
     if row.revoked_at.is_some() || row.user.disabled != 0 {
         return Err(AppError::TokenRevoked);
     }
     let expires_at = DateTime::parse_from_rfc3339(&row.expires_at)
         .map_err(|e| AppError::Internal(format!("token expiry {:?}: {e}", row.expires_at)))?
         .with_timezone(&Utc);
-    if expires_at <= Utc::now() {
+    let now = Utc::now();
+    if expires_at <= now {
         return Err(AppError::TokenExpired);
     }
+    note_contact(db, &hash, row.last_contact_at.as_deref(), now).await;
     let user = row.user.info()?;
     let scope = user_scope(db, &user).await?;
     let region = home_region(db, &user).await?;
@@ -664,6 +679,40 @@ async fn authenticate(db: &AnyPool, token: &str) -> Result<AuthUser, AppError> {
         expires_at,
         token_hash: hash,
     })
+}
+
+/// How often a token's `last_contact_at` is written at most.
+const CONTACT_EVERY: TimeDelta = TimeDelta::seconds(60);
+
+/// Sets the token's last contact to `now` when it has none or it is older
+/// than [`CONTACT_EVERY`]; a failure is logged, the request goes on.
+async fn note_contact(db: &AnyPool, hash: &str, last: Option<&str>, now: DateTime<Utc>) {
+    let stale = last
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_none_or(|t| now - t.with_timezone(&Utc) >= CONTACT_EVERY);
+    if !stale {
+        return;
+    }
+    let updated = sqlx::query("UPDATE tokens SET last_contact_at = $1 WHERE token_hash = $2")
+        .bind(time_text(now))
+        .bind(hash)
+        .execute(db)
+        .await;
+    if let Err(error) = updated {
+        tracing::warn!(%error, "a token's last contact could not be noted");
+    }
+}
+
+/// Revokes every token of the user `user_id` that is still valid (they sign
+/// in again, and get their new role, branch or password).
+pub(crate) async fn revoke_user_tokens(db: &AnyPool, user_id: i64) -> Result<u64, AppError> {
+    sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(time_text(Utc::now()))
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(AppError::from_db)
 }
 
 // ---------------------------------------------------------------------------
@@ -808,6 +857,16 @@ async fn login(
     attempt.signed_in().await?;
 
     claim_device(&state.db, device, device_key, row.id).await?;
+    let revoked: Option<Option<String>> =
+        sqlx::query_scalar("SELECT revoked_at FROM devices WHERE id = $1")
+            .bind(device)
+            .fetch_optional(&state.db)
+            .await
+            .map_err(AppError::from_db)?;
+    if revoked.flatten().is_some() {
+        tracing::warn!(user = %row.username, device, "sign-in on a revoked device refused");
+        return Err(AppError::DeviceRevoked);
+    }
     let user = row.info()?;
     let scope = user_scope(&state.db, &user).await?;
     let token = new_token();

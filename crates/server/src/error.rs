@@ -52,6 +52,10 @@ pub enum AppError {
     /// code `token_revoked`.
     #[error("token revoked")]
     TokenRevoked,
+    /// The token's device was revoked by an administrator (module `admin`):
+    /// the app removes the device's data. `401`, code `device_revoked`.
+    #[error("device revoked")]
+    DeviceRevoked,
     /// A login with a wrong password, an unknown or disabled user: one answer
     /// for all, so usernames cannot be probed. `401`, code `bad_credentials`.
     #[error("bad credentials")]
@@ -167,6 +171,7 @@ impl AppError {
             AppError::Unauthenticated(_)
             | AppError::TokenExpired
             | AppError::TokenRevoked
+            | AppError::DeviceRevoked
             | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::WrongDevice(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -198,6 +203,7 @@ impl AppError {
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::TokenExpired => "token_expired",
             AppError::TokenRevoked => "token_revoked",
+            AppError::DeviceRevoked => "device_revoked",
             AppError::BadCredentials => "bad_credentials",
             AppError::WrongDevice(_) => "wrong_device",
             AppError::DeviceTaken => "device_taken",
@@ -244,6 +250,9 @@ impl AppError {
             AppError::Unauthenticated(why) => why.clone(),
             AppError::TokenExpired => "this sign-in has expired: sign in again".to_owned(),
             AppError::TokenRevoked => "this sign-in has been revoked: sign in again".to_owned(),
+            AppError::DeviceRevoked => "an administrator signed this device out: \
+                its data must be removed from it"
+                .to_owned(),
             AppError::BadCredentials => "wrong username or password".to_owned(),
             AppError::WrongDevice(why) | AppError::Forbidden(why) => why.clone(),
             AppError::DeviceTaken => "this device id belongs to another device: \

@@ -13,7 +13,9 @@
 //!   `sync`, which documents the protocol and why its cursor is safe) and
 //!   `GET openapi.json` (module `openapi`), and sign-in: `POST auth/login`,
 //!   `POST auth/logout`, `GET auth/me` (module [`auth`], which documents
-//!   tokens, password hashing and the login rate limit). Push, pull and
+//!   tokens, password hashing and the login rate limit), and the admin
+//!   page's `admin/...` (module `admin`: users, devices, regions and
+//!   branches, each action checked by role and branch). Push, pull and
 //!   `GET config` need a token; pull and push are scoped to the user's
 //!   branches (module `sync`, "Authorisation and scope"). Auth is an extractor
 //!   of those handlers (`auth::AuthUser`), so it never touches the static
@@ -102,12 +104,14 @@
 //! (`A → B`: `A` names `crate::B`; `crate::AppError` counts as `error`;
 //! everyone may name the crate root's `AppState`, which sits above them all;
 //! `crates/lint` checks it, for every crate of the workspace):
-//! `api → {auth, sync, openapi, error, http}`, `openapi → {auth, sync}`,
+//! `api → {admin, auth, sync, openapi, error, http}`,
+//! `admin → {auth, extract, error, http}`, `openapi → {auth, sync}`,
 //! `sync → {auth, extract, error, http}`, `demo → auth`,
 //! `auth → {extract, error, http}`, `static_files → error`, `db → {error, repair}`,
 //! `repair → error`, `extract → error`, `error → http`; `http`, `net` and
 //! `security` name no module.
 
+mod admin;
 mod api;
 pub mod auth;
 mod db;

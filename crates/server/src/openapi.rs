@@ -23,7 +23,8 @@ use crate::sync::{DEFAULT_PULL_LIMIT, MAX_PULL_BYTES, PUSH_BODY_LIMIT};
 
 /// The `401`s of a route that takes a bearer token.
 const UNAUTHORIZED_DOC: &str = "`unauthenticated`: no token, not `Bearer <token>`, or a token \
-    this server never issued; `token_expired`; `token_revoked`: signed out or user disabled.";
+    this server never issued; `token_expired`; `token_revoked`: signed out or user disabled; `device_revoked`: an administrator \
+    revoked the token's device (the app removes its data).";
 
 fn role_codes() -> Vec<&'static str> {
     complaints_domain::access::Role::ALL
@@ -85,8 +86,10 @@ fn error_response(description: &str) -> Value {
 /// The document itself.
 pub(crate) fn document() -> Value {
     let mut doc = base_document();
-    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), photo_paths()) {
-        paths.extend(more);
+    for more in [photo_paths(), admin_paths()] {
+        if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), more) {
+            paths.extend(more);
+        }
     }
     if let (Some(schemas), Value::Object(more)) = (
         doc["components"]["schemas"].as_object_mut(),
@@ -95,6 +98,86 @@ pub(crate) fn document() -> Value {
         schemas.extend(more);
     }
     doc
+}
+
+/// The admin page's endpoints (module `admin`): administrators everything,
+/// branch managers the users of their branch, regional managers read only.
+fn admin_paths() -> Value {
+    let forbidden = error_response(
+        "`forbidden`: the caller's role may not do this (staff: nothing; regional managers: \
+        read only; branch managers: only staff and branch managers of their own branch).",
+    );
+    let not_found = error_response(
+        "`not_found`: no such user (or device), or one outside the caller's reach: the same answer.",
+    );
+    let bad = error_response(
+        "`bad_request`: a refused value; the message starts with the field's name in backticks.",
+    );
+    let unauthorized = error_response(UNAUTHORIZED_DOC);
+    let op = |summary: &str, id: &str, body: Option<Value>, ok: &str| {
+        let mut op = json!({
+            "summary": summary,
+            "operationId": id,
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": {"description": ok},
+                "400": bad.clone(),
+                "401": unauthorized.clone(),
+                "403": forbidden.clone(),
+                "404": not_found.clone()
+            }
+        });
+        if let Some(schema) = body {
+            op["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        }
+        op
+    };
+    let text = json!({"type": "string"});
+    let code = json!({"type": ["string", "null"]});
+    let roles = json!({"type": "string", "enum": role_codes()});
+    json!({
+        "/api/v1/admin/users": {
+            "get": op("The users in the caller's reach, with their devices", "adminUsers", None,
+                "`{users: [{username, display_name, role, branch_code, region_code, disabled, \
+                created_at, devices: [{device, signed_in_at, last_contact, revoked}]}], server_time}`"),
+            "post": op("Adds a user; the new password is answered once", "adminAddUser",
+                Some(json!({"type": "object", "required": ["username", "display_name", "role"],
+                    "properties": {"username": text, "display_name": text, "role": roles,
+                        "branch_code": code, "region_code": code}})),
+                "`{user, password, server_time}`")
+        },
+        "/api/v1/admin/users/{username}": {
+            "patch": op("Changes a user; disabling, or a new role or branch, revokes their tokens",
+                "adminEditUser",
+                Some(json!({"type": "object", "properties": {"display_name": text, "role": roles,
+                    "branch_code": code, "region_code": code, "disabled": {"type": "boolean"}}})),
+                "`{user, server_time}`")
+        },
+        "/api/v1/admin/users/{username}/password": {
+            "post": op("A new password for the user (answered once); their tokens are revoked",
+                "adminNewPassword", None, "`{password, server_time}`")
+        },
+        "/api/v1/admin/network": {
+            "get": op("The regions and branches in the caller's reach", "adminNetwork", None,
+                "`{regions: [{code, name}], branches: [{code, name, region_code}], server_time}`")
+        },
+        "/api/v1/admin/regions": {
+            "post": op("Adds a region (administrators)", "adminAddRegion",
+                Some(json!({"type": "object", "required": ["code", "name"],
+                    "properties": {"code": text, "name": text}})), "`{done, server_time}`")
+        },
+        "/api/v1/admin/branches": {
+            "post": op("Adds a branch of a region (administrators)", "adminAddBranch",
+                Some(json!({"type": "object", "required": ["code", "name", "region_code"],
+                    "properties": {"code": text, "name": text, "region_code": text}})),
+                "`{done, server_time}`")
+        },
+        "/api/v1/admin/devices/{device}/revoke": {
+            "post": op("Revokes every token of a device and marks it revoked: its next request \
+                is answered `401 device_revoked`", "adminRevokeDevice", None, "`{done, server_time}`")
+        }
+    })
 }
 
 /// The photo endpoints (module `photos`).
@@ -664,7 +747,7 @@ fn base_document() -> Value {
                                     "enum": [
                                         "not_found", "method_not_allowed", "bad_request", "invalid_json",
                                         "unsupported_media_type", "payload_too_large", "too_many_ops",
-                                        "bad_cursor", "unauthenticated", "token_expired", "token_revoked",
+                                        "bad_cursor", "unauthenticated", "token_expired", "token_revoked", "device_revoked", "forbidden",
                                         "bad_credentials", "device_taken", "rate_limited", "busy", "db_unavailable", "internal"
                                     ]
                                 },
