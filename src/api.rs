@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 pub use complaints_client::ApiError;
 
+/// The `401` code of a request from a device an administrator revoked: the
+/// app removes the device's data (`AppState::device_revoked`).
+pub const DEVICE_REVOKED_CODE: &str = "device_revoked";
+
 #[derive(Deserialize)]
 struct ErrorBody {
     error: ErrorDetail,
@@ -230,4 +234,123 @@ impl complaints_client::Api for HttpApi {
     async fn logout(&self, token: &str) -> Result<(), ApiError> {
         logout(token).await
     }
+}
+
+// ---------------------------------------------------------------------------
+// The admin page (`/api/v1/admin/...`): online only.
+
+/// A user as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdminUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub branch_code: Option<String>,
+    pub region_code: Option<String>,
+    pub disabled: bool,
+    pub devices: Vec<AdminDevice>,
+}
+
+/// A device a user signed in on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdminDevice {
+    pub device: String,
+    pub last_contact: Option<String>,
+    pub revoked: bool,
+}
+
+/// A region or a branch (a branch has its region).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub region_code: Option<String>,
+}
+
+/// The regions and branches the admin page may use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Network {
+    pub regions: Vec<Place>,
+    pub branches: Vec<Place>,
+}
+
+/// The users in the caller's reach: `GET /api/v1/admin/users`.
+pub async fn admin_users(token: &str) -> Result<Vec<AdminUser>, ApiError> {
+    #[derive(Deserialize)]
+    struct Users {
+        users: Vec<AdminUser>,
+    }
+    let response = send(Request::get("/api/v1/admin/users"), token).await?;
+    read::<Users>(response).await.map(|u| u.users)
+}
+
+/// The regions and branches in reach: `GET /api/v1/admin/network`.
+pub async fn admin_network(token: &str) -> Result<Network, ApiError> {
+    read(send(Request::get("/api/v1/admin/network"), token).await?).await
+}
+
+#[derive(Deserialize)]
+struct Password {
+    password: String,
+}
+
+/// Adds a user; answers their password (shown once).
+pub async fn admin_add_user(token: &str, user: &serde_json::Value) -> Result<String, ApiError> {
+    post::<_, Password>("/api/v1/admin/users", token, user)
+        .await
+        .map(|p| p.password)
+}
+
+/// Changes a user: `PATCH /api/v1/admin/users/{username}` with `changes`.
+pub async fn admin_edit_user(
+    token: &str,
+    username: &str,
+    changes: &serde_json::Value,
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/admin/users/{}", escape(username));
+    let response = authed(Request::patch(&path), token)
+        .json(changes)
+        .map_err(|e| ApiError::Decode(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+    text_of(response).await.map(|_| ())
+}
+
+/// A new password for `username` (shown once).
+pub async fn admin_new_password(token: &str, username: &str) -> Result<String, ApiError> {
+    let path = format!("/api/v1/admin/users/{}/password", escape(username));
+    read::<Password>(send(Request::post(&path), token).await?)
+        .await
+        .map(|p| p.password)
+}
+
+/// Adds a region (`branch: false`) or a branch.
+pub async fn admin_add_place(
+    token: &str,
+    branch: bool,
+    place: &serde_json::Value,
+) -> Result<(), ApiError> {
+    let path = if branch {
+        "/api/v1/admin/branches"
+    } else {
+        "/api/v1/admin/regions"
+    };
+    post::<_, serde_json::Value>(path, token, place)
+        .await
+        .map(|_| ())
+}
+
+/// Revokes a device: `POST /api/v1/admin/devices/{device}/revoke`.
+pub async fn admin_revoke_device(token: &str, device: &str) -> Result<(), ApiError> {
+    let path = format!("/api/v1/admin/devices/{}/revoke", escape(device));
+    text_of(send(Request::post(&path), token).await?)
+        .await
+        .map(|_| ())
+}
+
+/// `text` as one path segment.
+fn escape(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
 }

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use crate::components::{SyncBar, TopBar};
 use crate::i18n::{tr, Text};
 use crate::pages::{
-    AnswerEditPage, AnswersPage, DetailPage, IntakePage, KpiPage, ListPage, ReportPage, SignInPage,
+    AdminPage, AnswerEditPage, AnswersPage, DetailPage, IntakePage, KpiPage, ListPage, ReportPage,
+    SignInPage,
 };
 use crate::route::{provide_nav, Period, Route};
 use crate::state::{provide_app_state, use_app_state, Boot};
@@ -23,6 +24,7 @@ enum Screen {
     Report,
     Answers,
     AnswerEdit(Option<String>),
+    Admin,
     NotFound,
 }
 
@@ -37,6 +39,7 @@ impl Screen {
             Route::Report(_) => Screen::Report,
             Route::Answers => Screen::Answers,
             Route::AnswerEdit(id) => Screen::AnswerEdit(id.clone()),
+            Route::Admin => Screen::Admin,
             Route::NotFound(_) => Screen::NotFound,
         }
     }
@@ -63,6 +66,7 @@ pub fn App() -> impl IntoView {
         Screen::Report => view! { <ReportPage chosen=period/> }.into_any(),
         Screen::Answers => view! { <AnswersPage/> }.into_any(),
         Screen::AnswerEdit(id) => view! { <AnswerEditPage id/> }.into_any(),
+        Screen::Admin => view! { <AdminPage/> }.into_any(),
         Screen::NotFound => view! {
             <p class="notice notice--error" role="alert">{tr(state.lang, Text::PageNotFound)}</p>
         }

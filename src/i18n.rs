@@ -333,6 +333,57 @@ texts! {
     MakeCase => "整理为教学案例", "Write up as a teaching case";
     MakeCaseHint => "顾客姓名、电话、车牌和VIN会自动隐去", "The customer's name, phone, plate and VIN are left out automatically";
     ReadOnlyAnswer => "您可以查询和采用这条答复，修改由站长及以上负责。", "You can search and use this; managers change it.";
+
+    // The admin page (people and devices; online only).
+    DeviceRevoked => "管理员已将本设备退出登录，本机上的数据已删除。", "An administrator signed this device out; its data was removed from it.";
+    AdminLink => "人员", "People";
+    AdminTitle => "人员与设备", "People and devices";
+    AdminNeedsConnection => "人员与设备管理需要网络连接。恢复连接后自动加载；应用的其他部分照常离线可用。",
+        "Managing people and devices needs a connection. It loads when the connection returns; the rest of the app works offline as usual.";
+    AdminUsers => "用户", "Users";
+    AdminName => "姓名", "Name";
+    AdminRole => "角色", "Role";
+    AdminPlace => "网点/区域", "Branch / region";
+    AdminStatus => "状态", "Status";
+    AdminDevices => "设备", "Devices";
+    AdminActive => "启用", "Active";
+    AdminDisabledState => "已停用", "Disabled";
+    AdminDisable => "停用", "Disable";
+    AdminEnable => "启用", "Enable";
+    AdminApply => "保存角色和网点", "Save role and branch";
+    AdminResetPassword => "重置密码", "Reset password";
+    AdminResetConfirm => "为 {} 生成新密码？其在所有设备上的登录都将失效。", "Give {} a new password? They are signed out on every device.";
+    AdminPasswordFor => "{} 的新密码", "New password of {}";
+    AdminShownOnce => "只显示这一次：请现在记下并当面交给本人。关闭后无法再查看。", "Shown only once: note it now and hand it over in person. It cannot be seen again once closed.";
+    AdminRevoke => "撤销", "Revoke";
+    AdminRevokeConfirm => "撤销设备 {}？该设备将退出登录，下次联网时其上的数据会被删除，尚未发送的修改将丢失。",
+        "Revoke device {}? It is signed out, its data is removed at its next connection, and changes it has not sent are lost.";
+    AdminRevokedState => "已撤销", "revoked";
+    AdminLastContact => "最近联系 {}", "last contact {}";
+    AdminNoContact => "尚无联系", "no contact yet";
+    AdminNoDevices => "无设备", "no devices";
+    AdminAddUser => "添加用户", "Add user";
+    AdminAdd => "添加", "Add";
+    AdminDisplayName => "显示名称", "Display name";
+    AdminRegions => "区域", "Regions";
+    AdminBranches => "网点", "Branches";
+    AdminCode => "代码", "Code";
+    AdminRegion => "所属区域", "Region";
+    AdminAddRegion => "添加区域", "Add region";
+    AdminAddBranch => "添加网点", "Add branch";
+    AdminYou => "（本人）", " (you)";
+    AdminOffline => "无法连接服务器：此操作需要网络连接", "Cannot reach the server: this needs a connection";
+    AdminForbidden => "您的角色不能进行此操作", "Your role may not do this";
+    AdminGone => "找不到该用户或设备（或不在您的管理范围内）", "No such user or device (or not yours to manage)";
+    AdminUsernameRule => "用户名须为 1–100 个字符、不含空格，且未被占用", "The username must be 1–100 characters without spaces, and not already taken";
+    AdminNameRule => "显示名称须为 1–100 个字符", "The display name must be 1–100 characters";
+    AdminRoleRule => "请选择角色", "Choose a role";
+    AdminBranchRule => "请为服务人员和站长选择网点；区域经理和管理员不属于网点", "Choose a branch for staff and branch managers; regional managers and administrators have none";
+    AdminRegionRule => "请为区域经理选择区域", "Choose a region for a regional manager";
+    AdminCodeRule => "代码须为 1–32 个字母、数字、- 或 _，且未被占用", "The code must be 1–32 letters, digits, - or _, and not already used";
+    AdminPlaceNameRule => "名称须为 1–100 个字符", "The name must be 1–100 characters";
+    AdminInvalid => "服务器拒绝了输入：{}", "The server refused the input: {}";
+    AdminServerError => "服务器出错（{}），请稍后再试", "The server had a problem ({}); please try again later";
 }
 
 impl Text {

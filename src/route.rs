@@ -5,7 +5,7 @@
 //! compiler finds every place that links to it. [`Route::parse`] and
 //! [`Route::path`] are each other's inverse (tested below).
 //!
-//! Our own few lines rather than `leptos_router`: the app has eight pages and
+//! Our own few lines rather than `leptos_router`: the app has nine pages and
 //! no nested layouts; what the router would cost is measured in the
 //! README's "Size" section.
 //! Navigation is a signal holding the current route, history entries pushed
@@ -134,6 +134,8 @@ pub enum Route {
     /// `/answers/<id>`: a manager's editor of one answer; `/answers/new`
     /// (`None`): of a new one.
     AnswerEdit(Option<String>),
+    /// `/admin`: people and devices (administrators and branch managers).
+    Admin,
     /// Any other address (kept to show it).
     NotFound(String),
 }
@@ -151,6 +153,7 @@ impl Route {
             ["kpi", rest @ ..] => Period::parse(rest).map(Route::Kpi),
             ["report", rest @ ..] => Period::parse(rest).map(Route::Report),
             ["answers"] => Some(Route::Answers),
+            ["admin"] => Some(Route::Admin),
             ["answers", "new"] => Some(Route::AnswerEdit(None)),
             ["answers", id] if complaints_domain::answers::parse_id(id).is_some() => {
                 Some(Route::AnswerEdit(Some(id.to_string())))
@@ -194,6 +197,7 @@ impl fmt::Display for Route {
             Route::Answers => f.write_str("/answers"),
             Route::AnswerEdit(None) => f.write_str("/answers/new"),
             Route::AnswerEdit(Some(id)) => write!(f, "/answers/{id}"),
+            Route::Admin => f.write_str("/admin"),
             Route::NotFound(path) => f.write_str(path),
         }
     }
@@ -320,6 +324,7 @@ mod tests {
             Route::Answers,
             Route::AnswerEdit(None),
             Route::AnswerEdit(Some("ans:region:HB:roadside-puncture".into())),
+            Route::Admin,
             Route::NotFound("/nope".into()),
         ]
     }
@@ -347,6 +352,7 @@ mod tests {
             "/answers",
             "/answers/new",
             "/answers/ans:all:tpms-light",
+            "/admin",
         ] {
             assert_eq!(Route::parse(path).path(), path);
         }

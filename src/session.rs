@@ -20,8 +20,8 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::platform;
 use crate::state::{
-    device_settings, AppState, DB_NAME, OWNER_SETTING, PERSISTED_SETTING, SESSION_SETTING,
-    SIGNED_OUT,
+    device_settings, AppState, DB_NAME, DEVICE_REVOKED, OWNER_SETTING, PERSISTED_SETTING,
+    SESSION_SETTING, SIGNED_OUT,
 };
 use crate::store::IdbStore;
 use crate::sync::{broadcast, SESSION_CHANGED};
@@ -162,6 +162,23 @@ impl AppState {
     /// `revoke` is a token the server could not be told of: the one thing
     /// the new, empty database keeps, to revoke it at the next contact.
     pub(crate) async fn wipe(self, revoke: Option<&str>) -> Result<(), StoreError> {
+        self.wipe_marked(revoke, SIGNED_OUT).await
+    }
+
+    /// The server said an administrator revoked this device (`401
+    /// device_revoked`): its data is removed at once, as at sign-out, and
+    /// the sign-in page says why. Changes still queued are lost: the server
+    /// takes nothing more from this device.
+    pub(crate) async fn device_revoked(self) {
+        platform::log_error("device revoked by an administrator", "removing its data");
+        if let Err(e) = self.wipe_marked(None, DEVICE_REVOKED).await {
+            platform::log_error("removing the device's data failed", &e.to_string());
+            self.end_session(SignInNotice::Ended);
+        }
+    }
+
+    /// [`AppState::wipe`], restarting with `mark`.
+    async fn wipe_marked(self, revoke: Option<&str>, mark: &str) -> Result<(), StoreError> {
         self.cancel_sync();
         broadcast(SESSION_CHANGED);
         if let Some(store) = self.store_handle() {
@@ -182,7 +199,7 @@ impl AppState {
                 platform::log_error("the token to revoke could not be kept", &e.to_string());
             }
         }
-        platform::restart(SIGNED_OUT);
+        platform::restart(mark);
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! its own signals: the clock ticking or the count changing updates one text
 //! node and leaves an open menu open.
 
+use complaints_domain::access::Role;
 use complaints_domain::sla::most_urgent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -78,6 +79,13 @@ pub fn TopBar() -> impl IntoView {
                 .count()
         })
     });
+    // People and devices: administrators and branch managers.
+    let administers = move || {
+        state.auth.with(|a| {
+            a.session()
+                .is_some_and(|s| matches!(s.user.role, Role::Admin | Role::BranchManager))
+        })
+    };
     view! {
         <header class="topbar">
             <Link to=Route::List class="topbar__title">{tr(lang, Text::AppName)}</Link>
@@ -92,6 +100,9 @@ pub fn TopBar() -> impl IntoView {
                 </Link>
                 <Link to=Route::Answers class="topbar__link" testid="answers-link">{tr(lang, Text::Answers)}</Link>
                 <Link to=Route::Kpi(Period::default()) class="topbar__link">{tr(lang, Text::Kpis)}</Link>
+                <Show when=administers>
+                    <Link to=Route::Admin class="topbar__link" testid="admin-link">{tr(lang, Text::AdminLink)}</Link>
+                </Show>
             </nav>
             <NetBadge/>
             <LangSwitch class="lang-switch"/>

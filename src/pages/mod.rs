@@ -1,5 +1,6 @@
 //! One file (or folder) per page.
 
+mod admin;
 mod answer_edit;
 pub(crate) mod answers;
 mod detail;
@@ -8,6 +9,7 @@ mod kpi;
 mod list;
 mod signin;
 
+pub use admin::AdminPage;
 pub use answer_edit::AnswerEditPage;
 pub use answers::AnswersPage;
 pub use detail::DetailPage;

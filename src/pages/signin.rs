@@ -38,6 +38,11 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="notice notice--info" role="status">{Text::Working.get(lang)}</p>
             }
             .into_any()),
+            (_, false, _) if state.device_revoked.get() => Some(view! {
+                <p class="notice notice--warn signin-notice" role="status" data-notice="device-revoked"
+                    data-testid="device-revoked">{Text::DeviceRevoked.get(lang)}</p>
+            }
+            .into_any()),
             (_, _, Some(n)) if n.is_error() => Some(view! {
                 <p class="notice notice--error signin-error" role="alert">{n.message(lang)}</p>
             }

@@ -52,6 +52,9 @@ pub(crate) const SESSION_SETTING: &str = "session";
 pub(crate) const OWNER_SETTING: &str = "owner";
 /// The mark of a start after signing out (the sign-in page says so).
 pub(crate) const SIGNED_OUT: &str = "signed-out";
+/// The restart mark after an administrator revoked this device and its data
+/// was removed (the sign-in page says so).
+pub(crate) const DEVICE_REVOKED: &str = "device-revoked";
 /// The browser's answer to `navigator.storage.persist()` at the last
 /// sign-in: `true` when the device's data is kept even under storage
 /// pressure, `false` when the browser may evict it.
@@ -142,6 +145,9 @@ pub struct AppState {
     /// How many settings were found damaged at start (skipped for their
     /// defaults): the app says so once; 0 for none.
     pub damaged_settings: RwSignal<usize>,
+    /// An administrator revoked this device and its data was removed: the
+    /// sign-in page says so.
+    pub device_revoked: RwSignal<bool>,
     /// The photo upload queue ([`photos`]).
     pub photos: PhotoQueue,
 }
@@ -167,12 +173,15 @@ pub fn provide_app_state() -> AppState {
         plans_seen: RwSignal::new(0),
         answers: RwSignal::new(AnswerBook::default()),
         damaged_settings: RwSignal::new(0),
+        device_revoked: RwSignal::new(false),
         photos: PhotoQueue::default(),
     };
     provide_context(state);
     platform::remember_lang(state.lang.get_untracked());
-    if platform::take_mark().as_deref() == Some(SIGNED_OUT) {
-        state.auth.set(Auth::Out(Some(SignInNotice::SignedOut)));
+    match platform::take_mark().as_deref() {
+        Some(SIGNED_OUT) => state.auth.set(Auth::Out(Some(SignInNotice::SignedOut))),
+        Some(DEVICE_REVOKED) => state.device_revoked.set(true),
+        _ => {}
     }
 
     let online = state.online;

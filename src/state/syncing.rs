@@ -10,12 +10,13 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use complaints_client::Progress;
+use complaints_client::{Progress, SyncFailure};
 use complaints_domain::store::ComplaintStore;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::AppState;
+use crate::api::{ApiError, DEVICE_REVOKED_CODE};
 use crate::platform;
 use crate::sync::{broadcast_changed, with_sync_lock};
 
@@ -111,6 +112,13 @@ impl AppState {
                 self.request_sync(PERIOD);
                 // Photos upload on their own, after the fields went.
                 spawn_local(self.upload_photos());
+            }
+            Some(Err(SyncFailure::Api(ApiError::Status { code, .. })))
+                if code == DEVICE_REVOKED_CODE =>
+            {
+                // An administrator signed this device out: its data goes.
+                self.device_revoked().await;
+                return;
             }
             Some(Err(failure)) => match failure.ends_session() {
                 // The server no longer takes this session: sign in again
