@@ -98,6 +98,10 @@
 //! migrations embedded from `migrations/` at compile time. Shipped migrations
 //! are never edited; schema changes are new files.
 //!
+//! `complaints-server migrate --from <data dir> --to postgres://…` (module
+//! [`migrate`]) copies a whole database into another, e.g. SQLite's into
+//! PostgreSQL, keeping the op log's seqs.
+//!
 //! # Modules
 //!
 //! The crate's top-level modules reference each other without cycles
@@ -108,7 +112,7 @@
 //! `admin → {auth, extract, error, http}`, `openapi → {auth, sync}`,
 //! `sync → {auth, extract, error, http}`, `demo → auth`,
 //! `auth → {extract, error, http}`, `static_files → error`, `db → {error, repair}`,
-//! `repair → error`, `extract → error`, `error → http`; `http`, `net` and
+//! `migrate → {db, error}`, `repair → error`, `extract → error`, `error → http`; `http`, `net` and
 //! `security` name no module.
 
 mod admin;
@@ -119,6 +123,7 @@ pub mod demo;
 mod error;
 mod extract;
 mod http;
+pub mod migrate;
 pub mod net;
 mod openapi;
 pub mod photos;

@@ -18,6 +18,7 @@ USAGE:
     complaints-server user add <USERNAME> --role <ROLE> [--branch <CODE>] [--region <CODE>]
                                [--name <DISPLAY NAME>] [--data-dir <DIR>]
     complaints-server user passwd <USERNAME> [--data-dir <DIR>]
+    complaints-server migrate --from <DIR | sqlite://FILE> --to <URL>
 
 SUBCOMMANDS (administration; the server need not be stopped):
     region add     Adds a region of the after-sales network
@@ -27,6 +28,14 @@ SUBCOMMANDS (administration; the server need not be stopped):
                    regional_manager (needs --region), admin
     user passwd    Gives a user a new random password (printed once) and
                    signs out all their devices
+    migrate        Copies every table of one database into another, e.g. a
+                   data directory's SQLite file into PostgreSQL
+                   (--to postgres://USER@HOST:PORT/DB): users keep their ids,
+                   the op log its seqs (the devices' cursors). Stop the
+                   servers of both first. Refuses, copying nothing, if the
+                   target holds other rows under the same keys; running it
+                   again copies only what is missing. Ends with each
+                   table's counts and exits 1 unless every row arrived
 
 OPTIONS:
     --addr <HOST:PORT>    Address to listen on [env: COMPLAINTS_ADDR] [default: 127.0.0.1:8080]
@@ -78,6 +87,11 @@ enum Command {
         data_dir: PathBuf,
         database_url: Option<String>,
         action: Admin,
+    },
+    /// `migrate --from <DIR | URL> --to <URL>`.
+    Migrate {
+        from: String,
+        to: String,
     },
     Help,
     Version,
@@ -218,6 +232,39 @@ fn parse_admin(args: Vec<String>, env: impl Fn(&str) -> Option<String>) -> Resul
     })
 }
 
+/// Parses `migrate --from <DIR | URL> --to <URL>` (after `migrate`).
+fn parse_migrate(args: Vec<String>) -> Result<Command, String> {
+    const USAGE: &str = "usage: migrate --from <DIR | sqlite://FILE> --to <URL>";
+    let mut from = None;
+    let mut to = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let (name, value) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => (name.to_owned(), value.to_owned()),
+            _ if arg.starts_with("--") => {
+                let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
+                (arg, value)
+            }
+            _ => return Err(format!("unexpected argument '{arg}'; {USAGE}")),
+        };
+        if value.is_empty() {
+            return Err(format!("{name} needs a non-empty value"));
+        }
+        match name.as_str() {
+            "--from" => from = Some(value),
+            "--to" => to = Some(value),
+            _ => return Err(format!("unknown argument '{name}' for migrate; {USAGE}")),
+        }
+    }
+    match (from, to) {
+        (Some(from), Some(to)) => Ok(Command::Migrate { from, to }),
+        _ => Err(format!("migrate needs --from and --to; {USAGE}")),
+    }
+}
+
 fn parse_args(
     args: impl IntoIterator<Item = OsString>,
     env: impl Fn(&str) -> Option<String>,
@@ -232,14 +279,20 @@ fn parse_args(
 
     let mut args = args.into_iter().peekable();
     if let Some(first) = args.peek().and_then(|arg| arg.to_str()) {
-        if matches!(first, "region" | "branch" | "user") {
+        if matches!(first, "region" | "branch" | "user" | "migrate") {
+            let migrate = first == "migrate";
             let args = args
+                .skip(usize::from(migrate))
                 .map(|arg| {
                     arg.into_string()
                         .map_err(|arg| format!("argument is not valid UTF-8: {arg:?}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            return parse_admin(args, env);
+            return if migrate {
+                parse_migrate(args)
+            } else {
+                parse_admin(args, env)
+            };
         }
     }
     while let Some(arg) = args.next() {
@@ -363,6 +416,13 @@ fn main() -> ExitCode {
                 Err(error) => return fail("cannot start the async runtime", &error),
             };
             return runtime.block_on(admin(data_dir, database_url, action));
+        }
+        Ok(Command::Migrate { from, to }) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => return fail("cannot start the async runtime", &error),
+            };
+            return runtime.block_on(migrate(&from, &to));
         }
         Ok(Command::Help) => {
             println!("{USAGE}");
@@ -598,6 +658,47 @@ async fn admin(data_dir: PathBuf, database_url: Option<String>, action: Admin) -
     match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail("refused", &error),
+    }
+}
+
+/// Copies the database `from` into `to` (module `migrate`), printing the
+/// progress and the table of counts; exit code 1 unless every row arrived.
+async fn migrate(from: &str, to: &str) -> ExitCode {
+    use complaints_server::migrate;
+
+    let source = match migrate::open_source(from).await {
+        Ok(pool) => pool,
+        Err(error) => return fail("migrate", &error),
+    };
+    let target = match migrate::open_target(to).await {
+        Ok(pool) => pool,
+        Err(error) => return fail("migrate", &error),
+    };
+    println!(
+        "migrating {} ({}) into {} ({})",
+        database_shown(Path::new(from), Some(from).filter(|_| from.contains("://"))),
+        complaints_server::Backend::of(&source).name(),
+        database_shown(Path::new(""), Some(to)),
+        complaints_server::Backend::of(&target).name(),
+    );
+    let done = migrate::migrate(&source, &target, |line| println!("{line}")).await;
+    source.close().await;
+    target.close().await;
+    match done {
+        Ok(report) => {
+            print!("\n{}", report.table());
+            if report.complete() {
+                println!("done: {} rows copied", report.copied());
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "complaints-server: error: migrate: some source rows are not in the target \
+                     (MISSING above)"
+                );
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => fail("migrate", &error),
     }
 }
 
@@ -898,5 +999,64 @@ mod tests {
         assert!(parse(&["region", "add", "EAST"], &[])
             .unwrap_err()
             .contains("usage"));
+    }
+
+    #[test]
+    fn migrate_subcommand() {
+        assert_eq!(
+            parse(
+                &[
+                    "migrate",
+                    "--from",
+                    "/srv/data",
+                    "--to=postgres://c@db:5432/complaints"
+                ],
+                // The data directory and URL of the environment are not a
+                // migration's ends: both are named.
+                &[
+                    ("COMPLAINTS_DATA_DIR", "/elsewhere"),
+                    ("COMPLAINTS_DATABASE_URL", "postgres://x/y")
+                ]
+            ),
+            Ok(Command::Migrate {
+                from: "/srv/data".into(),
+                to: "postgres://c@db:5432/complaints".into()
+            })
+        );
+        assert_eq!(
+            parse(
+                &[
+                    "migrate",
+                    "--to",
+                    "sqlite:///tmp/b.db",
+                    "--from",
+                    "sqlite:///tmp/a.db"
+                ],
+                &[]
+            ),
+            Ok(Command::Migrate {
+                from: "sqlite:///tmp/a.db".into(),
+                to: "sqlite:///tmp/b.db".into()
+            })
+        );
+        assert_eq!(parse(&["migrate", "--help"], &[]), Ok(Command::Help));
+        for (args, expected) in [
+            (&["migrate"][..], "needs --from and --to"),
+            (&["migrate", "--from", "d"], "needs --from and --to"),
+            (
+                &["migrate", "--to", "postgres://h/db"],
+                "needs --from and --to",
+            ),
+            (&["migrate", "--from"], "--from needs a value"),
+            (&["migrate", "--from=", "--to", "x"], "non-empty"),
+            (
+                &["migrate", "--from", "d", "--to", "x", "--data-dir", "y"],
+                "--data-dir",
+            ),
+            (&["migrate", "d", "x"], "unexpected argument 'd'"),
+        ] {
+            let error = parse(args, &[]).unwrap_err();
+            assert!(error.contains(expected), "{args:?}: {error}");
+        }
     }
 }
