@@ -368,6 +368,7 @@ texts! {
     AdminRegions => "区域", "Regions";
     AdminBranches => "网点", "Branches";
     AdminCode => "代码", "Code";
+    AdminPlaceName => "名称", "Name";
     AdminRegion => "所属区域", "Region";
     AdminAddRegion => "添加区域", "Add region";
     AdminAddBranch => "添加网点", "Add branch";

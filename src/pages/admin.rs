@@ -377,8 +377,9 @@ fn UserRow(admin: Admin, user: AdminUser) -> impl IntoView {
                     }
                     .into_any()
                 } else {
-                    let text = format!("{} · {}", role_label(&user.role, lang.get_untracked()),
-                        user.branch_code.clone().or(user.region_code.clone()).unwrap_or_default());
+                    let home = user.branch_code.clone().or(user.region_code.clone());
+                    let role = role_label(&user.role, lang.get_untracked());
+                    let text = home.map_or(role.clone(), |h| format!("{role} · {h}"));
                     view! { <span>{text}</span> }.into_any()
                 }}
                 {error_view(error, "user-error")}
@@ -426,6 +427,8 @@ fn DeviceItem(admin: Admin, device: AdminDevice, error: RwSignal<Option<String>>
         );
     };
     let revoked = device.revoked;
+    // This device's own: revoking it would remove the admin's own data.
+    let own = device.device == admin.state.device_id();
     view! {
         <li data-testid="admin-device" data-device=device.device.clone()>
             <code>{device.device.clone()}</code>" · "
@@ -435,6 +438,8 @@ fn DeviceItem(admin: Admin, device: AdminDevice, error: RwSignal<Option<String>>
             }}
             {if revoked {
                 view! { " · "<strong data-testid="device-revoked-state">{tr(lang, Text::AdminRevokedState)}</strong> }.into_any()
+            } else if own {
+                view! { " · "{tr(lang, Text::ThisDevice)} }.into_any()
             } else {
                 view! { " "<button type="button" class="btn btn--danger" data-testid="device-revoke" on:click=revoke>{tr(lang, Text::AdminRevoke)}</button> }.into_any()
             }}
@@ -595,7 +600,7 @@ fn AddPlace(admin: Admin, branch: bool) -> impl IntoView {
                 <input class="field__control" name="code" autocomplete="off" bind:value=code/>
             </label>
             <label class="field">
-                <span class="field__label">{tr(lang, Text::AdminName)}</span>
+                <span class="field__label">{tr(lang, Text::AdminPlaceName)}</span>
                 <input class="field__control" name="name" autocomplete="off" bind:value=name/>
             </label>
             {branch.then(|| view! {
