@@ -141,6 +141,14 @@ impl Admin {
         });
     }
 
+    /// Shows a new password in the box at the top of the page, scrolled to.
+    fn show(self, username: String, password: String) {
+        self.shown.set(Some((username, password)));
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    }
+
     /// The signed-in user's role and username.
     fn me(self) -> (Option<Role>, String) {
         self.state.auth.with_untracked(|a| {
@@ -325,12 +333,11 @@ fn UserRow(admin: Admin, user: AdminUser) -> impl IntoView {
         if !platform::confirm(&Text::AdminResetConfirm.fill(lang.get_untracked(), &[&name])) {
             return;
         }
-        let shown = admin.shown;
         let who = name.clone();
         admin.act(
             error,
             move |t| async move { api::admin_new_password(&t, &name).await },
-            move |password| shown.set(Some((who, password))),
+            move |password| admin.show(who, password),
         );
     };
     let role_options = admin
@@ -466,7 +473,6 @@ fn AddUser(admin: Admin) -> impl IntoView {
         let body = json!({"username": user, "display_name": name.get_untracked(),
             "role": role.get_untracked(), "branch_code": branch, "region_code": region});
         busy.set(true);
-        let shown = admin.shown;
         admin.act(
             error,
             move |t| async move {
@@ -475,7 +481,7 @@ fn AddUser(admin: Admin) -> impl IntoView {
                 done
             },
             move |password| {
-                shown.set(Some((user, password)));
+                admin.show(user, password);
                 username.set(String::new());
                 name.set(String::new());
             },
