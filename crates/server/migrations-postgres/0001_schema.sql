@@ -14,7 +14,7 @@ VALUES ('schema_created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 
 -- The op log. `seq` comes from a sequence, which hands out numbers in
 -- insert order, not commit order: pushes take the log's advisory lock
--- first (crates/server/src/db.rs, `begin_write`), which makes the two the same.
+-- first (crates/server/src/txn.rs, `begin_write`), which makes the two the same.
 CREATE TABLE ops (
     seq         BIGSERIAL PRIMARY KEY,
     op_id       TEXT NOT NULL UNIQUE,

@@ -132,6 +132,7 @@ mod security;
 mod static_files;
 mod sync;
 pub mod throttle;
+mod txn;
 
 use std::path::PathBuf;
 

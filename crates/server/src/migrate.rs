@@ -432,7 +432,9 @@ pub async fn migrate(
 ) -> Result<Report, MigrateError> {
     let fail = |table| move |error| MigrateError::Database { table, error };
     // One snapshot of the source for all three passes.
-    let mut snapshot = db::begin_read(from).await.map_err(MigrateError::Read)?;
+    let mut snapshot = crate::txn::begin_read(from)
+        .await
+        .map_err(MigrateError::Read)?;
     let mut totals = Vec::new();
     for table in TABLES {
         let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", table.name))

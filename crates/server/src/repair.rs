@@ -52,7 +52,7 @@ pub async fn check_log(db: &AnyPool) -> Result<Option<Repair>, AppError> {
     }
     // The log's lock, as a push takes it: instances starting together on one
     // PostgreSQL database check it one after the other.
-    let mut tx = crate::db::begin_write(db).await?;
+    let mut tx = crate::txn::begin_write(db).await?;
     let repair = check(&mut tx).await?;
     sqlx::query(
         "INSERT INTO meta (key, value) VALUES ('log_check', $1) \

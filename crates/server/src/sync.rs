@@ -65,7 +65,7 @@
 //! SQLite then fails it with `SQLITE_BUSY` instead of waiting.)
 //!
 //! **On PostgreSQL, with several instances**, the same two guarantees are
-//! made explicitly (`db.rs`), since PostgreSQL gives neither by default:
+//! made explicitly (`txn.rs`), since PostgreSQL gives neither by default:
 //!
 //! * sequence values (`BIGSERIAL`) are handed out at insert, not at commit:
 //!   transaction A can take seq 8, B seq 9, B commit first, and a reader see
@@ -86,11 +86,11 @@
 //! (ingest is one writer's speed: see the README's figures), while pulls
 //! never wait for it. How it is bounded: a push holds it for one batch of
 //! at most `MAX_PUSH_OPS` operations; a wait longer than
-//! `db::LOG_LOCK_TIMEOUT` (15 s) gives up and answers `503` (the device
+//! `txn::LOG_LOCK_TIMEOUT` (15 s) gives up and answers `503` (the device
 //! retries); a wait over a second is logged (`slow wait for a lock`); a
 //! session idle in a transaction for 60 s is ended by PostgreSQL
 //! (`idle_in_transaction_session_timeout`), which releases the lock. In
-//! `pg_locks` it is the advisory lock with key `db::LOG_LOCK_KEY`.
+//! `pg_locks` it is the advisory lock with key `txn::LOG_LOCK_KEY`.
 //! `tests/instances.rs` shows both sides: six pushers on two instances and
 //! three pullers miss nothing, and the same run without the lock misses
 //! hundreds of operations.
@@ -136,9 +136,9 @@ use serde::Deserialize;
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::auth::AuthUser;
-use crate::db::Backend;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::http::no_store;
+use crate::txn::Backend;
 use crate::{AppError, AppState};
 
 /// The largest push body accepted: [`MAX_PUSH_OPS`] operations of a few KB
@@ -207,7 +207,7 @@ pub(crate) async fn ingest(
     ops: Vec<serde_json::Value>,
 ) -> Result<(Vec<OpResult>, DateTime<Utc>), AppError> {
     // The write lock first: no seq is allocated before we hold it.
-    let mut tx = crate::db::begin_write(db).await?;
+    let mut tx = crate::txn::begin_write(db).await?;
     // The clock is read once we hold the lock (waiting for it may take a while).
     let now = server_now();
     let branches = sqlx::query_scalar::<_, String>("SELECT code FROM branches")
@@ -742,7 +742,7 @@ async fn pull_page(
 ) -> Result<Page, AppError> {
     const FILTER: &str = "seq > $1 AND ($2 IS NULL OR device <> $2)";
     // One snapshot for every read of the pull.
-    let mut tx = crate::db::begin_read(db).await?;
+    let mut tx = crate::txn::begin_read(db).await?;
     let sql = format!("SELECT seq, body FROM ops WHERE {FILTER} ORDER BY seq LIMIT $3");
     let query = sqlx::query_as(&sql)
         .bind(after)
@@ -854,7 +854,7 @@ async fn scoped_pull_page(
     let scope = serde_json::to_string(branches)
         .map_err(|error| AppError::Internal(format!("cannot serialise a scope: {error}")))?;
     let from_in_scope = backend.in_json_list("m.from_branch", 4);
-    let mut tx = crate::db::begin_read(db).await?;
+    let mut tx = crate::txn::begin_read(db).await?;
     let end: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ops")
         .fetch_one(&mut *tx)
         .await

@@ -6,7 +6,7 @@
 //! its counts.
 //!
 //! Each step is one short transaction under the throttle's own lock
-//! ([`crate::db::begin_locked`] with [`THROTTLE_LOCK_KEY`]): checking and
+//! ([`crate::txn::begin_locked`] with [`THROTTLE_LOCK_KEY`]): checking and
 //! counting an attempt happen together, so concurrent guesses on several
 //! instances cannot all pass the check before the first one fails.
 //!
@@ -186,7 +186,7 @@ pub async fn reserve(
     keys: Keys,
     now: Stamp,
 ) -> Result<Reservation, AppError> {
-    let mut tx = crate::db::begin_locked(db, THROTTLE_LOCK_KEY).await?;
+    let mut tx = crate::txn::begin_locked(db, THROTTLE_LOCK_KEY).await?;
     let longest = policies.iter().map(|p| p.window).max().unwrap_or_default();
     sqlx::query("DELETE FROM sign_in_counts WHERE last_ms < $1")
         .bind(millis(now.saturating_sub(longest)))
@@ -242,7 +242,7 @@ pub async fn failed(
     now: Stamp,
 ) -> Result<(), AppError> {
     const WHAT: [&str; 3] = ["username and address", "address", "username"];
-    let mut tx = crate::db::begin_locked(db, THROTTLE_LOCK_KEY).await?;
+    let mut tx = crate::txn::begin_locked(db, THROTTLE_LOCK_KEY).await?;
     for i in 0..3 {
         if i > 0 && !reservation.shared {
             continue;
@@ -273,7 +273,7 @@ pub async fn give_back(
     signed_in: bool,
     now: Stamp,
 ) -> Result<(), AppError> {
-    let mut tx = crate::db::begin_locked(db, THROTTLE_LOCK_KEY).await?;
+    let mut tx = crate::txn::begin_locked(db, THROTTLE_LOCK_KEY).await?;
     let Reservation {
         keys,
         shared,

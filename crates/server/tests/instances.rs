@@ -9,7 +9,7 @@
 //! PostgreSQL (the postgres stage of `scripts/test`, with
 //! `COMPLAINTS_TEST_DATABASE_URL`). `naive_cursor_misses_late_commits` shows
 //! on PostgreSQL that the test can fail: with the log's lock switched off
-//! (the `application_name` in `db::begin_write`), the same run loses
+//! (the `application_name` in `txn::begin_write`), the same run loses
 //! operations.
 
 use std::collections::{BTreeMap, BTreeSet};
