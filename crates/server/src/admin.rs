@@ -599,12 +599,7 @@ fn check_place_name(name: &str) -> Result<(), AppError> {
 
 /// A code as the administrative functions check it, refused by field.
 fn check_code(code: &str) -> Result<(), AppError> {
-    let ok = !code.is_empty()
-        && code.len() <= 32
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
+    if auth::valid_code(code) {
         Ok(())
     } else {
         Err(bad_field(

@@ -1011,13 +1011,18 @@ impl From<sqlx::Error> for AdminError {
     }
 }
 
-fn check_code(what: &str, code: &str) -> Result<(), AdminError> {
-    let ok = !code.is_empty()
+/// Whether `code` may name a region or a branch: 1 to 32 letters, digits,
+/// `-` or `_` (the command line and the admin page check the same rule).
+pub(crate) fn valid_code(code: &str) -> bool {
+    !code.is_empty()
         && code.len() <= 32
         && code
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check_code(what: &str, code: &str) -> Result<(), AdminError> {
+    if valid_code(code) {
         Ok(())
     } else {
         Err(AdminError::Invalid(format!(

@@ -12,6 +12,9 @@
 //! (the `application_name` in `txn::begin_write`), the same run loses
 //! operations.
 
+mod common;
+
+use common::{add_signed_in_user, device, token};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,7 +26,7 @@ use complaints_domain::fixtures;
 use complaints_domain::sync::{
     complaint_fields, op_id_from_bytes, Hlc, Op, Outcome, PullResponse, PushRequest, PushResponse,
 };
-use complaints_server::auth::{self, Auth, AuthConfig, NewUser};
+use complaints_server::auth::{self, Auth, AuthConfig};
 use complaints_server::photos::PhotoFiles;
 use complaints_server::{app, open_test_db, open_url, AppState, Backend};
 use http_body_util::BodyExt;
@@ -40,14 +43,6 @@ const PULLERS: [(&str, &str, Option<&str>); 3] = [
     ("all2", "admin", None),
     ("sh01", "branch_manager", Some("SH01")),
 ];
-
-fn device(user: &str) -> String {
-    format!("tab-{user}")
-}
-
-fn token(user: &str) -> String {
-    format!("{:_<43}", format!("token-of-{user}"))
-}
 
 fn pusher(n: usize) -> String {
     format!("push{n}")
@@ -85,19 +80,7 @@ async fn world(unsafe_no_lock: bool) -> World {
         .collect();
     users.extend(PULLERS.iter().map(|(u, r, b)| (u.to_string(), *r, *b)));
     for (username, role, branch) in &users {
-        let user = NewUser::new(username, username, role, *branch, None);
-        auth::add_user(&db, &user, &params).await.unwrap();
-        sqlx::query(
-            "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
-             SELECT $1, id, $2, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
-             FROM users WHERE username = $3",
-        )
-        .bind(auth::token_hash(&token(username)))
-        .bind(device(username))
-        .bind(username)
-        .execute(&db)
-        .await
-        .unwrap();
+        add_signed_in_user(&db, &params, username, role, *branch, None).await;
     }
     let mut url = db.connect_options().database_url.to_string();
     if unsafe_no_lock {

@@ -8,6 +8,9 @@
 //! manager, SH02), `zhao` (regional manager, EAST), `bj` (staff, BJ01),
 //! `admin`.
 
+mod common;
+
+use common::{add_signed_in_user, device, token};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -35,14 +38,6 @@ const USERS: [(&str, &str, Option<&str>, Option<&str>); 5] = [
     ("bj", "staff", Some("BJ01"), None),
     ("admin", "admin", None, None),
 ];
-
-fn device(user: &str) -> String {
-    format!("tab-{user}")
-}
-
-fn token(user: &str) -> String {
-    format!("{:_<43}", format!("token-of-{user}"))
-}
 
 fn now_ms() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap()
@@ -183,19 +178,7 @@ async fn populated(tmp: &TempDir) -> (AnyPool, AppState) {
         auth::add_branch(&db, code, code, region).await.unwrap();
     }
     for (username, role, branch, region) in USERS {
-        let user = NewUser::new(username, username, role, branch, region);
-        auth::add_user(&db, &user, &params()).await.unwrap();
-        sqlx::query(
-            "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
-             SELECT $1, id, $2, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
-             FROM users WHERE username = $3",
-        )
-        .bind(auth::token_hash(&token(username)))
-        .bind(device(username))
-        .bind(username)
-        .execute(&db)
-        .await
-        .unwrap();
+        add_signed_in_user(&db, &params(), username, role, branch, region).await;
         sqlx::query(
             "INSERT INTO devices (id, key_hash, created_at) \
              VALUES ($1, $2, '2026-01-01T00:00:00.000Z')",

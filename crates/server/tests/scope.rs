@@ -10,6 +10,9 @@
 //! BJ01. Users: `wang` (staff, SH01), `li` (branch manager, SH02), `zhao`
 //! (regional manager, EAST), `bj` (staff, BJ01), `admin`.
 
+mod common;
+
+use common::{add_signed_in_user, device, token};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -21,7 +24,7 @@ use complaints_domain::sync::{
     complaint_fields, op_id_from_bytes, Hlc, Op, Outcome, PullResponse, PushRequest, PushResponse,
     RejectCode,
 };
-use complaints_server::auth::{self, Auth, AuthConfig, NewUser};
+use complaints_server::auth::{self, Auth, AuthConfig};
 use complaints_server::photos::PhotoFiles;
 use complaints_server::{app, open_test_db, AppState};
 use http_body_util::BodyExt;
@@ -55,20 +58,8 @@ impl Fixture {
         }
         let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
         for (username, role, branch, region) in USERS {
-            let user = NewUser::new(username, username, role, branch, region);
-            auth::add_user(&db, &user, &params).await.unwrap();
             // One device per user, named after them, signed in.
-            sqlx::query(
-                "INSERT INTO tokens (token_hash, user_id, device, created_at, expires_at) \
-                 SELECT $1, id, $2, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z' \
-                 FROM users WHERE username = $3",
-            )
-            .bind(auth::token_hash(&token(username)))
-            .bind(device(username))
-            .bind(username)
-            .execute(&db)
-            .await
-            .unwrap();
+            add_signed_in_user(&db, &params, username, role, branch, region).await;
         }
         let state = AppState {
             photos: Arc::new(PhotoFiles::new(tmp.path().join("data/photos"))),
@@ -199,14 +190,6 @@ impl Fixture {
             .await
             .unwrap()
     }
-}
-
-fn device(user: &str) -> String {
-    format!("tab-{user}")
-}
-
-fn token(user: &str) -> String {
-    format!("{:_<43}", format!("token-of-{user}"))
 }
 
 fn signed(mut request: Request<Body>, user: &str) -> Request<Body> {
