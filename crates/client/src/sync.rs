@@ -7,10 +7,18 @@
 //! anywhere resumes where it stopped and repeats nothing twice in effect
 //! (merging is idempotent).
 //!
+//! The network and the store overlap: the next push batch is sent while
+//! the last answer is settled, the next pull page requested while the last
+//! page is stored (both are futures on the browser's one thread). The store
+//! still takes in the answers one at a time, in order; see [`Engine::push`]
+//! and [`Engine::pull`] for why that is safe.
+//!
 //! When to sync, and one tab at a time, is the app's business (timers,
 //! the Web Lock); so is telling other tabs (BroadcastChannel).
 
 use std::collections::BTreeSet;
+
+use futures::future::join;
 
 use complaints_domain::answers::is_answer;
 use complaints_domain::pdca::is_pdca;
@@ -18,8 +26,8 @@ use complaints_domain::session::SignInNotice;
 use complaints_domain::sort::set_of;
 use complaints_domain::store::{ComplaintStore, RecordStore};
 use complaints_domain::sync::{
-    Outcome, PushRequest, RejectCode, Rejection, Withdrawn, CREATED_AT, MAX_PULL_LIMIT,
-    MAX_PUSH_OPS,
+    Op, Outcome, PullResponse, PushRequest, PushResponse, RejectCode, Rejection, Withdrawn,
+    CREATED_AT, MAX_PULL_LIMIT, MAX_PUSH_OPS,
 };
 use complaints_domain::StoreError;
 
@@ -146,6 +154,21 @@ where
     }
 
     /// Push: every waiting operation, in batches; each gets its own answer.
+    ///
+    /// Batch `k + 1` is sent while batch `k`'s answer is being settled (the
+    /// store's work and the request overlap on the one thread). This is
+    /// safe because:
+    /// - batch `k + 1` goes out only once batch `k` is answered, so the
+    ///   server still sees the batches one after the other, in outbox order;
+    /// - settling batch `k` touches only batch `k`'s entries, and the rule
+    ///   for edits waiting for their creation reads the outbox as it was
+    ///   when the push began, never what settling changes;
+    /// - answers are settled one at a time, in batch order, each exactly as
+    ///   if it were the only one; when a request fails, the answers before
+    ///   it are settled all the same before the failure is returned;
+    /// - when settling fails, an answer in flight is dropped: its operations
+    ///   stay queued and go again with the next sync, and the server applies
+    ///   an operation it has already logged only once (it is accepted again).
     async fn push(
         &self,
         token: &str,
@@ -168,37 +191,73 @@ where
             .filter(|e| e.rejection.is_none())
             .map(|e| e.op)
             .collect();
-        for batch in waiting.chunks(PUSH_BATCH) {
-            let request = PushRequest {
-                device: self.device.id.clone(),
-                ops: batch.to_vec(),
-            };
-            let response = self.api.push(token, &request).await?;
-            self.note_server_time(response.server_time);
-            let mut accepted = Vec::new();
-            let mut rejected = Vec::new();
-            for result in response.results {
-                match result.outcome {
-                    Outcome::Accepted => accepted.push(result.id),
-                    Outcome::Rejected { reason } => {
-                        let waits_for_creation = reason.code == RejectCode::UnknownRecord
-                            && batch
-                                .iter()
-                                .any(|op| op.id == result.id && uncreated.contains(&op.record));
-                        if !waits_for_creation {
-                            rejected.push((result.id, reason));
-                        }
+        let mut batches = waiting.chunks(PUSH_BATCH);
+        let Some(first) = batches.next() else {
+            return Ok(());
+        };
+        // The last batch answered, with its answer: not settled yet.
+        let mut answered = (
+            first,
+            self.api.push(token, &self.push_request(first)).await?,
+        );
+        for batch in batches {
+            let request = self.push_request(batch);
+            let (sent, settled) = join(
+                self.api.push(token, &request),
+                self.settle(answered, &uncreated, report, progress),
+            )
+            .await;
+            // Settled first: a failed request returns only once the answers
+            // before it are settled.
+            settled?;
+            answered = (batch, sent?);
+        }
+        self.settle(answered, &uncreated, report, progress).await
+    }
+
+    /// The push request for one batch.
+    fn push_request(&self, batch: &[Op]) -> PushRequest {
+        PushRequest {
+            device: self.device.id.clone(),
+            ops: batch.to_vec(),
+        }
+    }
+
+    /// Takes in the server's answer to one batch: the accepted operations
+    /// leave the outbox, the refused ones are marked with their reasons
+    /// (unless they wait for their record's creation, see `uncreated` in
+    /// [`Self::push`]).
+    async fn settle(
+        &self,
+        (batch, response): (&[Op], PushResponse),
+        uncreated: &BTreeSet<String>,
+        report: &mut SyncReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncFailure> {
+        self.note_server_time(response.server_time);
+        let mut accepted = Vec::new();
+        let mut rejected = Vec::new();
+        for result in response.results {
+            match result.outcome {
+                Outcome::Accepted => accepted.push(result.id),
+                Outcome::Rejected { reason } => {
+                    let waits_for_creation = reason.code == RejectCode::UnknownRecord
+                        && batch
+                            .iter()
+                            .any(|op| op.id == result.id && uncreated.contains(&op.record));
+                    if !waits_for_creation {
+                        rejected.push((result.id, reason));
                     }
                 }
             }
-            self.store.settle_outbox(&accepted, &rejected).await?;
-            self.persist_time().await?;
-            report.accepted += accepted.len();
-            report
-                .refused
-                .extend(rejected.into_iter().map(|(id, _)| id));
-            progress(Progress::Pushed { sent: batch.len() });
         }
+        self.store.settle_outbox(&accepted, &rejected).await?;
+        self.persist_time().await?;
+        report.accepted += accepted.len();
+        report
+            .refused
+            .extend(rejected.into_iter().map(|(id, _)| id));
+        progress(Progress::Pushed { sent: batch.len() });
         Ok(())
     }
 
@@ -235,6 +294,15 @@ where
     }
 
     /// Pull: pages after the cursor until nothing more is waiting.
+    ///
+    /// While a page is processed and stored, the next one (after the page's
+    /// cursor) is already being requested: the store's work and the request
+    /// overlap on the one thread. This is safe because a pull changes
+    /// nothing on the server (it only reads the log after a cursor), and
+    /// each page is still processed and stored with its cursor, completely,
+    /// before the next page is looked at. When either fails, the failure is
+    /// returned (the store's first); the stored cursor is then that of the
+    /// last page stored, where the next sync resumes.
     async fn pull(
         &self,
         token: &str,
@@ -242,67 +310,97 @@ where
         progress: &mut impl FnMut(Progress),
     ) -> Result<(), SyncFailure> {
         let mut cursor = self.store.sync_cursor().await?;
-        let mut received: u64 = 0;
-        // A new device's first pull changes thousands of records: a set,
-        // not a scan of the list, says which are reported already.
-        let mut reported: BTreeSet<String> = BTreeSet::new();
-        loop {
-            let page = self
-                .api
-                .pull(token, &cursor, &self.device.id, PULL_PAGE)
-                .await?;
-            if !page.removed.is_empty() {
-                // Moved to a branch outside the user's scope: gone from here,
-                // before the page's cursor is stored (so a crash repeats it).
-                self.store.remove_records(&page.removed).await?;
-                if page.removed.iter().any(|id| reported.contains(id)) {
-                    report.changed.retain(|id| !page.removed.contains(id));
-                    for id in &page.removed {
-                        reported.remove(id);
-                    }
-                }
-                for id in &page.removed {
-                    if !report.removed.contains(id) {
-                        report.removed.push(id.clone());
-                    }
-                }
-            }
-            for withdrawn in &page.withdrawn {
-                if self.withdraw(withdrawn).await? {
-                    report.refused.push(withdrawn.op.clone());
-                }
-                if reported.insert(withdrawn.rec.clone()) {
-                    report.changed.push(withdrawn.rec.clone());
-                }
-            }
-            self.note_server_time(page.server_time);
-            for op in &page.ops {
-                self.observe_stamp(op.hlc);
-            }
-            // The clock is kept before the page: a stored page's stamps are
-            // never ahead of the kept clock.
-            self.persist_time().await?;
-            received += page.ops.len() as u64;
-            if received > 0 || page.more {
-                progress(Progress::Pulling {
-                    received,
-                    total: received + page.remaining,
-                });
-            }
-            if !page.ops.is_empty() || page.cursor != cursor {
-                let changed = self.store.apply_pulled(&page.ops, &page.cursor).await?;
-                // A record that moved back into scope is changed, not removed.
-                report.removed.retain(|id| !changed.contains(id));
-                for id in changed {
-                    if reported.insert(id.clone()) {
-                        report.changed.push(id);
-                    }
-                }
-            }
+        let mut pulled = Pulled::default();
+        let mut page = self
+            .api
+            .pull(token, &cursor, &self.device.id, PULL_PAGE)
+            .await?;
+        while page.more {
+            let (next, taken) = join(
+                self.api
+                    .pull(token, &page.cursor, &self.device.id, PULL_PAGE),
+                self.take_page(&page, &cursor, &mut pulled, report, progress),
+            )
+            .await;
+            taken?;
+            let next = next?;
             cursor = page.cursor;
-            if !page.more {
-                return Ok(());
+            page = next;
+        }
+        self.take_page(&page, &cursor, &mut pulled, report, progress)
+            .await
+    }
+
+    /// Takes in one pull page received after `cursor`: its removed records,
+    /// its withdrawn operations, its stamps and the server's time, then its
+    /// operations and its cursor, stored together.
+    async fn take_page(
+        &self,
+        page: &PullResponse,
+        cursor: &str,
+        pulled: &mut Pulled,
+        report: &mut SyncReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncFailure> {
+        if !page.removed.is_empty() {
+            // Moved to a branch outside the user's scope: gone from here,
+            // before the page's cursor is stored (so a crash repeats it).
+            self.store.remove_records(&page.removed).await?;
+            if page.removed.iter().any(|id| pulled.reported.contains(id)) {
+                report.changed.retain(|id| !page.removed.contains(id));
+                for id in &page.removed {
+                    pulled.reported.remove(id);
+                }
+            }
+            for id in &page.removed {
+                if !report.removed.contains(id) {
+                    report.removed.push(id.clone());
+                }
             }
         }
+        for withdrawn in &page.withdrawn {
+            if self.withdraw(withdrawn).await? {
+                report.refused.push(withdrawn.op.clone());
+            }
+            if pulled.reported.insert(withdrawn.rec.clone()) {
+                report.changed.push(withdrawn.rec.clone());
+            }
+        }
+        self.note_server_time(page.server_time);
+        for op in &page.ops {
+            self.observe_stamp(op.hlc);
+        }
+        // The clock is kept before the page: a stored page's stamps are
+        // never ahead of the kept clock.
+        self.persist_time().await?;
+        pulled.received += page.ops.len() as u64;
+        if pulled.received > 0 || page.more {
+            progress(Progress::Pulling {
+                received: pulled.received,
+                total: pulled.received + page.remaining,
+            });
+        }
+        if !page.ops.is_empty() || page.cursor != cursor {
+            let changed = self.store.apply_pulled(&page.ops, &page.cursor).await?;
+            // A record that moved back into scope is changed, not removed.
+            report.removed.retain(|id| !changed.contains(id));
+            for id in changed {
+                if pulled.reported.insert(id.clone()) {
+                    report.changed.push(id);
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+/// What the pull of one sync has taken in so far.
+#[derive(Default)]
+struct Pulled {
+    /// Operations received.
+    received: u64,
+    /// The records in the report's `changed`. A new device's first pull
+    /// changes thousands of records: a set, not a scan of the list, says
+    /// which are reported already.
+    reported: BTreeSet<String>,
 }

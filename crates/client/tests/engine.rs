@@ -1405,6 +1405,379 @@ mod failures {
     }
 }
 
+/// The next request goes out while the store takes in the last answer (the
+/// network and the store overlap). The store here takes a turn of the
+/// executor before it settles a push answer or stores a pull page, as
+/// IndexedDB does: a request joined with that work is polled meanwhile.
+/// Deterministic: no timers, one thread, `block_on`.
+mod overlap {
+    use super::*;
+    use chrono::NaiveDate;
+    use complaints_domain::store::RecordStore;
+    use complaints_domain::sync::RecordState;
+    use complaints_domain::{Listing, StoreError};
+    use std::task::Poll;
+
+    /// Lets the executor poll the other futures once before going on.
+    async fn one_turn() {
+        let mut turned = false;
+        futures::future::poll_fn(|cx| {
+            if turned {
+                Poll::Ready(())
+            } else {
+                turned = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// A store call that takes a turn: which one, and how many requests the
+    /// server had had when it ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Ended {
+        Settle(usize),
+        Apply(usize),
+    }
+
+    /// An in-memory store whose `settle_outbox` and `apply_pulled` take a
+    /// turn before they write, and note when they end (see [`Ended`]).
+    struct BusyStore {
+        inner: MemoryStore,
+        server: Rc<Server>,
+        ended: RefCell<Vec<Ended>>,
+        /// The next `settle_outbox` fails, writing nothing.
+        fail_settle: Cell<bool>,
+    }
+
+    impl BusyStore {
+        fn requests(&self) -> usize {
+            self.server.requests().len()
+        }
+    }
+
+    impl ComplaintStore for BusyStore {
+        async fn save_complaint(
+            &self,
+            complaint: &Complaint,
+            clear_draft: Option<&str>,
+        ) -> Result<(), StoreError> {
+            self.inner.save_complaint(complaint, clear_draft).await
+        }
+        async fn get_complaint(&self, id: &str) -> Result<Option<Complaint>, StoreError> {
+            self.inner.get_complaint(id).await
+        }
+        async fn list_complaints(&self) -> Result<Listing, StoreError> {
+            self.inner.list_complaints().await
+        }
+        async fn delete_complaint(&self, id: &str) -> Result<(), StoreError> {
+            self.inner.delete_complaint(id).await
+        }
+        async fn put_raw_complaint(
+            &self,
+            id: &str,
+            raw: serde_json::Value,
+        ) -> Result<(), StoreError> {
+            self.inner.put_raw_complaint(id, raw).await
+        }
+        async fn save_draft(&self, key: &str, draft: &ComplaintForm) -> Result<(), StoreError> {
+            self.inner.save_draft(key, draft).await
+        }
+        async fn load_draft(&self, key: &str) -> Result<Option<ComplaintForm>, StoreError> {
+            self.inner.load_draft(key).await
+        }
+        async fn delete_draft(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete_draft(key).await
+        }
+        async fn next_case_sequence(&self, day: NaiveDate) -> Result<u32, StoreError> {
+            self.inner.next_case_sequence(day).await
+        }
+        async fn save_change(
+            &self,
+            op: &Op,
+            clear_draft: Option<&str>,
+        ) -> Result<Complaint, StoreError> {
+            self.inner.save_change(op, clear_draft).await
+        }
+        async fn get_record_state(&self, id: &str) -> Result<Option<RecordState>, StoreError> {
+            self.inner.get_record_state(id).await
+        }
+        async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+            self.inner.outbox().await
+        }
+        async fn settle_outbox(
+            &self,
+            accepted: &[String],
+            rejected: &[(String, Rejection)],
+        ) -> Result<(), StoreError> {
+            one_turn().await;
+            let settled = if self.fail_settle.replace(false) {
+                Err(StoreError::Backend("the disk went away".into()))
+            } else {
+                self.inner.settle_outbox(accepted, rejected).await
+            };
+            self.ended.borrow_mut().push(Ended::Settle(self.requests()));
+            settled
+        }
+        async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError> {
+            self.inner.discard_op(op_id).await
+        }
+        async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError> {
+            one_turn().await;
+            let changed = self.inner.apply_pulled(ops, cursor).await;
+            self.ended.borrow_mut().push(Ended::Apply(self.requests()));
+            changed
+        }
+        async fn sync_cursor(&self) -> Result<String, StoreError> {
+            self.inner.sync_cursor().await
+        }
+        async fn remove_records(&self, ids: &[String]) -> Result<(), StoreError> {
+            self.inner.remove_records(ids).await
+        }
+        async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+            self.inner.get_setting(key).await
+        }
+        async fn set_setting(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+            self.inner.set_setting(key, value).await
+        }
+        async fn put_raw_setting(&self, key: &str, raw: &str) -> Result<(), StoreError> {
+            self.inner.put_raw_setting(key, raw).await
+        }
+    }
+
+    impl RecordStore for BusyStore {
+        async fn save_record(&self, op: &Op) -> Result<RecordState, StoreError> {
+            self.inner.save_record(op).await
+        }
+        async fn records_with_prefix(&self, prefix: &str) -> Result<Vec<RecordState>, StoreError> {
+            self.inner.records_with_prefix(prefix).await
+        }
+    }
+
+    type BusyEngine = Engine<BusyStore, Rc<Server>, TestEnv>;
+
+    /// A fresh device over a busy store, with `queued` new complaints
+    /// waiting to be pushed (one operation each).
+    fn busy_device(queued: usize) -> BusyEngine {
+        let server = Rc::new(Server::default());
+        let store = BusyStore {
+            inner: MemoryStore::new(),
+            server: server.clone(),
+            ended: RefCell::new(Vec::new()),
+            fail_settle: Cell::new(false),
+        };
+        let engine = block_on(Engine::open(
+            Rc::new(store),
+            server,
+            TestEnv::at(server_ms()),
+        ))
+        .expect("open");
+        for n in 0..queued {
+            block_on(engine.create(&intake(&format!("顾客 {n}")), utc(), Some("intake")))
+                .expect("create");
+        }
+        engine
+    }
+
+    fn queued(engine: &BusyEngine) -> Vec<String> {
+        block_on(engine.store().outbox())
+            .expect("outbox")
+            .into_iter()
+            .map(|e| e.op.id)
+            .collect()
+    }
+
+    fn ended(engine: &BusyEngine) -> Vec<Ended> {
+        engine.store().ended.borrow().clone()
+    }
+
+    fn cursor(engine: &BusyEngine) -> String {
+        block_on(engine.store().sync_cursor()).expect("cursor")
+    }
+
+    fn has(engine: &BusyEngine, id: &str) -> bool {
+        block_on(engine.store().get_complaint(id))
+            .expect("get")
+            .is_some()
+    }
+
+    fn push_sizes(engine: &BusyEngine) -> Vec<usize> {
+        engine.api().pushes().iter().map(|p| p.ops.len()).collect()
+    }
+
+    /// Three pages after "", "1" and "2"; the third's answer is `last`.
+    fn three_pages(server: &Server, last: Result<PullResponse, ApiError>) {
+        let t = server_ms();
+        server.on_pull(Ok(page(vec![theirs("x", "op-1", t)], "1", true, 2)));
+        server.on_pull(Ok(page(vec![theirs("y", "op-2", t)], "2", true, 1)));
+        server.on_pull(last);
+    }
+
+    #[test]
+    fn the_next_batch_is_sent_while_the_last_answer_is_settled() {
+        let engine = busy_device(1001);
+        let server = engine.api();
+        for _ in 0..3 {
+            server.accept_next_push();
+        }
+        server.nothing_to_pull();
+        let mut progress = Vec::new();
+
+        let report = block_on(engine.sync_once(TOKEN, |p| progress.push(p))).expect("sync");
+
+        // Batch 1's answer is settled once batch 2 is out, batch 2's once
+        // batch 3 is; one after the other: 1, 2, 3 (then the pull's page).
+        assert_eq!(
+            ended(&engine),
+            [
+                Ended::Settle(2),
+                Ended::Settle(3),
+                Ended::Settle(3),
+                Ended::Apply(4)
+            ]
+        );
+        assert_eq!(push_sizes(&engine), [500, 500, 1]);
+        assert_eq!(
+            progress,
+            [
+                Progress::Pushed { sent: 500 },
+                Progress::Pushed { sent: 500 },
+                Progress::Pushed { sent: 1 },
+            ]
+        );
+        assert_eq!(report.accepted, 1001);
+        assert!(queued(&engine).is_empty());
+        assert!(server.script_is_done());
+    }
+
+    #[test]
+    fn the_next_page_is_requested_while_the_last_is_stored() {
+        let engine = busy_device(0);
+        let server = engine.api();
+        let t = server_ms();
+        three_pages(
+            server,
+            Ok(page(vec![theirs("z", "op-3", t)], "3", false, 0)),
+        );
+        let mut progress = Vec::new();
+
+        let report = block_on(engine.sync_once(TOKEN, |p| progress.push(p))).expect("sync");
+
+        // Page 1 is stored once page 2 is asked for, page 2 once page 3 is.
+        assert_eq!(
+            ended(&engine),
+            [Ended::Apply(2), Ended::Apply(3), Ended::Apply(3)]
+        );
+        assert_eq!(server.pulled_after(), ["", "1", "2"]);
+        assert_eq!(cursor(&engine), "3");
+        assert_eq!(report.changed, ["x", "y", "z"]);
+        assert_eq!(
+            progress,
+            [
+                Progress::Pulling {
+                    received: 1,
+                    total: 3
+                },
+                Progress::Pulling {
+                    received: 2,
+                    total: 3
+                },
+                Progress::Pulling {
+                    received: 3,
+                    total: 3
+                },
+            ]
+        );
+        assert!(server.script_is_done());
+    }
+
+    #[test]
+    fn a_failed_batch_returns_once_the_batch_answered_before_it_is_settled() {
+        let engine = busy_device(1200);
+        let before = queued(&engine);
+        let server = engine.api();
+        server.accept_next_push();
+        server.on_push_answer(|_| Err(ApiError::Unreachable("offline".into())));
+        let mut progress = Vec::new();
+
+        let failed = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+
+        assert!(matches!(
+            failed,
+            Err(SyncFailure::Api(ApiError::Unreachable(_)))
+        ));
+        // The first batch left the outbox; the second and the third (never
+        // sent) wait, in their order.
+        let left = queued(&engine);
+        assert_eq!(left.len(), 700, "the first batch is settled");
+        assert!(left == before[500..], "the others wait, in their order");
+        assert_eq!(push_sizes(&engine), [500, 500]);
+        assert_eq!(progress, [Progress::Pushed { sent: 500 }]);
+        assert_eq!(ended(&engine), [Ended::Settle(2)]);
+        assert!(server.script_is_done(), "no pull after it");
+    }
+
+    #[test]
+    fn a_failed_settle_stops_the_sync_and_every_batch_not_settled_goes_again() {
+        let engine = busy_device(1001);
+        let before = queued(&engine);
+        let server = engine.api();
+        server.accept_next_push();
+        // Answered while the first answer is being settled, then dropped.
+        server.accept_next_push();
+        engine.store().fail_settle.set(true);
+        let mut progress = Vec::new();
+
+        let failed = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+
+        assert!(matches!(failed, Err(SyncFailure::Store(_))));
+        let left = queued(&engine);
+        assert_eq!(left.len(), 1001, "nothing settled");
+        assert!(left == before, "every operation waits, in its order");
+        assert_eq!(push_sizes(&engine), [500, 500]);
+        assert!(progress.is_empty());
+        assert!(server.script_is_done());
+
+        // The next sync sends all of it again (the server accepts what it
+        // has already logged once more).
+        for _ in 0..3 {
+            server.accept_next_push();
+        }
+        server.nothing_to_pull();
+        let report = block_on(engine.sync_once(TOKEN, |_| {})).expect("sync again");
+        assert_eq!(report.accepted, 1001);
+        assert!(queued(&engine).is_empty());
+        assert_eq!(push_sizes(&engine)[2..], [500, 500, 1]);
+    }
+
+    #[test]
+    fn a_failed_page_returns_once_the_pages_before_it_are_stored() {
+        let engine = busy_device(0);
+        let server = engine.api();
+        three_pages(server, Err(ApiError::Unreachable("lost the signal".into())));
+        let mut progress = Vec::new();
+
+        let failed = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+
+        assert!(matches!(
+            failed,
+            Err(SyncFailure::Api(ApiError::Unreachable(_)))
+        ));
+        assert_eq!(server.pulled_after(), ["", "1", "2"]);
+        assert_eq!(cursor(&engine), "2");
+        assert!(has(&engine, "x") && has(&engine, "y"));
+        assert_eq!(ended(&engine), [Ended::Apply(2), Ended::Apply(3)]);
+        assert_eq!(progress.len(), 2);
+
+        // The next sync goes on after page 2.
+        server.on_pull(Ok(page(vec![], "3", false, 0)));
+        block_on(engine.sync_once(TOKEN, |_| {})).expect("sync again");
+        assert_eq!(server.pulled_after()[3..], ["2"]);
+        assert_eq!(cursor(&engine), "3");
+    }
+}
+
 /// A session's offline expiry is judged against the latest time the device
 /// has seen (its own clock's readings and the server's times), which a clock
 /// set back does not undo.
