@@ -23,7 +23,7 @@ pub use crate::replica::{
     HISTORY_KEPT, STEP_PREFIX, TIMELINE_PREFIX,
 };
 pub use wire::{
-    check_op, is_complaint, OpResult, Outcome, PullResponse, PushRequest, PushResponse,
-    UploadState, Withdrawn, WithdrawnEntry, MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT, MAX_PUSH_OPS,
-    PROTOCOL,
+    check_op, check_op_materialized, is_complaint, OpResult, Outcome, PullResponse, PushRequest,
+    PushResponse, UploadState, Withdrawn, WithdrawnEntry, MAX_CLOCK_AHEAD_MS, MAX_PULL_LIMIT,
+    MAX_PUSH_OPS, PROTOCOL,
 };

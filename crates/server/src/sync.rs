@@ -115,7 +115,7 @@
 //! records of their branches, whole records that moved in, and the ids of
 //! records that moved out in `removed`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
@@ -126,11 +126,11 @@ use std::borrow::Cow;
 
 use complaints_domain::access::{check_branch_change, Scope};
 use complaints_domain::answers::{self, may_read, may_write};
-use complaints_domain::model::PHOTO_PREFIX;
+use complaints_domain::model::{Complaint, PHOTO_PREFIX};
 use complaints_domain::sync::{
-    check_op, evidence_id, Op, OpResult, Outcome, PullResponse, PushResponse, RecordState,
-    RejectCode, Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT, MAX_PUSH_OPS, STEP_PREFIX,
-    TIMELINE_PREFIX,
+    check_op, check_op_materialized, evidence_id, Op, OpResult, Outcome, PullResponse,
+    PushResponse, RecordState, RejectCode, Rejection, Withdrawn, WithdrawnEntry, MAX_PULL_LIMIT,
+    MAX_PUSH_OPS, STEP_PREFIX, TIMELINE_PREFIX,
 };
 use serde::Deserialize;
 use sqlx::{AnyConnection, AnyPool};
@@ -200,6 +200,15 @@ async fn push(
 /// and, if accepted, logged and merged, all in one transaction. Returns each
 /// operation's outcome and the server time it was taken in at. (The demo data
 /// goes in this way too: through the same checks as anything a device sends.)
+///
+/// The database sees a handful of statements per batch, not four per
+/// operation: one query for the op ids already logged, one for the stored
+/// states of every record the batch names, the judging in memory (in order:
+/// a record created or changed earlier in the batch is what later operations
+/// see), then multi-row inserts of the accepted operations and upserts of the
+/// changed records ([`Batch::write`]). Each statement is a round trip to the
+/// database's worker; 2,000 of them per batch of 500 were most of the time
+/// a push took.
 pub(crate) async fn ingest(
     db: &AnyPool,
     auth: &AuthUser,
@@ -210,30 +219,135 @@ pub(crate) async fn ingest(
     let mut tx = crate::txn::begin_write(db).await?;
     // The clock is read once we hold the lock (waiting for it may take a while).
     let now = server_now();
+    let backend = Backend::of_conn(&tx);
     let branches = sqlx::query_scalar::<_, String>("SELECT code FROM branches")
         .fetch_all(&mut *tx)
         .await
         .map_err(AppError::from_db)?
         .into_iter()
         .collect();
+    let parsed: Vec<Result<Op, OpResult>> = ops.into_iter().map(parse_op).collect();
+    let named = |of: fn(&Op) -> &str| -> Vec<&str> {
+        let mut names: Vec<&str> = parsed.iter().flatten().map(of).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    };
+    let logged = already_logged(&mut tx, backend, &named(|op| &op.id)).await?;
+    let (records, damaged) = load_records(&mut tx, backend, &named(|op| &op.record)).await?;
     let mut batch = Batch {
         user: auth,
         branches,
-        now_ms: u64::try_from(now.timestamp_millis()).unwrap_or(0),
         received_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
-        records: HashMap::new(),
-        dirty: BTreeMap::new(),
+        now_ms: u64::try_from(now.timestamp_millis()).unwrap_or(0),
+        logged,
+        damaged,
+        records,
+        pending: Vec::new(),
+        moves: Vec::new(),
+        dirty: BTreeSet::new(),
     };
-    let mut results = Vec::with_capacity(ops.len());
-    for raw in ops {
-        results.push(batch.push_one(&mut tx, device, raw).await?);
-    }
-    batch.write_records(&mut tx).await?;
+    let results = parsed
+        .into_iter()
+        .map(|op| match op {
+            Ok(op) => batch.take(device, op),
+            Err(refused) => refused,
+        })
+        .collect();
+    batch.write(&mut tx).await?;
     tx.commit().await.map_err(AppError::from_db)?;
     Ok((results, now))
 }
 
-/// Decides an operation: [`authorize_op`], then [`check_op`], then the
+/// One operation as it arrives: an [`Op`], or its refusal (`malformed`: it
+/// does not parse, or an id holds the NUL character, which PostgreSQL cannot
+/// store). Such an op is refused on its own, never the batch.
+fn parse_op(raw: serde_json::Value) -> Result<Op, OpResult> {
+    let raw_id = raw
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let op: Op = serde_json::from_value(raw).map_err(|error| {
+        let detail = format!("not an operation: {error}");
+        rejected(raw_id, Rejection::new(RejectCode::Malformed, None, detail))
+    })?;
+    if op.id.contains('\0') || op.record.contains('\0') {
+        let detail = "the operation's id or record id contains the NUL character";
+        return Err(rejected(
+            op.id,
+            Rejection::new(RejectCode::Malformed, None, detail),
+        ));
+    }
+    Ok(op)
+}
+
+/// Which of `ids` the log holds already (retries after a lost answer), in
+/// one query.
+async fn already_logged(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[&str],
+) -> Result<HashSet<String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "SELECT op_id FROM ops WHERE {}",
+        backend.in_json_list("op_id", 1)
+    );
+    let found: Vec<String> = sqlx::query_scalar(&sql)
+        .bind(json_list(ids)?)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(AppError::from_db)?;
+    Ok(found.into_iter().collect())
+}
+
+/// The stored state and `scope_seq` of each of the records `ids` that the
+/// server has, in one query, and the ids of those whose stored state cannot
+/// be read (written by an older version and not yet repaired: see `repair`;
+/// an operation on one is refused, not the batch).
+async fn load_records(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[&str],
+) -> Result<(HashMap<String, Stored>, HashSet<String>), AppError> {
+    let (mut records, mut damaged) = (HashMap::new(), HashSet::new());
+    if ids.is_empty() {
+        return Ok((records, damaged));
+    }
+    let sql = format!(
+        "SELECT id, state, scope_seq FROM records WHERE {}",
+        backend.in_json_list("id", 1)
+    );
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(&sql)
+        .bind(json_list(ids)?)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(AppError::from_db)?;
+    for (id, json, scope_seq) in rows {
+        match serde_json::from_str::<RecordState>(&json) {
+            Ok(state) => {
+                records.insert(id, (state, Seq::Logged(scope_seq), None));
+            }
+            Err(error) => {
+                tracing::error!(record = id, %error, "unreadable record state");
+                damaged.insert(id);
+            }
+        }
+    }
+    Ok((records, damaged))
+}
+
+/// `items` as a JSON array, the one parameter of a `Backend::in_json_list` condition.
+fn json_list(items: &[&str]) -> Result<String, AppError> {
+    serde_json::to_string(items)
+        .map_err(|error| AppError::Internal(format!("cannot serialise a list: {error}")))
+}
+
+/// Decides an operation: [`authorize_op`], then [`check_op`] (returning the
+/// record after it and, for a complaint, what it materializes to), then the
 /// branch the record has *after* the merge (a move is judged on the merged
 /// outcome, not on the value sent). A record outside the user's scope is
 /// judged as if it did not exist, so the answer is the same word for word
@@ -245,14 +359,14 @@ fn judge(
     op: &Op,
     before: Option<&RecordState>,
     now_ms: u64,
-) -> Result<RecordState, Rejection> {
+) -> Result<(RecordState, Option<Complaint>), Rejection> {
     if before.is_some_and(|state| !sees(user, state)) {
         authorize_op(user, branches, op, None).and_then(|()| check_op(None, op, now_ms))?;
         return Err(Rejection::new(RejectCode::UnknownRecord, None, ""));
     }
     authorize_op(user, branches, op, before)?;
     check_authors(user, op, before)?;
-    let after = check_op(before, op, now_ms)?;
+    let (after, complaint) = check_op_materialized(before, op, now_ms)?;
     let (from, to) = (before.map(record_branch), record_branch(&after));
     if let Some(from) = from.filter(|from| *from != to) {
         check_branch_change(
@@ -264,7 +378,7 @@ fn judge(
         )
         .map_err(|why| Rejection::new(RejectCode::Forbidden, Some(BRANCH_CODE), why))?;
     }
-    Ok(after)
+    Ok((after, complaint))
 }
 
 /// Who did it is the signed-in user: every timeline entry, tick, signature,
@@ -407,9 +521,41 @@ fn sees(user: &AuthUser, state: &RecordState) -> bool {
     }
 }
 
+/// A log `seq`: one stored already, or the one the batch's `n`th accepted
+/// operation will get when [`Batch::write`] inserts it.
+#[derive(Clone, Copy, Debug)]
+enum Seq {
+    Logged(i64),
+    Pending(usize),
+}
+
+/// A record's state as the batch sees it, the [`Seq`] at which it entered
+/// its branch (`scope_seq`), and the complaint it materializes to when the
+/// batch has built it already.
+type Stored = (RecordState, Seq, Option<Complaint>);
+
+/// An accepted operation, to be logged by [`Batch::write`].
+struct Pending {
+    op_id: String,
+    record: String,
+    device: String,
+    hlc: String,
+    body: String,
+    user: Option<String>,
+}
+
+/// A change of branch, logged in `record_moves` at the seq of the operation
+/// that made it.
+struct Move {
+    op: usize,
+    record: String,
+    from: String,
+    to: String,
+}
+
 /// One push batch in progress: the records it has read or changed (so that
 /// a record created or changed earlier in the batch is what later operations
-/// see), and which of them must be written back.
+/// see), and what [`Batch::write`] must store.
 struct Batch<'a> {
     /// Who pushes.
     user: &'a AuthUser,
@@ -417,195 +563,220 @@ struct Batch<'a> {
     branches: BTreeSet<String>,
     now_ms: u64,
     received_at: String,
-    /// Record id → its state (`None`: not on the server) and its `scope_seq`.
-    records: HashMap<String, Option<(RecordState, i64)>>,
-    /// Record id → seq of the newest operation applied to it in this batch.
-    dirty: BTreeMap<String, i64>,
+    /// Op ids in the log before the batch, and those accepted in it.
+    logged: HashSet<String>,
+    /// Records whose stored state cannot be read.
+    damaged: HashSet<String>,
+    /// Record id → its state; absent: not on the server.
+    records: HashMap<String, Stored>,
+    /// The operations accepted, in order.
+    pending: Vec<Pending>,
+    moves: Vec<Move>,
+    /// The records the batch changed.
+    dirty: BTreeSet<String>,
 }
 
-impl Batch<'_> {
-    async fn push_one(
-        &mut self,
-        conn: &mut AnyConnection,
-        device: &str,
-        raw: serde_json::Value,
-    ) -> Result<OpResult, AppError> {
-        let raw_id = raw
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let mut op: Op = match serde_json::from_value(raw) {
-            Ok(op) => op,
-            Err(error) => {
-                return Ok(rejected(
-                    raw_id,
-                    Rejection::new(
-                        RejectCode::Malformed,
-                        None,
-                        format!("not an operation: {error}"),
-                    ),
-                ))
-            }
-        };
+/// Rows per multi-row statement: 7 parameters each stays far below SQLite's
+/// 32,766 and PostgreSQL's 65,535 bound parameters.
+const ROWS_PER_STATEMENT: usize = 100;
 
-        // Ids are looked up as they are: one with a NUL character, which
-        // PostgreSQL cannot hold, is refused here on its own.
-        if op.id.contains('\0') || op.record.contains('\0') {
-            let detail = "the operation's id or record id contains the NUL character";
-            return Ok(rejected(
-                op.id,
-                Rejection::new(RejectCode::Malformed, None, detail),
-            ));
-        }
-        let seen: Option<i64> = sqlx::query_scalar("SELECT seq FROM ops WHERE op_id = $1")
-            .bind(&op.id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(AppError::from_db)?;
-        if seen.is_some() {
-            return Ok(accepted(op.id));
+impl Batch<'_> {
+    /// Decides one operation (module docs, "Push"); an accepted one is merged
+    /// into `records` and queued in `pending`.
+    fn take(&mut self, device: &str, mut op: Op) -> OpResult {
+        if self.logged.contains(&op.id) {
+            return accepted(op.id);
         }
         if op.device != device {
             let detail = format!(
                 "the operation's dev {:?} is not the pushing device {device:?}",
                 op.device
             );
-            return Ok(rejected(
-                op.id,
-                Rejection::new(RejectCode::Malformed, None, detail),
-            ));
+            return rejected(op.id, Rejection::new(RejectCode::Malformed, None, detail));
         }
-
+        if self.damaged.contains(&op.record) {
+            let detail =
+                "the record is damaged on the server; it is repaired when the server restarts";
+            return rejected(op.id, Rejection::new(RejectCode::Malformed, None, detail));
+        }
         // Who made it is the signed-in user, whatever the device said, and
         // when is when the server took it in.
         op.user = Some(self.user.user.username.clone());
         op.received = Some(self.received_at.clone());
-        let now_ms = self.now_ms;
-        if let Err(reason) = self.load_record(conn, &op.record).await? {
-            return Ok(rejected(op.id, reason));
-        }
-        let before = self.records.get(&op.record).and_then(Option::as_ref);
-        let (user, branches) = (self.user, &self.branches);
-        let before_state = before.map(|(state, _)| state);
-        let after = match judge(user, branches, &op, before_state, now_ms) {
-            Ok(after) => after,
-            Err(reason) => return Ok(rejected(op.id, reason)),
-        };
-        let from = before_state.map(|state| record_branch(state).into_owned());
-        let old_scope_seq = before.map(|(_, scope_seq)| *scope_seq);
-
-        let body = serde_json::to_string(&op)
-            .map_err(|error| AppError::Internal(format!("cannot serialise an op: {error}")))?;
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at, username) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
-        )
-        .bind(&op.id)
-        .bind(&op.record)
-        .bind(&op.device)
-        .bind(op.hlc.to_string())
-        .bind(body)
-        .bind(&self.received_at)
-        .bind(&op.user)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(AppError::from_db)?;
-        // A new record, or one that changed branch, enters its branch now.
-        let to = record_branch(&after);
-        let scope_seq = match (from.as_deref(), old_scope_seq) {
-            (Some(from), Some(old)) if from == &*to => old,
-            (Some(from), _) => {
-                sqlx::query(
-                    "INSERT INTO record_moves (seq, record_id, from_branch, to_branch) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(seq)
-                .bind(&op.record)
-                .bind(from)
-                .bind(&*to)
-                .execute(&mut *conn)
-                .await
-                .map_err(AppError::from_db)?;
-                seq
-            }
-            (None, _) => seq,
-        };
-        self.dirty.insert(op.record.clone(), seq);
-        self.records
-            .insert(op.record.clone(), Some((after, scope_seq)));
-        Ok(accepted(op.id))
-    }
-
-    /// Makes sure `records` holds the record's current state: from this batch
-    /// if it touched it, else from the database (read once per batch). A
-    /// stored state that cannot be read (written by an older version, and
-    /// not yet repaired: see `repair`) refuses this operation, not the batch.
-    async fn load_record(
-        &mut self,
-        conn: &mut AnyConnection,
-        id: &str,
-    ) -> Result<Result<(), Rejection>, AppError> {
-        if !self.records.contains_key(id) {
-            let stored: Option<(String, i64)> =
-                sqlx::query_as("SELECT state, scope_seq FROM records WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(AppError::from_db)?;
-            let state = match stored {
-                None => None,
-                Some((json, scope_seq)) => match serde_json::from_str::<RecordState>(&json) {
-                    Ok(state) => Some((state, scope_seq)),
-                    Err(error) => {
-                        tracing::error!(record = id, %error, "unreadable record state");
-                        return Ok(Err(Rejection::new(
-                            RejectCode::Malformed,
-                            None,
-                            "the record is damaged on the server; it is repaired when the server restarts",
-                        )));
-                    }
-                },
+        let before = self.records.get(&op.record);
+        let before_state = before.map(|(state, _, _)| state);
+        let (after, complaint) =
+            match judge(self.user, &self.branches, &op, before_state, self.now_ms) {
+                Ok(judged) => judged,
+                Err(reason) => return rejected(op.id, reason),
             };
-            self.records.insert(id.to_owned(), state);
-        }
-        Ok(Ok(()))
+        let body = match serde_json::to_string(&op) {
+            Ok(body) => body,
+            Err(error) => {
+                let detail = format!("cannot serialise the operation: {error}");
+                return rejected(op.id, Rejection::new(RejectCode::Malformed, None, detail));
+            }
+        };
+        let index = self.pending.len();
+        // A new record, or one that changed branch, enters its branch now.
+        let to = record_branch(&after).into_owned();
+        let scope_seq = match before {
+            Some((state, old, _)) => {
+                let from = record_branch(state);
+                if *from == *to {
+                    *old
+                } else {
+                    self.moves.push(Move {
+                        op: index,
+                        record: op.record.clone(),
+                        from: from.into_owned(),
+                        to,
+                    });
+                    Seq::Pending(index)
+                }
+            }
+            None => Seq::Pending(index),
+        };
+        self.pending.push(Pending {
+            op_id: op.id.clone(),
+            record: op.record.clone(),
+            device: op.device,
+            hlc: op.hlc.to_string(),
+            body,
+            user: op.user,
+        });
+        self.logged.insert(op.id.clone());
+        self.dirty.insert(op.record.clone());
+        self.records
+            .insert(op.record, (after, scope_seq, complaint));
+        accepted(op.id)
     }
 
-    /// Writes every record the batch changed: its state, the complaint it
-    /// materializes to, and the seq of its newest operation.
-    async fn write_records(&self, conn: &mut AnyConnection) -> Result<(), AppError> {
-        for (id, seq) in &self.dirty {
-            let Some(Some((state, scope_seq))) = self.records.get(id) else {
+    /// Stores the batch: the accepted operations (multi-row inserts, which
+    /// hand out their seqs), the changes of branch, and every changed record
+    /// with its state, the complaint it materializes to, the seq of its
+    /// newest operation and its `scope_seq`.
+    async fn write(&self, conn: &mut AnyConnection) -> Result<(), AppError> {
+        let mut seqs: HashMap<&str, i64> = HashMap::with_capacity(self.pending.len());
+        for chunk in self.pending.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO ops (op_id, record_id, device, hlc, body, received_at, username) \
+                 VALUES {} RETURNING op_id, seq",
+                placeholders(chunk.len(), 7)
+            );
+            let mut insert = sqlx::query_as::<_, (String, i64)>(&sql);
+            for op in chunk {
+                insert = insert
+                    .bind(&op.op_id)
+                    .bind(&op.record)
+                    .bind(&op.device)
+                    .bind(&op.hlc)
+                    .bind(&op.body)
+                    .bind(&self.received_at)
+                    .bind(&op.user);
+            }
+            for (op_id, seq) in insert
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(AppError::from_db)?
+            {
+                if let Some(op) = chunk.iter().find(|op| op.op_id == op_id) {
+                    seqs.insert(&op.op_id, seq);
+                }
+            }
+        }
+        let seq_of = |seq: Seq| -> Result<i64, AppError> {
+            match seq {
+                Seq::Logged(seq) => Ok(seq),
+                Seq::Pending(index) => seqs
+                    .get(self.pending[index].op_id.as_str())
+                    .copied()
+                    .ok_or_else(|| AppError::Internal("an insert returned no seq".into())),
+            }
+        };
+        for moved in &self.moves {
+            sqlx::query(
+                "INSERT INTO record_moves (seq, record_id, from_branch, to_branch) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(seq_of(Seq::Pending(moved.op))?)
+            .bind(&moved.record)
+            .bind(&moved.from)
+            .bind(&moved.to)
+            .execute(&mut *conn)
+            .await
+            .map_err(AppError::from_db)?;
+        }
+        // Each changed record's newest operation.
+        let mut updated: HashMap<&str, i64> = HashMap::with_capacity(self.dirty.len());
+        for (index, op) in self.pending.iter().enumerate() {
+            let seq = seq_of(Seq::Pending(index))?;
+            let newest = updated.entry(op.record.as_str()).or_insert(seq);
+            *newest = (*newest).max(seq);
+        }
+        let mut rows = Vec::with_capacity(self.dirty.len());
+        for id in &self.dirty {
+            let Some((state, scope_seq, complaint)) = self.records.get(id) else {
                 continue;
             };
             let state_json = serde_json::to_string(state).map_err(|error| {
                 AppError::Internal(format!("cannot serialise a record: {error}"))
             })?;
-            // `check_op` has materialized it already; `None` only if that changes.
-            let complaint = state
-                .materialize()
-                .ok()
-                .and_then(|complaint| serde_json::to_string(&complaint).ok());
-            sqlx::query(
+            // `check_op` has materialized a complaint already; `None` for
+            // the other kinds of record.
+            let complaint = complaint
+                .as_ref()
+                .and_then(|complaint| serde_json::to_string(complaint).ok());
+            let updated_seq = updated.get(id.as_str()).copied().unwrap_or_default();
+            let branch = record_branch(state).into_owned();
+            rows.push((
+                id,
+                state_json,
+                complaint,
+                updated_seq,
+                branch,
+                seq_of(*scope_seq)?,
+            ));
+        }
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
                 "INSERT INTO records (id, state, complaint, updated_seq, branch, scope_seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 VALUES {} \
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
                  complaint = excluded.complaint, updated_seq = excluded.updated_seq, \
                  branch = excluded.branch, scope_seq = excluded.scope_seq",
-            )
-            .bind(id)
-            .bind(state_json)
-            .bind(complaint)
-            .bind(seq)
-            .bind(record_branch(state).into_owned())
-            .bind(scope_seq)
-            .execute(&mut *conn)
-            .await
-            .map_err(AppError::from_db)?;
+                placeholders(chunk.len(), 6)
+            );
+            let mut upsert = sqlx::query(&sql);
+            for (id, state, complaint, updated_seq, branch, scope_seq) in chunk {
+                upsert = upsert
+                    .bind(*id)
+                    .bind(state)
+                    .bind(complaint)
+                    .bind(*updated_seq)
+                    .bind(branch)
+                    .bind(*scope_seq);
+            }
+            upsert
+                .execute(&mut *conn)
+                .await
+                .map_err(AppError::from_db)?;
         }
         Ok(())
     }
+}
+
+/// `rows` tuples of `columns` numbered parameters: `($1, $2), ($3, $4)`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let tuples: Vec<String> = (0..rows)
+        .map(|row| {
+            let params: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    tuples.join(", ")
 }
 
 fn accepted(id: String) -> OpResult {

@@ -1132,6 +1132,54 @@ mod sync_push {
         assert_eq!(op_log(&fx.state.db).await.len(), 4);
     }
 
+    /// A full batch is stored in a few multi-row statements of at most 100
+    /// rows: creations and edits of those same records, across the
+    /// statements' boundaries, come out as if applied one by one.
+    #[tokio::test]
+    async fn a_full_batch_is_logged_in_its_order_with_each_record_up_to_date() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let half = MAX_PUSH_OPS as u32 / 2;
+        let mut ops: Vec<Op> = (0..half)
+            .map(|n| creation(n, "tab-a", u64::from(n)))
+            .collect();
+        // The edits in reverse: each record's edit lands in another statement.
+        ops.extend((0..half).rev().map(|n| {
+            let note = format!("第{n}次回访");
+            edit(
+                &record_id(n),
+                "tab-a",
+                u64::from(half + n),
+                "tracking",
+                json!(note),
+            )
+        }));
+        let answer = push(&router, "tab-a", &ops).await;
+        assert_all_accepted(&answer);
+
+        let log = op_log(&fx.state.db).await;
+        assert_eq!(log.len(), MAX_PUSH_OPS);
+        let seqs: Vec<i64> = ops.iter().map(|op| log[&op.id]).collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "seqs follow the batch's order"
+        );
+        for n in [0, 1, 99, 100, half - 1] {
+            let (state, complaint, updated_seq) =
+                record_row(&fx.state.db, &record_id(n)).await.unwrap();
+            let state: RecordState = serde_json::from_str(&state).unwrap();
+            assert_eq!(state.ops.len(), 2, "record {n}");
+            let complaint: serde_json::Value = serde_json::from_str(&complaint.unwrap()).unwrap();
+            assert_eq!(complaint["tracking"], format!("第{n}次回访"));
+            assert_eq!(updated_seq, log[&op_id(u64::from(half + n))], "record {n}");
+        }
+
+        // One of them again, alone: acknowledged, not logged twice.
+        let again = push(&router, "tab-a", &ops[7..8]).await;
+        assert_all_accepted(&again);
+        assert_eq!(op_log(&fx.state.db).await.len(), MAX_PUSH_OPS);
+    }
+
     #[tokio::test]
     async fn each_op_is_judged_on_its_own() {
         let fx = Fixture::new().await;

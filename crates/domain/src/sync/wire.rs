@@ -11,7 +11,7 @@ use crate::handling::{Entry, Tick, MAX_BY_CHARS};
 use crate::lang::{Labelled, Lang};
 use crate::model::{Photo, Position, Signature, MAX_PHOTOS, PHOTO_PREFIX, POSITION_PREFIX};
 use crate::replica::{
-    evidence_id, is_syncable_field, Op, RecordState, RejectCode, Rejection, CREATED_AT,
+    evidence_id, is_syncable_field, FieldState, Op, RecordState, RejectCode, Rejection, CREATED_AT,
     STEP_PREFIX, TIMELINE_PREFIX,
 };
 use crate::validate::IssueKind;
@@ -201,6 +201,18 @@ pub fn check_op(
     op: &Op,
     server_now_ms: u64,
 ) -> Result<RecordState, Rejection> {
+    check_op_materialized(before, op, server_now_ms).map(|(after, _)| after)
+}
+
+/// [`check_op`], with the complaint the record materializes to after the
+/// operation (`None` for a record of another kind: a PDCA row, an answer),
+/// which the check has built anyway: the server stores it without building
+/// it again.
+pub fn check_op_materialized(
+    before: Option<&RecordState>,
+    op: &Op,
+    server_now_ms: u64,
+) -> Result<(RecordState, Option<crate::model::Complaint>), Rejection> {
     crate::replica::check_bounds(op)?;
     if op.hlc.wall_ms > server_now_ms + MAX_CLOCK_AHEAD_MS {
         let ahead_s = (op.hlc.wall_ms - server_now_ms) / 1000;
@@ -211,10 +223,10 @@ pub fn check_op(
         ));
     }
     if crate::pdca::is_pdca(&op.record) {
-        return crate::pdca::check_op(before, op);
+        return crate::pdca::check_op(before, op).map(|after| (after, None));
     }
     if crate::answers::is_answer(&op.record) {
-        return crate::answers::check_op(before, op);
+        return crate::answers::check_op(before, op).map(|after| (after, None));
     }
     if let Some(key) = op.set.keys().find(|k| !is_syncable_field(k)) {
         return Err(Rejection::new(RejectCode::UnknownField, Some(key), ""));
@@ -272,8 +284,40 @@ pub fn check_op(
     // The same rules as the form, for the values this operation sets — checked
     // as the author meant them (their values over the merged record), so an
     // invalid value is refused even when it would lose the merge and only be
-    // kept as a conflicting value.
-    let mut intended = match serde_json::to_value(&complaint) {
+    // kept as a conflicting value. When every value it sets won (always, for
+    // a creation), that is the merged complaint itself.
+    let won = op.set.iter().all(|(key, value)| {
+        key.starts_with(TIMELINE_PREFIX)
+            || key.starts_with(STEP_PREFIX)
+            || evidence_id(key).is_some()
+            || after.fields.get(key).and_then(FieldState::value) == Some(value)
+    });
+    let issues = if won {
+        ComplaintForm::from_complaint(&complaint, utc()).issues(utc())
+    } else {
+        intended_issues(op, &complaint)?
+    };
+    if let Some(issue) = issues.iter().find(|i| {
+        i.is_error()
+            && (op.set.contains_key(i.field.key())
+                || i.kind == IssueKind::RequiredToClose && op.set.contains_key("status"))
+    }) {
+        return Err(Rejection::new(
+            RejectCode::InvalidValue,
+            Some(issue.field.key()),
+            issue.message(Lang::En),
+        ));
+    }
+    Ok((after, Some(complaint)))
+}
+
+/// The form's issues with the record as `op`'s author meant it: `op`'s
+/// values over the merged `complaint`.
+fn intended_issues(
+    op: &Op,
+    complaint: &crate::model::Complaint,
+) -> Result<Vec<crate::validate::Issue>, Rejection> {
+    let mut intended = match serde_json::to_value(complaint) {
         Ok(serde_json::Value::Object(map)) => map,
         _ => serde_json::Map::new(),
     };
@@ -292,19 +336,7 @@ pub fn check_op(
                 });
             }
         };
-    let issues = ComplaintForm::from_complaint(&intended, utc()).issues(utc());
-    if let Some(issue) = issues.iter().find(|i| {
-        i.is_error()
-            && (op.set.contains_key(i.field.key())
-                || i.kind == IssueKind::RequiredToClose && op.set.contains_key("status"))
-    }) {
-        return Err(Rejection::new(
-            RejectCode::InvalidValue,
-            Some(issue.field.key()),
-            issue.message(Lang::En),
-        ));
-    }
-    Ok(after)
+    Ok(ComplaintForm::from_complaint(&intended, utc()).issues(utc()))
 }
 
 /// A timeline entry is set once, by the operation that adds it, and must be
