@@ -13,8 +13,9 @@ pub use photos::PhotoUpload;
 pub use schema::Version;
 
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use complaints_domain::sort::set_of;
 use complaints_domain::store::{
     case_sequence_key, cursor_of, edit_draft_key, merge_ops, records_of, sort_outbox,
     ComplaintStore, Listing, OutboxEntry, RecordStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING,
@@ -148,6 +149,24 @@ fn decode<T: serde::de::DeserializeOwned>(key: &str, value: &JsValue) -> Result<
         key: key.to_string(),
         detail: e.to_string(),
     })
+}
+
+/// Which of `ids` are keys of `store`: one `getAllKeys` over the range from
+/// the least to the greatest of them.
+async fn present_keys(
+    store: &indexed_db_futures::object_store::ObjectStore<'_>,
+    ids: &[String],
+) -> Result<BTreeSet<String>, StoreError> {
+    let (Some(least), Some(greatest)) = (ids.iter().min(), ids.iter().max()) else {
+        return Ok(BTreeSet::new());
+    };
+    let range =
+        indexed_db_futures::KeyRange::Bound(least.as_str(), false, greatest.as_str(), false);
+    let keys: Vec<JsValue> = run(store.get_all_keys::<JsValue>().with_query::<&str, _>(range))
+        .await?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    Ok(set_of(keys.iter().filter_map(JsValue::as_string)))
 }
 
 /// Queues `op` in the outbox (numbered in this same transaction) and merges
@@ -553,9 +572,14 @@ impl ComplaintStore for IdbStore {
         let tx = self.writing([COMPLAINTS, RECORD_STATES, SETTINGS])?;
         let states_os = tx.object_store(RECORD_STATES).map_err(backend)?;
         // Read every state the page concerns (all requests issued before any
-        // is awaited), merge, and write back, in this one transaction.
-        let mut reads = Vec::with_capacity(ids.len());
-        for id in &ids {
+        // is awaited), merge, and write back, in this one transaction. Which
+        // of them the device has comes first, from one request for the keys
+        // between the page's least and greatest id: a device taking in
+        // records it has never had (a fresh tablet: every one) then reads
+        // nothing more, where a read per record took 1.6 s per 10,000.
+        let present = present_keys(&states_os, &ids).await?;
+        let mut reads = Vec::with_capacity(present.len());
+        for id in ids.iter().filter(|id| present.contains(id.as_str())) {
             reads.push(
                 states_os
                     .get::<JsValue, _, _>(id.as_str())
@@ -564,7 +588,8 @@ impl ComplaintStore for IdbStore {
             );
         }
         let mut states = BTreeMap::new();
-        for (id, read) in ids.iter().zip(reads) {
+        let read_ids = ids.iter().filter(|id| present.contains(id.as_str()));
+        for (id, read) in read_ids.zip(reads) {
             let value: Option<JsValue> = read.await.map_err(backend)?;
             if let Some(v) = value.filter(|v| !v.is_undefined()) {
                 match decode::<RecordState>(id, &v) {
