@@ -277,8 +277,8 @@ try {
       `push: ${pushReqs.length} requests of <=500 ops, ${(pw.up / N).toFixed(0)} B up per op (JSON; request bodies are not compressed). ` +
         `Of ${s(pushMs)} s: HTTP ${s(h.total)} s (server ${s(h.wait)} s = ${(h.wait / pushReqs.length).toFixed(0)} ms per batch); ` +
         `before the first request ${s(first)} s (reading + decoding the outbox ${s(sum(read.slice(0, 1), (x) => x.end - x.start))} s); ` +
-        `settling the outbox ${s(settleMs)} s in ${settle.length} transactions of ${settle.length ? Math.round(sum(settle, (x) => x.writes) / settle.length) : 0} deletes each (${(settleMs / Math.max(1, sum(settle, (x) => x.writes)) * 1000).toFixed(0)} µs per delete, each awaited in turn); ` +
-        `the rest ${s(pushMs - first - h.total - settleMs)} s (building + serialising each batch)`,
+        `settling the outbox ${s(settleMs)} s in ${settle.length} transactions of ${settle.length ? Math.round(sum(settle, (x) => x.writes) / settle.length) : 0} deletes each (${(settleMs / Math.max(1, sum(settle, (x) => x.writes)) * 1000).toFixed(0)} µs per delete), ` +
+        `each while the next batch is sent; time not covered by the requests (before, between, after them) ${s(pushMs - h.total)} s`,
     );
   }
 
@@ -328,15 +328,14 @@ try {
       for (const [at, what] of ev) console.log(`    ${at.toFixed(0).padStart(6)} ${what}`);
     }
     const applied = Math.max(lastEnd, ...applies.map((x) => x.end));
-    const between = applied - pullT0 - first - h.total - decode - readsMerge - writes;
     const written = sum(applies, (x) => x.bytes || 0);
     notes.push(
       `pull: ${pulls.length} pages of <=1000 ops, ${kb(plw.down)} KB down (gzip; ${kb(server1.bytes)} KB as JSON). ` +
-        `Of ${s(pullMs)} s: sign-in (one login request) to first pull ${s(first)} s; HTTP ${s(h.total)} s (server ${s(h.wait)} s); ` +
-        `decoding the pages ${s(decode)} s; IndexedDB transaction per page ${s(readsMerge + writes)} s ` +
+        `Of ${s(pullMs)} s: sign-in (one login request) to first pull ${s(first)} s; HTTP ${s(h.total)} s (server ${s(h.wait)} s; each page after the first is asked for while the one before is stored); ` +
+        `from a page's last byte to its transaction ${s(decode)} s (decoding; a page that arrived while the one before was stored waits for it); IndexedDB transaction per page ${s(readsMerge + writes)} s ` +
         `(${applies.length} transactions: reading the states ${s(reads)} s, merging ${s(readsMerge - reads)} s, ` +
         `serialising + queueing ${Math.round(sum(applies, (x) => x.writes) / Math.max(1, applies.length))} puts each ${s(queueing)} s ` +
-        `(${(written / 1e6).toFixed(1)} M chars of JSON in all), writing + commit ${s(writes - queueing)} s); other work between pages ${s(between)} s; ` +
+        `(${(written / 1e6).toFixed(1)} M chars of JSON in all), writing + commit ${s(writes - queueing)} s); ` +
         `after the last page is stored ${s(pullT0 + pullMs - applied)} s (IndexedDB getAll of every complaint ${s(listReadMs)} s, then decoding, sorting and rendering the list)`,
     );
   }

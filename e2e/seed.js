@@ -103,8 +103,11 @@ export function handled(set, i) {
   return timeline;
 }
 
-/** Runs in the page: writes complaints `first`…`first + n - 1`; resolves to the ms the writes took. */
-async function seedInPage(n, first, fixture, handled) {
+/**
+ * Runs in the page: writes complaints `first`…`first + n - 1`, `perTx` to a
+ * transaction (1: as the app writes them); resolves to the ms the writes took.
+ */
+async function seedInPage(n, first, fixture, handled, perTx = 1) {
   const OP_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
   const opId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => OP_ALPHABET[b & 31]).join('');
   const request = (r) =>
@@ -127,6 +130,9 @@ async function seedInPage(n, first, fixture, handled) {
   if (!device) throw new Error('open the app once first (no device id yet)');
   let [wall, counter] = ((await setting('hlc'))?.last ?? '0-0').split('-').map(Number);
   const started = performance.now();
+  let tx;
+  let inTx = 0;
+  let seq = 0;
   for (let i = first; i < first + n; i += 1) {
     // The device's clock: after every stamp it issued or saw.
     const now = Date.now();
@@ -141,20 +147,29 @@ async function seedInPage(n, first, fixture, handled) {
     const op = { id: opId(), rec: id, hlc, dev: device, set };
     const fields = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, { heads: [{ op: op.id, v }] }]));
     const state = { id, ops: { [op.id]: { hlc, dev: device } }, fields };
-    const tx = db.transaction(['complaints', 'record_states', 'outbox', 'settings'], 'readwrite');
+    if (!tx) {
+      tx = db.transaction(['complaints', 'record_states', 'outbox', 'settings'], 'readwrite');
+      inTx = 0;
+    }
     const settings = tx.objectStore('settings');
-    const seq = Number(JSON.parse((await request(settings.get('outbox_seq'))) ?? '0')) + 1;
+    // One at a time, as the app does: the counter and the state read in the
+    // write's transaction. In bulk, the counter once per transaction.
+    if (perTx === 1 || inTx === 0) seq = Number(JSON.parse((await request(settings.get('outbox_seq'))) ?? '0'));
+    seq += 1;
     settings.put(String(seq), 'outbox_seq');
-    await request(tx.objectStore('record_states').get(id));
+    if (perTx === 1) await request(tx.objectStore('record_states').get(id));
     tx.objectStore('complaints').put(JSON.stringify(complaint), id);
     tx.objectStore('record_states').put(JSON.stringify(state), id);
     tx.objectStore('outbox').put(JSON.stringify({ seq, op }), op.id);
-    await done(tx);
+    if (++inTx === perTx || i === first + n - 1) {
+      await done(tx);
+      tx = undefined;
+    }
   }
   const elapsed = performance.now() - started;
-  const tx = db.transaction('settings', 'readwrite');
-  tx.objectStore('settings').put(JSON.stringify({ last: `${wall}-${counter}` }), 'hlc');
-  await done(tx);
+  const clock = db.transaction('settings', 'readwrite');
+  clock.objectStore('settings').put(JSON.stringify({ last: `${wall}-${counter}` }), 'hlc');
+  await done(clock);
   db.close();
   return elapsed;
 }
@@ -163,11 +178,12 @@ async function seedInPage(n, first, fixture, handled) {
  * Writes `n` generated complaints (numbers `first`…) on the tablet open in
  * `page`, each queued to be sent, as if taken in one by one offline; resolves
  * to the time the writes took (ms); `withHandling`: each with the timeline
- * and status of [`handled`]. Reload the page afterwards: the app reads its
- * clock and list when it starts.
+ * and status of [`handled`]; `perTx`: complaints per IndexedDB transaction
+ * (1, as the app writes them; more to seed 100,000 in reasonable time).
+ * Reload the page afterwards: the app reads its clock and list when it starts.
  */
-export function seedLocalComplaints(page, n, first = 0, { withHandling = false } = {}) {
-  return page.evaluate(`(${seedInPage})(${n}, ${first}, ${fixture}, ${withHandling ? handled : null})`);
+export function seedLocalComplaints(page, n, first = 0, { withHandling = false, perTx = 1 } = {}) {
+  return page.evaluate(`(${seedInPage})(${n}, ${first}, ${fixture}, ${withHandling ? handled : null}, ${perTx})`);
 }
 
 /**

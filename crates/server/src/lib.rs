@@ -75,7 +75,8 @@
 //!
 //! Every response (static files, the SPA fallback, the `503` "not built"
 //! page, API answers, errors and `404`s) carries
-//! `Content-Security-Policy: `[`CONTENT_SECURITY_POLICY`],
+//! `Content-Security-Policy: `[`CONTENT_SECURITY_POLICY`] (a JSON answer the
+//! short [`API_CONTENT_SECURITY_POLICY`]: it is no document),
 //! `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`, set
 //! by one layer around the whole router in [`app`]. Module `security` holds
 //! the policy in one constant and explains each directive. The policy allows
@@ -145,7 +146,7 @@ use tower_http::trace::TraceLayer;
 
 pub use db::{open_db, open_test_db, open_url, Backend, DB_FILE_NAME};
 pub use error::AppError;
-pub use security::{CONTENT_SECURITY_POLICY, REFERRER_POLICY};
+pub use security::{API_CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY, REFERRER_POLICY};
 
 /// Shared state of every handler. Cheap to clone: the pool is reference
 /// counted internally.

@@ -2,7 +2,8 @@
 //! error, the SPA fallback and the "not built" page alike: `app` adds them
 //! in one layer around the whole router, so no handler can forget them.
 //!
-//! * `Content-Security-Policy`: [`CONTENT_SECURITY_POLICY`], below.
+//! * `Content-Security-Policy`: [`CONTENT_SECURITY_POLICY`], below; on the
+//!   API's JSON answers the short [`API_CONTENT_SECURITY_POLICY`].
 //! * `X-Content-Type-Options: nosniff`: browsers trust our `Content-Type`
 //!   instead of guessing, so an uploaded or mis-typed file is never run as a
 //!   script or style sheet.
@@ -53,16 +54,33 @@ form-action 'self'; \
 worker-src 'self'; \
 manifest-src 'self'";
 
+/// The `Content-Security-Policy` of a JSON answer (the API's): nothing may
+/// load and nobody may frame it. A JSON answer is no document — with
+/// `nosniff` a browser never runs it — so the page's policy would be ~300
+/// bytes per answer for nothing, and the API's small answers are what a sync
+/// on a weak signal is made of (the usual recommendation for REST APIs).
+pub const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// The `Referrer-Policy` of every response: send no referrer at all.
 pub const REFERRER_POLICY: &str = "no-referrer";
 
 /// Sets the three security headers on `response`, replacing any value a
-/// handler may have set: the policy is the same for the whole server.
+/// handler may have set: [`API_CONTENT_SECURITY_POLICY`] on a JSON answer,
+/// [`CONTENT_SECURITY_POLICY`] on anything else.
 pub(crate) async fn set_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    let policy = if json {
+        API_CONTENT_SECURITY_POLICY
+    } else {
+        CONTENT_SECURITY_POLICY
+    };
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        HeaderValue::from_static(policy),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -18,8 +18,8 @@ use complaints_domain::sync::{
     PushResponse, RecordState, RejectCode, MAX_CLOCK_AHEAD_MS, MAX_PUSH_OPS,
 };
 use complaints_server::{
-    app, open_db, open_test_db, open_url, AppError, AppState, Backend, CONTENT_SECURITY_POLICY,
-    DB_FILE_NAME, REFERRER_POLICY,
+    app, open_db, open_test_db, open_url, AppError, AppState, Backend, API_CONTENT_SECURITY_POLICY,
+    CONTENT_SECURITY_POLICY, DB_FILE_NAME, REFERRER_POLICY,
 };
 use http_body_util::BodyExt;
 use serde_json::json;
@@ -564,7 +564,9 @@ mod not_built {
 mod security_headers {
     use super::*;
 
-    /// Asserts `response` (answering `what`) carries all three headers.
+    /// Asserts `response` (answering `what`) carries all three headers: the
+    /// API's short policy on a JSON answer (`/api/` in `what`), the page's
+    /// on anything else.
     fn assert_security_headers(response: &Response<Body>, what: &str) {
         let headers = response.headers();
         let value = |name: &header::HeaderName| {
@@ -572,11 +574,12 @@ mod security_headers {
             assert_eq!(values.len(), 1, "{what}: one {name} header expected");
             values[0].to_str().unwrap().to_owned()
         };
-        assert_eq!(
-            value(&header::CONTENT_SECURITY_POLICY),
-            CONTENT_SECURITY_POLICY,
-            "{what}"
-        );
+        let policy = if what.starts_with("API") {
+            API_CONTENT_SECURITY_POLICY
+        } else {
+            CONTENT_SECURITY_POLICY
+        };
+        assert_eq!(value(&header::CONTENT_SECURITY_POLICY), policy, "{what}");
         assert_eq!(value(&header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{what}");
         assert_eq!(value(&header::REFERRER_POLICY), "no-referrer", "{what}");
     }
@@ -589,6 +592,10 @@ mod security_headers {
              img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
              base-uri 'none'; frame-ancestors 'none'; form-action 'self'; \
              worker-src 'self'; manifest-src 'self'"
+        );
+        assert_eq!(
+            API_CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'"
         );
         assert_eq!(REFERRER_POLICY, "no-referrer");
     }
@@ -644,6 +651,17 @@ mod security_headers {
                 Request::post("/new").body(Body::empty()).unwrap(),
             ),
             ("API", StatusCode::OK, get("/api/health")),
+            (
+                "API, gzipped",
+                StatusCode::OK,
+                signed(
+                    Request::get("/api/v1/sync/pull?device=tab-a")
+                        .header(header::ACCEPT_ENCODING, "gzip")
+                        .body(Body::empty())
+                        .unwrap(),
+                    "tab-a",
+                ),
+            ),
             ("API 404", StatusCode::NOT_FOUND, get("/api/nope")),
             (
                 "API 405",
@@ -661,7 +679,7 @@ mod security_headers {
                 signed(json_post(PUSH, "{not json"), "tab-a"),
             ),
             (
-                "signed-in API",
+                "API, signed in",
                 StatusCode::OK,
                 signed(get("/api/v1/sync/pull?device=tab-a"), "tab-a"),
             ),
@@ -1132,7 +1150,7 @@ mod sync_push {
         assert_eq!(op_log(&fx.state.db).await.len(), 4);
     }
 
-    /// A full batch is stored in a few multi-row statements of at most 100
+    /// A full batch is stored in a few multi-row statements of at most 50
     /// rows: creations and edits of those same records, across the
     /// statements' boundaries, come out as if applied one by one.
     #[tokio::test]
