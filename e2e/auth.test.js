@@ -72,7 +72,7 @@ async function onDevice(page) {
         req.onerror = () => reject(req.error);
       });
     const complaints = (await all('complaints')).map((text) => JSON.parse(text).customer_name);
-    const outbox = (await all('outbox')).length;
+    const outbox = (await all('outbox_queue')).length;
     const drafts = (await all('drafts')).length;
     const session = JSON.parse((await get('settings', 'session')) ?? 'null');
     db.close();

@@ -270,14 +270,14 @@ try {
     const h = httpTime(pushReqs);
     const first = pushReqs[0].timing.startTime - pushT0;
     const txs = await transactions(a, pushT0, pushT0 + pushMs);
-    const settle = txs.filter((x) => x.stores === 'outbox' && x.mode === 'readwrite');
-    const read = txs.filter((x) => x.stores === 'outbox' && x.mode === 'readonly');
+    const settle = txs.filter((x) => x.stores === 'outbox_queue' && x.mode === 'readwrite');
+    const read = txs.filter((x) => x.stores === 'outbox_queue' && x.mode === 'readonly');
     const settleMs = sum(settle, (x) => x.end - x.start);
     notes.push(
       `push: ${pushReqs.length} requests of <=500 ops, ${(pw.up / N).toFixed(0)} B up per op (JSON; request bodies are not compressed). ` +
         `Of ${s(pushMs)} s: HTTP ${s(h.total)} s (server ${s(h.wait)} s = ${(h.wait / pushReqs.length).toFixed(0)} ms per batch); ` +
         `before the first request ${s(first)} s (reading + decoding the outbox ${s(sum(read.slice(0, 1), (x) => x.end - x.start))} s); ` +
-        `settling the outbox ${s(settleMs)} s in ${settle.length} transactions of ${settle.length ? Math.round(sum(settle, (x) => x.writes) / settle.length) : 0} deletes each (${(settleMs / Math.max(1, sum(settle, (x) => x.writes)) * 1000).toFixed(0)} µs per delete), ` +
+        `settling the outbox ${s(settleMs)} s in ${settle.length} transactions of ${settle.length ? Math.round(sum(settle, (x) => x.writes) / settle.length) : 0} range deletes each, ` +
         `each while the next batch is sent; time not covered by the requests (before, between, after them) ${s(pushMs - h.total)} s`,
     );
   }

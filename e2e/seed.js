@@ -148,7 +148,7 @@ async function seedInPage(n, first, fixture, handled, perTx = 1) {
     const fields = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, { heads: [{ op: op.id, v }] }]));
     const state = { id, ops: { [op.id]: { hlc, dev: device } }, fields };
     if (!tx) {
-      tx = db.transaction(['complaints', 'record_states', 'outbox', 'settings'], 'readwrite');
+      tx = db.transaction(['complaints', 'record_states', 'outbox_queue', 'settings'], 'readwrite');
       inTx = 0;
     }
     const settings = tx.objectStore('settings');
@@ -160,7 +160,8 @@ async function seedInPage(n, first, fixture, handled, perTx = 1) {
     if (perTx === 1) await request(tx.objectStore('record_states').get(id));
     tx.objectStore('complaints').put(JSON.stringify(complaint), id);
     tx.objectStore('record_states').put(JSON.stringify(state), id);
-    tx.objectStore('outbox').put(JSON.stringify({ seq, op }), op.id);
+    // The outbox's key: the number, zero-padded to 20 digits, ':' and the op id.
+    tx.objectStore('outbox_queue').put(JSON.stringify({ seq, op }), `${String(seq).padStart(20, '0')}:${op.id}`);
     if (++inTx === perTx || i === first + n - 1) {
       await done(tx);
       tx = undefined;

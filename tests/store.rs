@@ -75,6 +75,67 @@ mod schema {
     }
 }
 
+/// Devices that queued changes under schema version 3 (the outbox keyed by
+/// op id) keep them: they move to the numbered outbox when the store opens.
+mod upgrade {
+    use super::*;
+    use complaints_app::store::version_3_outbox_for_test;
+    use complaints_domain::store::OutboxEntry;
+
+    fn entry(seq: u64, op: &str, record: &str, refused: bool) -> String {
+        let mut entry = serde_json::json!({
+            "seq": seq,
+            "op": {"id": op, "rec": record, "hlc": "1000-0", "dev": "dev", "set": {"tracking": "旧版本"}},
+        });
+        if refused {
+            entry["rejection"] =
+                serde_json::json!({"code": "clock_ahead", "detail": "3600 s ahead"});
+        }
+        entry.to_string()
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_outbox_kept_by_version_3_moves_to_the_numbered_outbox_on_opening() {
+        let name = "test-outbox-v3";
+        let store = fresh_store("outbox-v3").await;
+        // Written in another order than their numbers, one refused, one damaged.
+        for (key, value) in [
+            ("op-b", entry(2, "op-b", "rec-b", false)),
+            ("op-a", entry(1, "op-a", "rec-a", true)),
+            ("op-c", entry(3, "op-c", "rec-c", false)),
+            ("broken", "not json".to_string()),
+        ] {
+            version_3_outbox_for_test(&store, Some((key, &value))).await;
+        }
+        store.close();
+
+        let store = IdbStore::open(name).await.expect("reopen");
+        let outbox: Vec<OutboxEntry> = store.outbox().await.expect("outbox");
+        let ids: Vec<(&str, bool)> = outbox
+            .iter()
+            .map(|e| (e.op.id.as_str(), e.rejection.is_some()))
+            .collect();
+        assert_eq!(ids, [("op-a", true), ("op-b", false), ("op-c", false)]);
+        assert_eq!(
+            version_3_outbox_for_test(&store, None).await,
+            1,
+            "the damaged entry stays where it was"
+        );
+        store
+            .settle_outbox(&["op-b".into(), "op-c".into()], &[])
+            .await
+            .expect("settle");
+        let left: Vec<String> = store
+            .outbox()
+            .await
+            .expect("outbox")
+            .into_iter()
+            .map(|e| e.op.id)
+            .collect();
+        assert_eq!(left, ["op-a"]);
+    }
+}
+
 /// What signing out needs of the store: deleting the whole database while
 /// other tabs hold it open. (Removing records that left the user's scope is
 /// in the conformance suite.)

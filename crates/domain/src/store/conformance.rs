@@ -7,7 +7,7 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use super::{edit_draft_key, ComplaintStore, RecordStore, StoreError};
+use super::{edit_draft_key, ComplaintStore, OutboxEntry, RecordStore, StoreError};
 use crate::fixtures;
 use crate::form::ComplaintForm;
 use crate::model::Status;
@@ -406,6 +406,55 @@ pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(
     assert_eq!(store.outbox().await.expect("outbox").len(), 1);
 }
 
+/// A batch settled around entries it did not carry (one refused before,
+/// one waiting for its record's creation) leaves exactly those.
+pub async fn a_settled_batch_leaves_the_entries_it_skipped(store: impl ComplaintStore) {
+    for (id, op, wall) in [
+        ("a", "op-a", 1_000),
+        ("b", "op-b", 2_000),
+        ("c", "op-c", 3_000),
+        ("d", "op-d", 4_000),
+        ("e", "op-e", 5_000),
+    ] {
+        store
+            .save_change(&created(id, op, wall).op, None)
+            .await
+            .expect("save");
+    }
+    let reason = Rejection::new(RejectCode::ClockAhead, None, "3600 s ahead");
+    store
+        .settle_outbox(&[], &[("op-b".to_string(), reason.clone())])
+        .await
+        .expect("refuse b");
+    let ids = |entries: Vec<OutboxEntry>| -> Vec<(String, bool)> {
+        entries
+            .into_iter()
+            .map(|e| (e.op.id, e.rejection.is_some()))
+            .collect()
+    };
+    // The next batch carries a, c and e; d waits.
+    store
+        .settle_outbox(&["op-a".into(), "op-c".into(), "op-e".into()], &[])
+        .await
+        .expect("settle");
+    assert_eq!(
+        ids(store.outbox().await.expect("outbox")),
+        [("op-b".to_string(), true), ("op-d".to_string(), false)]
+    );
+    store
+        .save_change(&created("f", "op-f", 6_000).op, None)
+        .await
+        .expect("save f");
+    store
+        .settle_outbox(&["op-d".into(), "op-f".into()], &[])
+        .await
+        .expect("settle the rest");
+    assert_eq!(
+        ids(store.outbox().await.expect("outbox")),
+        [("op-b".to_string(), true)]
+    );
+}
+
 pub async fn discarded_op_leaves_outbox_and_record(store: impl ComplaintStore) {
     let change = created("a", "op-a", 1_000);
     store.save_change(&change.op, None).await.expect("create");
@@ -706,6 +755,7 @@ macro_rules! store_conformance_tests {
             local_change_writes_complaint_state_and_outbox_together,
             outbox_keeps_the_order_changes_were_made,
             settled_outbox_drops_accepted_and_keeps_rejected_with_reason,
+            a_settled_batch_leaves_the_entries_it_skipped,
             local_change_merges_with_what_was_pulled_meanwhile,
             discarded_op_leaves_outbox_and_record,
             pulled_page_and_cursor_are_written_together,
