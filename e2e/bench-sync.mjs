@@ -274,7 +274,7 @@ try {
     const read = txs.filter((x) => x.stores === 'outbox_queue' && x.mode === 'readonly');
     const settleMs = sum(settle, (x) => x.end - x.start);
     notes.push(
-      `push: ${pushReqs.length} requests of <=500 ops, ${(pw.up / N).toFixed(0)} B up per op (JSON; request bodies are not compressed). ` +
+      `push: ${pushReqs.length} requests of <=500 ops, ${(pw.up / N).toFixed(0)} B up per op (JSON, gzipped by the browser from 512 B). ` +
         `Of ${s(pushMs)} s: HTTP ${s(h.total)} s (server ${s(h.wait)} s = ${(h.wait / pushReqs.length).toFixed(0)} ms per batch); ` +
         `before the first request ${s(first)} s (reading + decoding the outbox ${s(sum(read.slice(0, 1), (x) => x.end - x.start))} s); ` +
         `settling the outbox ${s(settleMs)} s in ${settle.length} transactions of ${settle.length ? Math.round(sum(settle, (x) => x.writes) / settle.length) : 0} range deletes each, ` +

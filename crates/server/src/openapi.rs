@@ -357,7 +357,8 @@ fn base_document() -> Value {
                         result: `accepted` (applied now, or before: a retried op is acknowledged \
                         again and applied once) or `rejected` with a reason; a rejected op does \
                         not affect the others. At most {MAX_PUSH_OPS} ops and {PUSH_BODY_LIMIT} \
-                        bytes per request."
+                        bytes per request, counted decompressed: the body may be sent gzipped \
+                        (`Content-Encoding: gzip`)."
                     ),
                     "operationId": "syncPush",
                     "security": [{"bearer": []}],

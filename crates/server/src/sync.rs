@@ -134,6 +134,8 @@ use complaints_domain::sync::{
 };
 use serde::Deserialize;
 use sqlx::{AnyConnection, AnyPool};
+use tower::ServiceBuilder;
+use tower_http::decompression::RequestDecompressionLayer;
 
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiQuery};
@@ -155,9 +157,17 @@ pub(crate) const DEFAULT_PULL_LIMIT: u32 = 1000;
 /// The sync routes, relative to `/api/v1`.
 pub(crate) fn sync_routes() -> Router<AppState> {
     Router::new()
+        // A push may come gzipped (`Content-Encoding: gzip`: devices
+        // compress a batch's ~600 KB of JSON to a tenth). The limit counts
+        // the body as decompressed, so a small "bomb" that inflates past it
+        // is refused like any body too large.
         .route(
             "/sync/push",
-            post(push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
+            post(push).layer(
+                ServiceBuilder::new()
+                    .layer(RequestDecompressionLayer::new())
+                    .layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
+            ),
         )
         .route("/sync/pull", get(pull))
 }

@@ -1478,6 +1478,58 @@ mod bad_input {
         }
     }
 
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn gzipped_push(body: Vec<u8>) -> Request<Body> {
+        let mut request = json_post(PUSH, gzip(&body));
+        request
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+        request
+    }
+
+    /// Devices gzip their pushes; the limit is on the body decompressed, so
+    /// a small body that inflates past it is refused like a large one, and
+    /// one that is not gzip at all is a JSON error too.
+    #[tokio::test]
+    async fn a_gzipped_push_is_taken_in_and_a_gzip_bomb_is_413() {
+        let fx = Fixture::new().await;
+        let router = app(fx.state.clone());
+        let body = PushRequest {
+            device: "tab-a".into(),
+            ops: vec![creation(1, "tab-a", 1), creation(2, "tab-a", 2)],
+        };
+        let plain = serde_json::to_vec(&body).unwrap();
+        let response = call(&router, gzipped_push(plain.clone())).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let answer: PushResponse = serde_json::from_slice(&body_bytes(response).await).unwrap();
+        assert_all_accepted(&answer);
+        assert_eq!(answer.results.len(), 2);
+        assert_eq!(op_log(&fx.state.db).await.len(), 2);
+
+        // 17 MiB of JSON whitespace is ~17 KB gzipped.
+        let mut bomb = br#"{"device": "tab-a", "ops": []}"#.to_vec();
+        bomb.resize(17 * 1024 * 1024, b' ');
+        let compressed = gzip(&bomb);
+        assert!(compressed.len() < 100_000, "{} bytes", compressed.len());
+        let response = call(&router, gzipped_push(bomb)).await;
+        assert_json_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+
+        // Said to be gzip, but is not.
+        let mut request = json_post(PUSH, plain);
+        request
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+        let response = call(&router, request).await;
+        assert_json_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
+        assert_eq!(op_log(&fx.state.db).await.len(), 2);
+    }
+
     #[tokio::test]
     async fn an_oversized_body_is_413_payload_too_large() {
         let fx = Fixture::new().await;
