@@ -626,10 +626,7 @@ impl Batch<'_> {
     fn judge_ahead(&self, device: &str, ops: &[Result<Op, OpResult>]) -> Vec<Option<Judged>> {
         let one = |op: &Result<Op, OpResult>| -> Option<Judged> {
             let op = op.as_ref().ok()?;
-            if op.device != device
-                || self.logged.contains(&op.id)
-                || self.damaged.contains(&op.record)
-            {
+            if self.before_judging(device, op).is_some() {
                 return None;
             }
             let before = self.records.get(&op.record).map(|(state, _, _)| state);
@@ -657,24 +654,35 @@ impl Batch<'_> {
         })
     }
 
+    /// The answer to `op` without judging it, if it has one: acknowledged
+    /// again (logged already), or refused (another device's, or its record
+    /// damaged on the server).
+    fn before_judging(&self, device: &str, op: &Op) -> Option<OpResult> {
+        if self.logged.contains(&op.id) {
+            return Some(accepted(op.id.clone()));
+        }
+        let detail = if op.device != device {
+            format!(
+                "the operation's dev {:?} is not the pushing device {device:?}",
+                op.device
+            )
+        } else if self.damaged.contains(&op.record) {
+            "the record is damaged on the server; it is repaired when the server restarts".into()
+        } else {
+            return None;
+        };
+        Some(rejected(
+            op.id.clone(),
+            Rejection::new(RejectCode::Malformed, None, detail),
+        ))
+    }
+
     /// Decides one operation (module docs, "Push"); an accepted one is merged
     /// into `records` and queued in `pending`. `ahead`: its verdict from
     /// [`Batch::judge_ahead`].
     fn take(&mut self, device: &str, op: Op, ahead: Option<Judged>) -> OpResult {
-        if self.logged.contains(&op.id) {
-            return accepted(op.id);
-        }
-        if op.device != device {
-            let detail = format!(
-                "the operation's dev {:?} is not the pushing device {device:?}",
-                op.device
-            );
-            return rejected(op.id, Rejection::new(RejectCode::Malformed, None, detail));
-        }
-        if self.damaged.contains(&op.record) {
-            let detail =
-                "the record is damaged on the server; it is repaired when the server restarts";
-            return rejected(op.id, Rejection::new(RejectCode::Malformed, None, detail));
+        if let Some(answer) = self.before_judging(device, &op) {
+            return answer;
         }
         let before = self.records.get(&op.record);
         let before_state = before.map(|(state, _, _)| state);

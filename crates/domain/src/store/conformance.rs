@@ -351,18 +351,27 @@ pub async fn local_change_merges_with_what_was_pulled_meanwhile(store: impl Comp
     assert_eq!(saved.demand, "更换整车");
 }
 
-pub async fn outbox_keeps_the_order_changes_were_made(store: impl ComplaintStore) {
-    // Stamps need not grow: a stamp from a clock that ran ahead comes first here.
-    for (id, op, wall) in [
-        ("c", "op-c", 3_000),
-        ("a", "op-a", 1_000),
-        ("b", "op-b", 2_000),
-    ] {
+/// Saves a creation of each `(record, op id, wall ms)`, in that order.
+async fn queue_created(store: &impl ComplaintStore, changes: &[(&str, &str, u64)]) {
+    for (id, op, wall) in changes {
         store
-            .save_change(&created(id, op, wall).op, None)
+            .save_change(&created(id, op, *wall).op, None)
             .await
             .expect("save");
     }
+}
+
+pub async fn outbox_keeps_the_order_changes_were_made(store: impl ComplaintStore) {
+    // Stamps need not grow: a stamp from a clock that ran ahead comes first here.
+    queue_created(
+        &store,
+        &[
+            ("c", "op-c", 3_000),
+            ("a", "op-a", 1_000),
+            ("b", "op-b", 2_000),
+        ],
+    )
+    .await;
     let ids: Vec<String> = store
         .outbox()
         .await
@@ -376,16 +385,15 @@ pub async fn outbox_keeps_the_order_changes_were_made(store: impl ComplaintStore
 pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(
     store: impl ComplaintStore,
 ) {
-    for (id, op, wall) in [
-        ("a", "op-a", 1_000),
-        ("b", "op-b", 2_000),
-        ("c", "op-c", 3_000),
-    ] {
-        store
-            .save_change(&created(id, op, wall).op, None)
-            .await
-            .expect("save");
-    }
+    queue_created(
+        &store,
+        &[
+            ("a", "op-a", 1_000),
+            ("b", "op-b", 2_000),
+            ("c", "op-c", 3_000),
+        ],
+    )
+    .await;
     let reason = Rejection::new(RejectCode::ClockAhead, None, "3600 s ahead");
     store
         .settle_outbox(
@@ -409,18 +417,17 @@ pub async fn settled_outbox_drops_accepted_and_keeps_rejected_with_reason(
 /// A batch settled around entries it did not carry (one refused before,
 /// one waiting for its record's creation) leaves exactly those.
 pub async fn a_settled_batch_leaves_the_entries_it_skipped(store: impl ComplaintStore) {
-    for (id, op, wall) in [
-        ("a", "op-a", 1_000),
-        ("b", "op-b", 2_000),
-        ("c", "op-c", 3_000),
-        ("d", "op-d", 4_000),
-        ("e", "op-e", 5_000),
-    ] {
-        store
-            .save_change(&created(id, op, wall).op, None)
-            .await
-            .expect("save");
-    }
+    queue_created(
+        &store,
+        &[
+            ("a", "op-a", 1_000),
+            ("b", "op-b", 2_000),
+            ("c", "op-c", 3_000),
+            ("d", "op-d", 4_000),
+            ("e", "op-e", 5_000),
+        ],
+    )
+    .await;
     let reason = Rejection::new(RejectCode::ClockAhead, None, "3600 s ahead");
     store
         .settle_outbox(&[], &[("op-b".to_string(), reason.clone())])
