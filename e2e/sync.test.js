@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, serverOps, startServer, withServer } from './lib.js';
-import { seedLocalComplaints } from './seed.js';
+import { ARTIFACTS, fillForm, launchBrowser, listedNames, openSignedIn, pushOps, serverOps, startServer, withServer } from './lib.js';
+import { fixture, seedLocalComplaints } from './seed.js';
 
 const X = {
   维修站代码: 'BJ01',
@@ -157,6 +157,54 @@ describe('sync between tablets', () => {
       await server.stop();
       server.cleanup();
     }
+  });
+
+  test('a fresh tablet lists a long pull page by page while it runs, with its progress', async () => {
+    await withServer(async (server) => {
+      const N = 2001; // three pull pages: 1,000, 1,000 and 1
+      const device = 'e2e-other-tablet';
+      const ops = Array.from({ length: N }, (_, i) => ({
+        id: `pullop${String(i).padStart(8, '0')}`,
+        rec: crypto.randomUUID(),
+        hlc: `${Date.now()}-${i}`,
+        dev: device,
+        set: fixture(i, device),
+      }));
+      for (let k = 0; k < N; k += 500) await pushOps(server, ops.slice(k, k + 500));
+      const ctx = await browser.newContext({ locale: 'zh-CN' });
+      const page = await ctx.newPage();
+      // The answer to the second page is held until the first page is seen listed.
+      let release = () => {};
+      const held = new Promise((resolve) => (release = resolve));
+      let pulls = 0;
+      await page.route('**/api/v1/sync/pull**', async (route) => {
+        pulls += 1;
+        if (pulls === 2) await held;
+        await route.continue();
+      });
+      try {
+        await openSignedIn(page, server, 'admin');
+        // The first page (1,000 operations: the server's own records come
+        // first, then the complaints) is listed while the second is held.
+        const bar = page.getByTestId('sync-progress');
+        await page.locator('.list-count', { hasText: /共 [1-9]\d* 条/ }).waitFor();
+        assert.equal(await bar.getAttribute('value'), '1000');
+        assert.ok(Number(await bar.getAttribute('max')) > N);
+        const count = async () => Number((await page.locator('.list-count').innerText()).replace(/\D/g, ''));
+        const listed = await count();
+        assert.ok(listed > 900 && listed <= 1000, `the first page listed: ${listed}`);
+        // The first cards are there to open while the rest is on its way.
+        assert.ok((await page.locator('.complaint-card__name').count()) > 0);
+        assert.equal(pulls, 2);
+        release();
+        await page.locator('.list-count', { hasText: `共 ${N} 条` }).waitFor();
+        await bar.waitFor({ state: 'detached' });
+        assert.equal(pulls, 3);
+      } finally {
+        release();
+        await ctx.close();
+      }
+    });
   });
 
   test('another open tab of the same tablet shows a new complaint without reloading', async () => {

@@ -27,6 +27,7 @@ use complaints_domain::risk::RiskConfig;
 use complaints_domain::session::{
     intake_draft_key, unkeyed_draft_owner, Session, SignInNotice, Validity, UNKEYED_INTAKE_DRAFT,
 };
+use complaints_domain::sort::{map_of, set_of};
 use complaints_domain::store::ComplaintStore;
 use complaints_domain::{Complaint, Lang, StoreError, Unreadable};
 use leptos::prelude::*;
@@ -108,6 +109,10 @@ impl Auth {
         }
     }
 }
+
+/// Up to this many complaints are put in the list by a scan each; more (a
+/// pull page) by one index of the list's ids.
+const FIND_EACH: usize = 8;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -534,12 +539,41 @@ impl AppState {
 
     /// Puts `complaint` in the list (replacing the one with its id).
     pub(crate) fn put_in_list(&self, complaint: Complaint) {
-        self.complaints.update(
-            |list| match list.iter_mut().find(|c| c.id == complaint.id) {
-                Some(slot) => *slot = complaint,
-                None => list.push(complaint),
-            },
-        );
+        self.take_into_list(&[], vec![complaint]);
+    }
+
+    /// Takes changes into the list in one update: drops the complaints
+    /// `gone` names, then puts each of `complaints` in (replacing the one
+    /// with its id; the last of an id wins).
+    pub(crate) fn take_into_list(&self, gone: &[String], complaints: Vec<Complaint>) {
+        if gone.is_empty() && complaints.is_empty() {
+            return;
+        }
+        self.complaints.update(|list| {
+            if !gone.is_empty() {
+                let gone = set_of(gone.iter().map(String::as_str));
+                list.retain(|c| !gone.contains(c.id.as_str()));
+            }
+            if complaints.len() <= FIND_EACH {
+                for c in complaints {
+                    match list.iter_mut().find(|had| had.id == c.id) {
+                        Some(slot) => *slot = c,
+                        None => list.push(c),
+                    }
+                }
+                return;
+            }
+            let mut at = map_of(list.iter().enumerate().map(|(i, c)| (c.id.clone(), i)));
+            for c in complaints {
+                match at.get(&c.id) {
+                    Some(&i) => list[i] = c,
+                    None => {
+                        at.insert(c.id.clone(), list.len());
+                        list.push(c);
+                    }
+                }
+            }
+        });
     }
 
     pub fn toggle_lang(&self) {

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use complaints_client::{Progress, SyncFailure};
-use complaints_domain::store::ComplaintStore;
+use complaints_domain::sort::set_of;
+use complaints_domain::Complaint;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -20,8 +21,10 @@ use crate::api::{ApiError, DEVICE_REVOKED_CODE};
 use crate::platform;
 use crate::sync::{broadcast_changed, with_sync_lock};
 
-/// Above this many changed records a pull re-reads the whole list.
-const FULL_RELOAD_AFTER: usize = 200;
+/// How often a running pull hands what it stored to the list: the list
+/// grows while a long pull runs, and re-sorting a long list stays a small
+/// share of the pull's time.
+const LIST_EVERY_MS: f64 = 1_000.0;
 const DEBOUNCE: Duration = Duration::from_millis(800);
 const PERIOD: Duration = Duration::from_secs(30);
 
@@ -83,6 +86,7 @@ impl AppState {
         let slot = outcome.clone();
         let sync = self.sync;
         let held = with_sync_lock(async move {
+            let mut arrived = Arrived::default();
             let result = engine
                 .sync_once(&token, |p| match p {
                     Progress::Pushed { sent } => {
@@ -91,8 +95,16 @@ impl AppState {
                     Progress::Pulling { received, total } => {
                         sync.progress.set(Some((received, total)));
                     }
+                    Progress::Stored { gone, complaints } => {
+                        arrived.add(gone, complaints);
+                        if platform::now_ms() - arrived.listed_at >= LIST_EVERY_MS {
+                            arrived.list_them(self);
+                        }
+                    }
                 })
                 .await;
+            // What was stored before the end (or a failure) is listed.
+            arrived.list_them(self);
             *slot.borrow_mut() = Some(result);
         })
         .await;
@@ -145,34 +157,18 @@ impl AppState {
         }
     }
 
-    /// Shows what a sync brought: the changed records (a few are read one
-    /// by one, a new device's first pull re-reads the whole list once), the
-    /// removed ones gone, the PDCA rows and the answers again when one changed.
+    /// Shows the rest of what a sync brought (its complaints are in the
+    /// list already, taken in page by page as they were stored): the PDCA
+    /// rows and the answers again when one changed; the other tabs are told.
     async fn take_in(
         self,
         report: &complaints_client::SyncReport,
     ) -> Result<(), complaints_domain::StoreError> {
-        let Some(store) = self.store_handle() else {
-            return Ok(());
-        };
-        if report.changed.len() > FULL_RELOAD_AFTER {
-            self.reload().await?;
-        } else {
-            for id in &report.changed {
-                if let Some(c) = store.get_complaint(id).await? {
-                    self.put_in_list(c);
-                }
-            }
-            if report.plans_changed {
-                self.reload_plans().await?;
-            }
-            if report.answers_changed {
-                self.reload_answers().await?;
-            }
+        if report.plans_changed {
+            self.reload_plans().await?;
         }
-        if !report.removed.is_empty() {
-            self.complaints
-                .update(|list| list.retain(|c| !report.removed.contains(&c.id)));
+        if report.answers_changed {
+            self.reload_answers().await?;
         }
         if report.data_changed() {
             broadcast_changed();
@@ -195,5 +191,37 @@ impl AppState {
             }
             Err(e) => platform::log_error("outbox unreadable", &e.to_string()),
         }
+    }
+}
+
+/// What a running pull stored and the list has not taken in yet, as its net
+/// effect: a record gone and then stored again is stored, and the reverse gone.
+#[derive(Default)]
+struct Arrived {
+    gone: Vec<String>,
+    complaints: Vec<Complaint>,
+    /// When the list last took them in (0: not yet in this sync).
+    listed_at: f64,
+}
+
+impl Arrived {
+    fn add(&mut self, gone: Vec<String>, complaints: Vec<Complaint>) {
+        if !gone.is_empty() {
+            self.complaints.retain(|c| !gone.contains(&c.id));
+            self.gone.extend(gone);
+        }
+        if !complaints.is_empty() {
+            let back = set_of(complaints.iter().map(|c| c.id.as_str()));
+            self.gone.retain(|id| !back.contains(id.as_str()));
+            self.complaints.extend(complaints);
+        }
+    }
+
+    fn list_them(&mut self, state: AppState) {
+        state.take_into_list(
+            &std::mem::take(&mut self.gone),
+            std::mem::take(&mut self.complaints),
+        );
+        self.listed_at = platform::now_ms();
     }
 }

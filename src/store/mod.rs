@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use complaints_domain::sort::set_of;
 use complaints_domain::store::{
     case_sequence_key, cursor_of, edit_draft_key, merge_ops, records_of, sort_outbox,
-    ComplaintStore, Listing, OutboxEntry, RecordStore, StoreError, Unreadable, OUTBOX_SEQ_SETTING,
-    SYNC_CURSOR_SETTING,
+    ComplaintStore, Listing, OutboxEntry, PageStored, RecordStore, StoreError, Unreadable,
+    OUTBOX_SEQ_SETTING, SYNC_CURSOR_SETTING,
 };
 use complaints_domain::sync::{Op, RecordState, Rejection};
 use complaints_domain::{Complaint, ComplaintForm};
@@ -660,7 +660,7 @@ impl ComplaintStore for IdbStore {
         Ok(complaint)
     }
 
-    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError> {
+    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<PageStored, StoreError> {
         let ids = records_of(ops);
         let tx = self.writing([COMPLAINTS, RECORD_STATES, SETTINGS])?;
         let states_os = tx.object_store(RECORD_STATES).map_err(backend)?;
@@ -700,7 +700,6 @@ impl ComplaintStore for IdbStore {
         let merged = merge_ops(states, ops);
         let complaints_os = tx.object_store(COMPLAINTS).map_err(backend)?;
         let mut writes = Vec::with_capacity(merged.len() * 2 + 1);
-        let mut changed = Vec::with_capacity(merged.len());
         for (state, complaint) in &merged {
             writes.push(
                 states_os
@@ -720,7 +719,6 @@ impl ComplaintStore for IdbStore {
                         .map_err(backend)?,
                 );
             }
-            changed.push(state.id.clone());
         }
         let cursor_text = JsValue::from_str(&serde_json::Value::from(cursor).to_string());
         writes.push(
@@ -736,7 +734,7 @@ impl ComplaintStore for IdbStore {
             write.await.map_err(backend)?;
         }
         commit(tx).await?;
-        Ok(changed)
+        Ok(PageStored::of(merged))
     }
 
     async fn sync_cursor(&self) -> Result<String, StoreError> {

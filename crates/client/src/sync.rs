@@ -29,7 +29,7 @@ use complaints_domain::sync::{
     Op, Outcome, PullResponse, PushRequest, PushResponse, RejectCode, Rejection, Withdrawn,
     CREATED_AT, MAX_PULL_LIMIT, MAX_PUSH_OPS,
 };
-use complaints_domain::StoreError;
+use complaints_domain::{Complaint, StoreError};
 
 use crate::api::{Api, ApiError};
 use crate::engine::Engine;
@@ -44,7 +44,7 @@ const _: () = assert!(PUSH_BATCH <= MAX_PUSH_OPS);
 const _: () = assert!(PULL_PAGE <= MAX_PULL_LIMIT);
 
 /// How far a sync has got, reported while it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
     /// A push batch was answered: `sent` operations left the waiting queue
     /// (accepted, refused, or waiting for their record's creation: each is
@@ -53,6 +53,15 @@ pub enum Progress {
     /// A pull page was received: operations received so far in this sync,
     /// of all those the server had waiting (`received + remaining`).
     Pulling { received: u64, total: u64 },
+    /// A pull page was stored: the records it took off the device (moved
+    /// out of the user's scope, or gone with a withdrawn operation), then
+    /// the complaints it changed as they now read, in that order. A list
+    /// takes these in as they come, so it grows while a long pull runs and
+    /// is never read back whole.
+    Stored {
+        gone: Vec<String>,
+        complaints: Vec<Complaint>,
+    },
 }
 
 /// What a successful sync did.
@@ -358,12 +367,20 @@ where
                 }
             }
         }
+        let mut gone = page.removed.clone();
+        let mut complaints = Vec::new();
         for withdrawn in &page.withdrawn {
             if self.withdraw(withdrawn).await? {
                 report.refused.push(withdrawn.op.clone());
             }
             if pulled.reported.insert(withdrawn.rec.clone()) {
                 report.changed.push(withdrawn.rec.clone());
+            }
+            // The record as it reads now (withdrawals are rare: one read each).
+            match self.store.get_complaint(&withdrawn.rec).await {
+                Ok(Some(c)) => complaints.push(c),
+                Ok(None) => gone.push(withdrawn.rec.clone()),
+                Err(_) => {}
             }
         }
         self.note_server_time(page.server_time);
@@ -381,14 +398,18 @@ where
             });
         }
         if !page.ops.is_empty() || page.cursor != cursor {
-            let changed = self.store.apply_pulled(&page.ops, &page.cursor).await?;
+            let stored = self.store.apply_pulled(&page.ops, &page.cursor).await?;
             // A record that moved back into scope is changed, not removed.
-            report.removed.retain(|id| !changed.contains(id));
-            for id in changed {
+            report.removed.retain(|id| !stored.changed.contains(id));
+            for id in stored.changed {
                 if pulled.reported.insert(id.clone()) {
                     report.changed.push(id);
                 }
             }
+            complaints.extend(stored.complaints);
+        }
+        if !gone.is_empty() || !complaints.is_empty() {
+            progress(Progress::Stored { gone, complaints });
         }
         Ok(())
     }

@@ -353,6 +353,56 @@ fn sync<A: Api>(engine: &TestEngine<A>) -> Result<SyncReport, SyncFailure> {
     block_on(engine.sync_once(TOKEN, |_| {}))
 }
 
+/// One sync, and what it told as it ran.
+fn sync_told<S, A, E>(engine: &Engine<S, A, E>) -> (Result<SyncReport, SyncFailure>, Vec<Progress>)
+where
+    S: ComplaintStore + complaints_domain::store::RecordStore,
+    A: Api,
+    E: Env,
+{
+    let mut progress = Vec::new();
+    let result = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+    (result, progress)
+}
+
+/// What a sync told as it ran, in short: `pushed 500`, `pulling 2/5`,
+/// `gone x`, `stored x y` (the stored complaints' ids).
+fn told(progress: &[Progress]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in progress {
+        match p {
+            Progress::Pushed { sent } => out.push(format!("pushed {sent}")),
+            Progress::Pulling { received, total } => {
+                out.push(format!("pulling {received}/{total}"))
+            }
+            Progress::Stored { gone, complaints } => {
+                if !gone.is_empty() {
+                    out.push(format!("gone {}", gone.join(" ")));
+                }
+                if !complaints.is_empty() {
+                    let ids: Vec<&str> = complaints.iter().map(|c| c.id.as_str()).collect();
+                    out.push(format!("stored {}", ids.join(" ")));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The complaints a sync's progress handed over, the last of each id.
+fn handed_over(progress: &[Progress]) -> Vec<Complaint> {
+    let mut out: Vec<Complaint> = Vec::new();
+    for p in progress {
+        if let Progress::Stored { complaints, .. } = p {
+            for c in complaints {
+                out.retain(|had| had.id != c.id);
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}
+
 fn outbox<A: Api>(engine: &TestEngine<A>) -> Vec<OutboxEntry> {
     block_on(engine.store().outbox()).expect("outbox")
 }
@@ -1077,30 +1127,30 @@ mod pulling {
             1,
         )));
         server.on_pull(Ok(page(vec![theirs("w", "op-5", t)], "5", false, 0)));
-        let mut progress = Vec::new();
-
-        let report = block_on(engine.sync_once(TOKEN, |p| progress.push(p))).expect("sync");
+        let (report, progress) = sync_told(&engine);
+        let report = report.expect("sync");
 
         assert_eq!(server.pulled_after(), ["", "2", "4"]);
         assert!(server.script_is_done());
         assert_eq!(block_on(engine.store().sync_cursor()).expect("cursor"), "5");
+        // Each page's complaints are handed over once the page is stored
+        // (a list grows while the pull runs), as the store now holds them.
         assert_eq!(
-            progress,
+            told(&progress),
             [
-                Progress::Pulling {
-                    received: 2,
-                    total: 5
-                },
-                Progress::Pulling {
-                    received: 4,
-                    total: 5
-                },
-                Progress::Pulling {
-                    received: 5,
-                    total: 5
-                },
+                "pulling 2/5",
+                "stored x y",
+                "pulling 4/5",
+                "stored x z",
+                "pulling 5/5",
+                "stored w"
             ]
         );
+        let held = handed_over(&progress);
+        assert_eq!(held.len(), 4);
+        for c in held {
+            assert_eq!(complaint(&engine, &c.id), Some(c));
+        }
         assert_eq!(report.changed, ["x", "y", "z", "w"], "each record once");
         assert!(!report.plans_changed);
         assert!(complaint(&engine, "w").is_some());
@@ -1135,9 +1185,12 @@ mod pulling {
         leaving.removed = vec![gone.id.clone()];
         engine.api().on_pull(Ok(leaving));
 
-        let report = sync(&engine).expect("sync");
+        let (report, progress) = sync_told(&engine);
+        let report = report.expect("sync");
 
         assert_eq!(report.removed, vec![gone.id.clone()]);
+        // Gone from a list as soon as its page is stored.
+        assert_eq!(told(&progress).last(), Some(&format!("gone {}", gone.id)));
         assert!(report.changed.is_empty());
         assert_eq!(complaint(&engine, &gone.id), None);
         assert_eq!(
@@ -1165,7 +1218,19 @@ mod pulling {
         engine.api().on_pull(Ok(first));
         engine.api().on_pull(Ok(leaves));
         engine.api().on_pull(Ok(back));
-        let report = sync(&engine).expect("sync");
+        let (report, progress) = sync_told(&engine);
+        let report = report.expect("sync");
+        assert_eq!(
+            told(&progress),
+            [
+                "pulling 1/2",
+                "stored x",
+                "pulling 1/2",
+                "gone x",
+                "pulling 2/2",
+                "stored x"
+            ]
+        );
         assert_eq!(report.changed, ["x"]);
         assert!(report.removed.is_empty());
         assert!(complaint(&engine, "x").is_some());
@@ -1246,10 +1311,13 @@ mod withdrawn {
         let mut told = page(vec![], "3", false, 0);
         told.withdrawn = vec![withdrawn("op-2", "x", "other-device")];
         engine.api().on_pull(Ok(told));
-        let report = sync(&engine).expect("second sync");
+        let (report, progress) = sync_told(&engine);
+        let report = report.expect("second sync");
 
         let after = complaint(&engine, "x").expect("still there");
         assert_ne!(after.tracking, "已到店", "the withdrawn value is gone");
+        // A list is handed the record as it now reads.
+        assert_eq!(handed_over(&progress), std::slice::from_ref(&after));
         assert!(outbox(&engine).is_empty(), "nothing to push");
         assert_eq!(report.changed, ["x"]);
         assert!(report.refused.is_empty());
@@ -1523,11 +1591,15 @@ mod overlap {
         async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError> {
             self.inner.discard_op(op_id).await
         }
-        async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError> {
+        async fn apply_pulled(
+            &self,
+            ops: &[Op],
+            cursor: &str,
+        ) -> Result<complaints_domain::store::PageStored, StoreError> {
             one_turn().await;
-            let changed = self.inner.apply_pulled(ops, cursor).await;
+            let stored = self.inner.apply_pulled(ops, cursor).await;
             self.ended.borrow_mut().push(Ended::Apply(self.requests()));
-            changed
+            stored
         }
         async fn sync_cursor(&self) -> Result<String, StoreError> {
             self.inner.sync_cursor().await
@@ -1660,9 +1732,8 @@ mod overlap {
             server,
             Ok(page(vec![theirs("z", "op-3", t)], "3", false, 0)),
         );
-        let mut progress = Vec::new();
-
-        let report = block_on(engine.sync_once(TOKEN, |p| progress.push(p))).expect("sync");
+        let (report, progress) = sync_told(&engine);
+        let report = report.expect("sync");
 
         // Page 1 is stored once page 2 is asked for, page 2 once page 3 is.
         assert_eq!(
@@ -1673,20 +1744,14 @@ mod overlap {
         assert_eq!(cursor(&engine), "3");
         assert_eq!(report.changed, ["x", "y", "z"]);
         assert_eq!(
-            progress,
+            told(&progress),
             [
-                Progress::Pulling {
-                    received: 1,
-                    total: 3
-                },
-                Progress::Pulling {
-                    received: 2,
-                    total: 3
-                },
-                Progress::Pulling {
-                    received: 3,
-                    total: 3
-                },
+                "pulling 1/3",
+                "stored x",
+                "pulling 2/3",
+                "stored y",
+                "pulling 3/3",
+                "stored z"
             ]
         );
         assert!(server.script_is_done());
@@ -1699,9 +1764,7 @@ mod overlap {
         let server = engine.api();
         server.accept_next_push();
         server.on_push_answer(|_| Err(ApiError::Unreachable("offline".into())));
-        let mut progress = Vec::new();
-
-        let failed = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+        let (failed, progress) = sync_told(&engine);
 
         assert!(matches!(
             failed,
@@ -1727,9 +1790,7 @@ mod overlap {
         // Answered while the first answer is being settled, then dropped.
         server.accept_next_push();
         engine.store().fail_settle.set(true);
-        let mut progress = Vec::new();
-
-        let failed = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+        let (failed, progress) = sync_told(&engine);
 
         assert!(matches!(failed, Err(SyncFailure::Store(_))));
         let left = queued(&engine);
@@ -1756,9 +1817,7 @@ mod overlap {
         let engine = busy_device(0);
         let server = engine.api();
         three_pages(server, Err(ApiError::Unreachable("lost the signal".into())));
-        let mut progress = Vec::new();
-
-        let failed = block_on(engine.sync_once(TOKEN, |p| progress.push(p)));
+        let (failed, progress) = sync_told(&engine);
 
         assert!(matches!(
             failed,
@@ -1768,7 +1827,11 @@ mod overlap {
         assert_eq!(cursor(&engine), "2");
         assert!(has(&engine, "x") && has(&engine, "y"));
         assert_eq!(ended(&engine), [Ended::Apply(2), Ended::Apply(3)]);
-        assert_eq!(progress.len(), 2);
+        // The stored pages were handed over; the failed one was not.
+        assert_eq!(
+            told(&progress),
+            ["pulling 1/3", "stored x", "pulling 2/3", "stored y"]
+        );
 
         // The next sync goes on after page 2.
         server.on_pull(Ok(page(vec![], "3", false, 0)));

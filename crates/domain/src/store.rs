@@ -134,9 +134,10 @@ pub trait ComplaintStore {
     /// as it now reads (`None` if it was never more than that operation).
     async fn discard_op(&self, op_id: &str) -> Result<Option<Complaint>, StoreError>;
     /// Merges one page of pulled operations into the records they concern and
-    /// stores the new cursor, in one atomic step. Returns the ids of the
-    /// records that changed.
-    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError>;
+    /// stores the new cursor, in one atomic step. Returns what changed: the
+    /// records' ids and the complaints as they now read (so a list takes
+    /// them in without reading them back).
+    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<PageStored, StoreError>;
     /// Where the last pull ended ("" before the first, and when the stored
     /// cursor is unreadable: see [`cursor_of`]).
     async fn sync_cursor(&self) -> Result<String, StoreError>;
@@ -207,6 +208,33 @@ pub fn merge_ops(
             (state, complaint)
         })
         .collect()
+}
+
+/// What storing a pulled page changed ([`ComplaintStore::apply_pulled`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageStored {
+    /// The records that changed (complaints, PDCA rows, answers), in id order.
+    pub changed: Vec<String>,
+    /// The complaints among them as they now read, in id order. A record
+    /// that does not read as a complaint (a PDCA row, an answer, or a
+    /// complaint whose merged values do not validate) is not here; a
+    /// complaint keeps what it read before in that last case.
+    pub complaints: Vec<Complaint>,
+}
+
+impl PageStored {
+    /// What a merged page changed, from [`merge_ops`]' answer.
+    pub fn of(merged: Vec<(RecordState, Option<Complaint>)>) -> PageStored {
+        let mut stored = PageStored {
+            changed: Vec::with_capacity(merged.len()),
+            complaints: Vec::with_capacity(merged.len()),
+        };
+        for (state, complaint) in merged {
+            stored.changed.push(state.id);
+            stored.complaints.extend(complaint);
+        }
+        stored
+    }
 }
 
 /// The distinct record ids named by `ops`, in order of first appearance.
@@ -471,7 +499,7 @@ impl ComplaintStore for MemoryStore {
         Ok(complaint)
     }
 
-    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<Vec<String>, StoreError> {
+    async fn apply_pulled(&self, ops: &[Op], cursor: &str) -> Result<PageStored, StoreError> {
         let ids = records_of(ops);
         let states: BTreeMap<String, RecordState> = self
             .stored_states(&ids)
@@ -488,19 +516,17 @@ impl ComplaintStore for MemoryStore {
                 complaint.as_ref().map(encode).transpose()?,
             ));
         }
-        let mut changed = Vec::with_capacity(encoded.len());
         for (id, state, complaint) in encoded {
             self.record_states.borrow_mut().insert(id.clone(), state);
             if let Some(c) = complaint {
-                self.complaints.borrow_mut().insert(id.clone(), c);
+                self.complaints.borrow_mut().insert(id, c);
             }
-            changed.push(id);
         }
         self.settings.borrow_mut().insert(
             SYNC_CURSOR_SETTING.into(),
             serde_json::Value::from(cursor).to_string(),
         );
-        Ok(changed)
+        Ok(PageStored::of(merged))
     }
 
     async fn sync_cursor(&self) -> Result<String, StoreError> {

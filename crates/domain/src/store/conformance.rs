@@ -518,11 +518,16 @@ pub async fn pulled_page_and_cursor_are_written_together(store: impl ComplaintSt
     assert_eq!(store.sync_cursor().await.expect("cursor"), "");
     let a = created("a", "op-a", 1_000);
     let b = created("b", "op-b", 2_000);
-    let changed = store
+    let stored = store
         .apply_pulled(&[a.op.clone(), b.op.clone(), a.op.clone()], "42")
         .await
         .expect("apply");
-    assert_eq!(changed, ["a", "b"]);
+    assert_eq!(stored.changed, ["a", "b"]);
+    // The complaints as they now read, for the list to take in.
+    assert_eq!(
+        stored.complaints,
+        [a.complaint.clone(), b.complaint.clone()]
+    );
     assert_eq!(store.sync_cursor().await.expect("cursor"), "42");
     assert_eq!(
         store.get_complaint("a").await.expect("get"),
@@ -535,11 +540,11 @@ pub async fn pulled_page_and_cursor_are_written_together(store: impl ComplaintSt
     // Pulled records are not local changes: nothing to send.
     assert!(store.outbox().await.expect("outbox").is_empty());
     // The same page again changes nothing but the cursor.
-    let changed = store
+    let stored = store
         .apply_pulled(&[a.op], "43")
         .await
         .expect("apply again");
-    assert!(changed.is_empty());
+    assert_eq!(stored, super::PageStored::default());
     assert_eq!(store.sync_cursor().await.expect("cursor"), "43");
 }
 
@@ -729,6 +734,23 @@ pub async fn a_saved_plan_or_answer_is_queued_and_listed_by_kind_but_is_no_compl
         .complaints
         .iter()
         .all(|c| c.id == "a"));
+    // A plan row pulled from another device changed a record, but no
+    // complaint: the list has nothing to take in.
+    let mut theirs = PdcaItem::new("BJ01", Kpi::Satisfaction, "2026-12");
+    theirs.owner = "李主管".into();
+    let op = change(
+        None,
+        &theirs,
+        "2026-12-01T09:30:00Z",
+        stamp("op-plan-2", 4_000),
+    )
+    .expect("an op");
+    let stored = store
+        .apply_pulled(std::slice::from_ref(&op), "7")
+        .await
+        .expect("pull");
+    assert_eq!(stored.changed, [op.record]);
+    assert!(stored.complaints.is_empty());
 }
 
 /// Generates one test per conformance case.
