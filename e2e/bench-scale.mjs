@@ -14,7 +14,8 @@
 //    every 250 ms: the JS heap in use (Chrome DevTools Protocol,
 //    Runtime.getHeapUsage; the wasm's own linear memory is not in it and is
 //    read apart, from the page's WebAssembly.Memory, which Trunk's start event
-//    hands over), the progress bar's value, the list's count, and how long
+//    hands over), the progress bar's value, the list's count (and when it
+//    first reads a number: the list grows page by page), and how long
 //    the page takes to answer a trivial evaluate (the longest is the worst
 //    moment a tap would have waited). At the end: IndexedDB's size
 //    (navigator.storage.estimate()).
@@ -79,8 +80,9 @@ async function one(n) {
     await b.locator('input[name=username]').fill('admin');
     await b.locator('input[name=password]').fill(server.password);
     const listed = `共 ${n} 条`;
-    const seen = { heap: 0, wasm: 0, progress: new Set(), counts: new Set(), stall: 0, samples: 0 };
+    const seen = { heap: 0, wasm: 0, progress: new Set(), counts: new Set(), stall: 0, samples: 0, firstListedMs: null };
     let done = false;
+    const pullT0 = Date.now();
     const sampler = (async () => {
       while (!done) {
         const t = Date.now();
@@ -98,12 +100,14 @@ async function one(n) {
           seen.samples++;
           seen.wasm = Math.max(seen.wasm, look.wasm);
           if (look.progress !== null) seen.progress.add(look.progress);
-          if (look.count !== null) seen.counts.add(look.count);
+          if (look.count !== null) {
+            seen.counts.add(look.count);
+            if (seen.firstListedMs === null && /[1-9]/.test(look.count)) seen.firstListedMs = Date.now() - pullT0;
+          }
         }
         await sleep(250);
       }
     })();
-    const pullT0 = Date.now();
     await b.locator('button[type=submit]:not([data-lang])').click();
     await b.locator('.list-count', { hasText: listed }).waitFor({ timeout: LONG });
     const pullMs = Date.now() - pullT0;
@@ -126,13 +130,14 @@ for (const n of SIZES) {
   console.error(`bench-scale: ${n} done (push ${s(r.pushMs)} s, pull ${s(r.pullMs)} s)`);
 }
 
-const head = ['complaints', 'push s', 'push s/1000', 'pull s', 'pull s/1000', 'peak JS heap MB', 'wasm memory MB', 'IndexedDB MB', 'progress values seen', 'longest wait for the page'];
+const head = ['complaints', 'push s', 'push s/1000', 'pull s', 'pull s/1000', 'first listed s', 'peak JS heap MB', 'wasm memory MB', 'IndexedDB MB', 'progress values seen', 'longest wait for the page'];
 const table = results.map((r) => [
   String(r.n),
   s(r.pushMs),
   s((r.pushMs / r.n) * 1000),
   s(r.pullMs),
   s((r.pullMs / r.n) * 1000),
+  r.firstListedMs === null ? '-' : s(r.firstListedMs),
   mb(r.heap),
   r.wasm ? mb(r.wasm) : '-',
   mb(r.usage),

@@ -171,7 +171,7 @@ describe('sync between tablets', () => {
         set: fixture(i, device),
       }));
       for (let k = 0; k < N; k += 500) await pushOps(server, ops.slice(k, k + 500));
-      const ctx = await browser.newContext({ locale: 'zh-CN' });
+      const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
       const page = await ctx.newPage();
       // The answer to the second page is held until the first page is seen listed.
       let release = () => {};
@@ -196,6 +196,7 @@ describe('sync between tablets', () => {
         // The first cards are there to open while the rest is on its way.
         assert.ok((await page.locator('.complaint-card__name').count()) > 0);
         assert.equal(pulls, 2);
+        await page.screenshot({ path: join(ARTIFACTS, 'pull-in-progress-1024x768.png') });
         release();
         await page.locator('.list-count', { hasText: `共 ${N} 条` }).waitFor();
         await bar.waitFor({ state: 'detached' });

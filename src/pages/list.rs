@@ -8,7 +8,7 @@
 //! (their countdown chips) changes — never while the search box is typed in.
 
 use complaints_domain::handling::{escalation_level, major_mark, Level};
-use complaints_domain::search::filter_and_sort;
+use complaints_domain::search::matching_positions;
 use complaints_domain::sla::most_urgent;
 use complaints_domain::sort;
 use complaints_domain::{Category, Channel, Complaint, Labelled, Lang, ListQuery, Status};
@@ -109,23 +109,28 @@ pub fn ListPage(attention: bool) -> impl IntoView {
             category: Category::from_code(&category.get()),
             channel: Channel::from_code(&channel.get()),
         };
-        state.complaints.with(|all| filter_and_sort(all, &query))
+        state.complaints.with(|all| matching_positions(all, &query))
     });
+    // Positions in the list (not copies of the complaints: the list of a
+    // regional manager is 100,000 long, and grows while a pull runs).
     let shown = Memo::new(move |_| {
         if !attention {
             return matching.get();
         }
         let now = state.now.get();
-        let mut due: Vec<(chrono::DateTime<chrono::Utc>, Complaint)> = matching
-            .get()
-            .into_iter()
-            .filter_map(|c| {
-                let (clock, s) = most_urgent(&c, now)?;
-                s.needs_attention().then_some((clock.due, c))
+        let mut due: Vec<(chrono::DateTime<chrono::Utc>, usize)> = state.complaints.with(|all| {
+            matching.with(|positions| {
+                positions
+                    .iter()
+                    .filter_map(|&i| {
+                        let (clock, s) = most_urgent(all.get(i)?, now)?;
+                        s.needs_attention().then_some((clock.due, i))
+                    })
+                    .collect()
             })
-            .collect();
+        });
         sort::sort_by_key(&mut due, |(at, _)| *at);
-        due.into_iter().map(|(_, c)| c).collect()
+        due.into_iter().map(|(_, i)| i).collect()
     });
     // A cheap tablet cannot lay out thousands of cards: show a page, then more on request.
     let limit = RwSignal::new(PAGE);
@@ -143,11 +148,15 @@ pub fn ListPage(attention: bool) -> impl IntoView {
         let lang = lang.get();
         // The clock chips count down: the cards are drawn again every 30 s.
         let now = state.now.get();
-        let items: Html = shown.with(|list| {
-            list.iter()
-                .take(limit.get())
-                .map(|c| card_html(c, now, lang))
-                .collect()
+        let items: Html = shown.with(|positions| {
+            state.complaints.with(|all| {
+                positions
+                    .iter()
+                    .take(limit.get())
+                    .filter_map(|&i| all.get(i))
+                    .map(|c| card_html(c, now, lang))
+                    .collect()
+            })
         });
         Html::from(
             el("ul")

@@ -21,10 +21,13 @@ use crate::api::{ApiError, DEVICE_REVOKED_CODE};
 use crate::platform;
 use crate::sync::{broadcast_changed, with_sync_lock};
 
-/// How often a running pull hands what it stored to the list: the list
-/// grows while a long pull runs, and re-sorting a long list stays a small
-/// share of the pull's time.
+/// How often a running pull hands what it stored to the list: at most once
+/// a second, and no more often than 0.1 ms per complaint already listed (a
+/// list of 100,000: every 10 s). The list grows while a long pull runs, and
+/// re-sorting and re-filtering a long list (each time a copy of it) stays a
+/// small share of the pull's time and memory.
 const LIST_EVERY_MS: f64 = 1_000.0;
+const LIST_EVERY_MS_PER_LISTED: f64 = 0.1;
 const DEBOUNCE: Duration = Duration::from_millis(800);
 const PERIOD: Duration = Duration::from_secs(30);
 
@@ -97,7 +100,9 @@ impl AppState {
                     }
                     Progress::Stored { gone, complaints } => {
                         arrived.add(gone, complaints);
-                        if platform::now_ms() - arrived.listed_at >= LIST_EVERY_MS {
+                        let listed = self.complaints.with_untracked(Vec::len) as f64;
+                        let every = LIST_EVERY_MS.max(listed * LIST_EVERY_MS_PER_LISTED);
+                        if platform::now_ms() - arrived.listed_at >= every {
                             arrived.list_them(self);
                         }
                     }
