@@ -196,11 +196,14 @@ describe('sync between tablets', () => {
         // The first cards are there to open while the rest is on its way.
         assert.ok((await page.locator('.complaint-card__name').count()) > 0);
         assert.equal(pulls, 2);
+        // Nothing of this tablet's waits, but it is not "all synced" yet.
+        assert.equal(await page.getByTestId('sync-pending').innerText(), '本机修改已全部上传');
         await page.screenshot({ path: join(ARTIFACTS, 'pull-in-progress-1024x768.png') });
         release();
         await page.locator('.list-count', { hasText: `共 ${N} 条` }).waitFor();
         await bar.waitFor({ state: 'detached' });
         assert.equal(pulls, 3);
+        await page.getByTestId('sync-pending').getByText('已全部同步').waitFor();
       } finally {
         release();
         await ctx.close();

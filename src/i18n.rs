@@ -113,6 +113,9 @@ texts! {
     Syncing => "正在同步…", "Syncing…";
     Waiting => "{} 条待同步", "{} waiting to sync";
     AllSynced => "已全部同步", "All synced";
+    // While a pull is still receiving: nothing of this tablet's waits, but
+    // "all synced" would read as done.
+    AllSent => "本机修改已全部上传", "All changes sent";
     LastSynced => "上次同步 {}", "Last sync {}";
     NeverSynced => "尚未同步", "Not synced yet";
     Receiving => "正在接收数据", "Receiving data";

@@ -18,7 +18,9 @@ pub fn SyncBar() -> impl IntoView {
     let state = use_app_state();
     let lang = state.lang;
     let sync = state.sync;
+    let progress = move || sync.progress.get().filter(|(_, total)| *total > 0);
     let waiting = move || match sync.pending.get() {
+        0 if progress().is_some() => Text::AllSent.get(lang.get()).to_string(),
         0 => Text::AllSynced.get(lang.get()).to_string(),
         n => Text::Waiting.fill(lang.get(), &[&n]),
     };
@@ -30,7 +32,6 @@ pub fn SyncBar() -> impl IntoView {
         None => Text::NeverSynced.get(lang.get()).to_string(),
     };
     let refused = move || sync.rejected.with(Vec::len);
-    let progress = move || sync.progress.get().filter(|(_, total)| *total > 0);
     let running = sync.running;
     view! {
         <div class="syncbar" role="status" aria-live="polite" data-testid="sync-bar">
