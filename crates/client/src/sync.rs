@@ -380,6 +380,8 @@ where
             match self.store.get_complaint(&withdrawn.rec).await {
                 Ok(Some(c)) => complaints.push(c),
                 Ok(None) => gone.push(withdrawn.rec.clone()),
+                // Unreadable: the list keeps what it shows; opening the
+                // record reports the damage.
                 Err(_) => {}
             }
         }

@@ -72,14 +72,6 @@ fn newest_first(a: &Complaint, b: &Complaint) -> std::cmp::Ordering {
         .then(b.case_number.cmp(&a.case_number))
 }
 
-/// The complaints matching `query`, newest first.
-pub fn filter_and_sort(all: &[Complaint], query: &ListQuery) -> Vec<Complaint> {
-    matching_positions(all, query)
-        .into_iter()
-        .map(|i| all[i].clone())
-        .collect()
-}
-
 /// Where in `all` the complaints matching `query` are, newest first: what a
 /// list shows without a copy of the complaints (a regional manager's
 /// 100,000 are ~100 MB each time).

@@ -1944,7 +1944,7 @@ mod case_numbers {
 mod search {
     use super::utc;
     use complaints_domain::fixtures::{generated, worked_example};
-    use complaints_domain::search::{filter_and_sort, sort_newest_first};
+    use complaints_domain::search::{matching_positions, sort_newest_first};
     use complaints_domain::{Category, Channel, Complaint, ListQuery, Status};
 
     fn example() -> Complaint {
@@ -2078,11 +2078,14 @@ mod search {
     }
 
     #[test]
-    fn filter_and_sort_over_generated_complaints() {
+    fn matching_positions_over_generated_complaints() {
         // generated(n): category = ALL[n % 5], status = ALL[n % 4], name = NAMES[n % 8] + n.
         let all: Vec<Complaint> = (0..40).map(|n| generated(n, "dev")).collect();
         let ids = |q: &ListQuery| -> Vec<String> {
-            filter_and_sort(&all, q).into_iter().map(|c| c.id).collect()
+            matching_positions(&all, q)
+                .into_iter()
+                .map(|i| all[i].id.clone())
+                .collect()
         };
 
         let closed_quality = ListQuery {
@@ -2109,7 +2112,7 @@ mod search {
         };
         assert_eq!(ids(&impossible), Vec::<String>::new());
 
-        assert_eq!(filter_and_sort(&all, &ListQuery::default()).len(), 40);
+        assert_eq!(matching_positions(&all, &ListQuery::default()).len(), 40);
     }
 
     #[test]
@@ -2141,9 +2144,9 @@ mod search {
             sort_newest_first(&mut list);
             let order: Vec<&str> = list.iter().map(|c| c.case_number.as_str()).collect();
             assert_eq!(order, expected);
-            let filtered: Vec<String> = filter_and_sort(&input, &ListQuery::default())
+            let filtered: Vec<String> = matching_positions(&input, &ListQuery::default())
                 .into_iter()
-                .map(|c| c.case_number)
+                .map(|i| input[i].case_number.clone())
                 .collect();
             assert_eq!(filtered, expected);
         }
